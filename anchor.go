@@ -1,0 +1,51 @@
+package chengnuo
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// DigestLen is the length of an SM3 digest in hex characters.
+const DigestLen = 64
+
+// Anchor is the public ledger record of an anchored SM3 digest. Org is the
+// MSP id of the department that anchored it, taken by the chaincode from the
+// submitter's certificate, never from input. Timestamp is the transaction
+// timestamp, the only clock the ledger trusts.
+type Anchor struct {
+	Digest      string    `json:"digest"`
+	Org         string    `json:"org"`
+	TxID        string    `json:"txId"`
+	Timestamp   time.Time `json:"timestamp"`
+	BlockNumber uint64    `json:"blockNumber,omitempty"`
+}
+
+// NormalizeDigest validates a hex SM3 digest and returns it in lower case.
+// It returns an EINVALID error for anything that is not exactly 64 hex digits.
+func NormalizeDigest(s string) (string, error) {
+	if len(s) != DigestLen {
+		return "", Errorf(EINVALID, "digest must be %d hex characters, got %d", DigestLen, len(s))
+	}
+	s = strings.ToLower(s)
+	if _, err := hex.DecodeString(s); err != nil {
+		return "", Errorf(EINVALID, "digest must contain only hex characters 0-9 and a-f")
+	}
+	return s, nil
+}
+
+// AnchorService anchors digests on the shared ledger and reads them back.
+type AnchorService interface {
+	// Anchor records digest on the ledger under the caller's organization.
+	// It returns ECONFLICT, with the existing *Anchor as Detail, if the digest
+	// is already anchored; EINVALID for a malformed digest; EUNAVAILABLE if the
+	// ledger did not answer or the commit status is unknown (TxID is set then).
+	Anchor(ctx context.Context, digest string) (*Anchor, error)
+
+	// FindAnchor returns the record of digest, or ENOTFOUND.
+	FindAnchor(ctx context.Context, digest string) (*Anchor, error)
+
+	// Ping checks that the ledger and the chaincode answer.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,131 @@
+// Command chengnuo-gateway runs one department's HTTP gateway to the shared
+// ledger. Every setting is a flag with an environment fallback
+// (CHENGNUO_<FLAG> with dashes as underscores, e.g. CHENGNUO_PEER_ENDPOINT).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chengnuo/chengnuo/fabric"
+	"github.com/chengnuo/chengnuo/gateway"
+)
+
+// Config is the gateway's typed configuration.
+type Config struct {
+	Listen          string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	Fabric          fabric.Config
+}
+
+// parseConfig reads flags (falling back to env) and fails naming every
+// missing value.
+func parseConfig(args []string, getenv func(string) string) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("chengnuo-gateway", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := func(name, def string) string {
+		if v := getenv("CHENGNUO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
+	var level, shutdown string
+	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
+	str(&level, "log-level", "info", "log level: debug, info, warn, error")
+	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
+	str(&cfg.Fabric.MSPID, "msp-id", "", "MSP id of this department")
+	str(&cfg.Fabric.PeerEndpoint, "peer-endpoint", "", "host:port of this department's peer")
+	str(&cfg.Fabric.PeerTLSCAFile, "peer-tls-ca", "", "PEM file of the peer's TLS CA")
+	str(&cfg.Fabric.PeerServerName, "peer-server-name", "", "TLS server name of the peer (default: endpoint host)")
+	str(&cfg.Fabric.CertFile, "cert", "", "PEM certificate of the gateway's Fabric identity")
+	str(&cfg.Fabric.KeyFile, "key", "", "PEM private key of the gateway's Fabric identity")
+	str(&cfg.Fabric.Channel, "channel", "chengnuo", "channel name")
+	str(&cfg.Fabric.Chaincode, "chaincode", "notary", "chaincode name")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	var missing []string
+	for _, f := range []struct{ name, val string }{
+		{"msp-id", cfg.Fabric.MSPID}, {"peer-endpoint", cfg.Fabric.PeerEndpoint},
+		{"peer-tls-ca", cfg.Fabric.PeerTLSCAFile}, {"cert", cfg.Fabric.CertFile}, {"key", cfg.Fabric.KeyFile},
+		{"channel", cfg.Fabric.Channel}, {"chaincode", cfg.Fabric.Chaincode}, {"listen", cfg.Listen},
+	} {
+		if f.val == "" {
+			missing = append(missing, fmt.Sprintf("--%s (or CHENGNUO_%s)", f.name, strings.ToUpper(strings.ReplaceAll(f.name, "-", "_"))))
+		}
+	}
+	if len(missing) > 0 {
+		return cfg, fmt.Errorf("missing configuration: %s", strings.Join(missing, ", "))
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return cfg, fmt.Errorf("--log-level: %w", err)
+	}
+	d, err := time.ParseDuration(shutdown)
+	if err != nil {
+		return cfg, fmt.Errorf("--shutdown-timeout: %w", err)
+	}
+	cfg.ShutdownTimeout = d
+	return cfg, nil
+}
+
+func main() {
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chengnuo-gateway:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("gateway stopped", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	fc, err := fabric.Dial(cfg.Fabric)
+	if err != nil {
+		return err
+	}
+	defer fc.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           gateway.New(gateway.Options{Anchors: fc, Logger: log, MSPID: cfg.Fabric.MSPID}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("gateway listening", slog.String("addr", cfg.Listen), slog.String("msp", cfg.Fabric.MSPID),
+		slog.String("peer", cfg.Fabric.PeerEndpoint), slog.String("channel", cfg.Fabric.Channel))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

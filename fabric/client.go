@@ -1,0 +1,202 @@
+// Package fabric is the adapter between the domain and a Hyperledger Fabric
+// network, through the Fabric Gateway client (github.com/hyperledger/fabric-gateway).
+//
+// One Client holds one gRPC connection to the organization's own peer and
+// signs with one identity of that organization. Every call runs under the
+// caller's context plus a per-step timeout, and every failure is mapped once,
+// here, to a *chengnuo.Error.
+package fabric
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/hash"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+// Config names the peer to connect to and the identity to sign with.
+type Config struct {
+	PeerEndpoint   string // host:port of the organization's own peer
+	PeerTLSCAFile  string // PEM of the CA that issued the peer's TLS certificate
+	PeerServerName string // TLS server name to expect; empty: the endpoint's host
+	MSPID          string // MSP id of the signing identity
+	CertFile       string // PEM certificate of the signing identity
+	KeyFile        string // PEM (PKCS#8) private key of the signing identity
+	Channel        string
+	Chaincode      string
+
+	EvaluateTimeout time.Duration // default 5 s
+	EndorseTimeout  time.Duration // default 15 s
+	SubmitTimeout   time.Duration // default 5 s
+	CommitTimeout   time.Duration // default 60 s
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.EvaluateTimeout, 5*time.Second)
+	def(&c.EndorseTimeout, 15*time.Second)
+	def(&c.SubmitTimeout, 5*time.Second)
+	def(&c.CommitTimeout, 60*time.Second)
+}
+
+// Client talks to one channel and chaincode through the organization's peer.
+type Client struct {
+	cfg      Config
+	conn     *grpc.ClientConn
+	gw       *client.Gateway
+	network  *client.Network
+	contract *client.Contract
+	qscc     *client.Contract
+	blocks   *blockCache
+}
+
+// Dial connects to the peer and returns a ready Client. The connection is
+// established lazily by gRPC; use Ping to check that the peer answers.
+func Dial(cfg Config) (*Client, error) {
+	cfg.defaults()
+	caPEM, err := os.ReadFile(cfg.PeerTLSCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read peer TLS CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("peer TLS CA %s holds no PEM certificate", cfg.PeerTLSCAFile)
+	}
+	creds := credentials.NewClientTLSFromCert(pool, cfg.PeerServerName)
+	conn, err := grpc.NewClient(cfg.PeerEndpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("grpc client for %s: %w", cfg.PeerEndpoint, err)
+	}
+	id, sign, err := loadIdentity(cfg.MSPID, cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	gw, err := client.Connect(id,
+		client.WithSign(sign),
+		client.WithHash(hash.SHA256),
+		client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(cfg.EvaluateTimeout),
+		client.WithEndorseTimeout(cfg.EndorseTimeout),
+		client.WithSubmitTimeout(cfg.SubmitTimeout),
+		client.WithCommitStatusTimeout(cfg.CommitTimeout),
+	)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect gateway: %w", err)
+	}
+	network := gw.GetNetwork(cfg.Channel)
+	return &Client{
+		cfg:      cfg,
+		conn:     conn,
+		gw:       gw,
+		network:  network,
+		contract: network.GetContract(cfg.Chaincode),
+		qscc:     network.GetContract("qscc"),
+		blocks:   newBlockCache(4096),
+	}, nil
+}
+
+func loadIdentity(mspID, certFile, keyFile string) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read identity certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse identity certificate %s: %w", certFile, err)
+	}
+	id, err := identity.NewX509Identity(mspID, cert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read identity key: %w", err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse identity key %s: %w", keyFile, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signer: %w", err)
+	}
+	return id, sign, nil
+}
+
+// Close releases the gateway and the gRPC connection.
+func (c *Client) Close() error {
+	return errors.Join(c.gw.Close(), c.conn.Close())
+}
+
+// MSPID is the MSP id the client signs as.
+func (c *Client) MSPID() string { return c.cfg.MSPID }
+
+// Contract exposes the underlying fabric-gateway contract, for tests and
+// tools that need options this adapter does not wrap.
+func (c *Client) Contract() *client.Contract { return c.contract }
+
+// evaluate runs a query on the organization's peer under the evaluate timeout.
+func (c *Client) evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
+	defer cancel()
+	out, err := c.contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}
+
+// Result is the outcome of a committed transaction.
+type Result struct {
+	Payload     []byte
+	TxID        string
+	BlockNumber uint64
+}
+
+// submit endorses, orders and waits for the commit of one transaction, each
+// step under its own timeout. A commit-status timeout is reported as
+// EUNAVAILABLE with the tx id: the transaction may still commit.
+func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalOption) (*Result, error) {
+	proposal, err := c.contract.NewProposal(fn, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("new proposal: %w", err)
+	}
+	txID := proposal.TransactionID()
+
+	ectx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
+	txn, err := proposal.EndorseWithContext(ectx)
+	cancel()
+	if err != nil {
+		return nil, withTx(mapError(err), txID)
+	}
+	sctx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
+	commit, err := txn.SubmitWithContext(sctx)
+	cancel()
+	if err != nil {
+		return nil, withTx(mapError(err), txID)
+	}
+	cctx, cancel := context.WithTimeout(ctx, c.cfg.CommitTimeout)
+	status, err := commit.StatusWithContext(cctx)
+	cancel()
+	if err != nil {
+		return nil, withTx(commitUnknown(err), txID)
+	}
+	if !status.Successful {
+		return nil, withTx(mapCommitCode(txID, status.Code), txID)
+	}
+	return &Result{Payload: txn.Result(), TxID: txID, BlockNumber: status.BlockNumber}, nil
+}

@@ -1,0 +1,123 @@
+package fabric
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// mapError turns a fabric-gateway or gRPC error into a *chengnuo.Error. A
+// coded chaincode error ("NOT_FOUND: …") found in the error details wins;
+// otherwise the gRPC status decides. This is the only place that knows how
+// Fabric reports failures.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*chengnuo.Error](err); ok {
+		return err
+	}
+	if e := chaincodeError(err); e != nil {
+		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ledger did not answer in time"}
+	}
+	if _, ok := errors.AsType[*client.CommitStatusError](err); ok {
+		return commitUnknown(err)
+	}
+	if _, ok := errors.AsType[*client.SubmitError](err); ok {
+		return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ordering service did not accept the transaction; it was not recorded"}
+	}
+	if st, ok := status.FromError(err); ok {
+		switch st.Code() {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.ResourceExhausted:
+			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ledger is unavailable: " + st.Message()}
+		case codes.FailedPrecondition:
+			// The gateway could not find enough endorsers for the policy.
+			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "not enough organizations could endorse the transaction: " + st.Message()}
+		}
+	}
+	return &chengnuo.Error{Code: chengnuo.EINTERNAL, Message: "ledger call failed: " + err.Error()}
+}
+
+// commitUnknown reports a transaction whose commit status could not be
+// obtained. It is not a failure: the transaction may still commit.
+func commitUnknown(error) error {
+	return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the transaction was submitted but its commit status is unknown; it may still commit, look it up again later"}
+}
+
+// mapCommitCode maps a transaction's validation code to a domain error.
+func mapCommitCode(txID string, code peer.TxValidationCode) error {
+	switch code {
+	case peer.TxValidationCode_MVCC_READ_CONFLICT, peer.TxValidationCode_PHANTOM_READ_CONFLICT:
+		return &chengnuo.Error{Code: chengnuo.ECONFLICT, Message: "a concurrent transaction changed the same record", TxID: txID}
+	case peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
+		return &chengnuo.Error{Code: chengnuo.EPOLICY, Message: "the transaction was not endorsed by enough organizations and was rejected", TxID: txID}
+	default:
+		return &chengnuo.Error{Code: chengnuo.EINTERNAL, Message: "the transaction was rejected at commit: " + code.String(), TxID: txID}
+	}
+}
+
+// chaincodeError looks for a coded chaincode message in err's text and its
+// gRPC details. Peers report a chaincode error as "chaincode response 500,
+// CODE: message".
+func chaincodeError(err error) *chengnuo.Error {
+	texts := []string{err.Error()}
+	if st, ok := status.FromError(err); ok {
+		texts = append(texts, st.Message())
+		for _, d := range st.Details() {
+			if ed, ok := d.(*gateway.ErrorDetail); ok {
+				texts = append(texts, ed.GetMessage())
+			}
+		}
+	}
+	for _, t := range texts {
+		if e := ParseCoded(t); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// ParseCoded finds the first "CODE: message" in text, where CODE is one of
+// chengnuo.Codes, and returns it as a *chengnuo.Error; nil if there is none.
+func ParseCoded(text string) *chengnuo.Error {
+	best, bestAt := "", -1
+	for _, code := range chengnuo.Codes {
+		at := strings.Index(text, code+": ")
+		if at < 0 {
+			continue
+		}
+		// The code must start the text or follow a separator, so a code
+		// word inside a message is not mistaken for the code.
+		if at > 0 && !strings.ContainsAny(text[at-1:at], " ,:(") {
+			continue
+		}
+		if bestAt < 0 || at < bestAt {
+			best, bestAt = code, at
+		}
+	}
+	if bestAt < 0 {
+		return nil
+	}
+	return &chengnuo.Error{Code: best, Message: strings.TrimSpace(text[bestAt+len(best)+2:])}
+}
+
+// withTx attaches the transaction id to a domain error.
+func withTx(err error, txID string) error {
+	if e, ok := errors.AsType[*chengnuo.Error](err); ok && e.TxID == "" {
+		cp := *e
+		cp.TxID = txID
+		return &cp
+	}
+	return err
+}

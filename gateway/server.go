@@ -1,0 +1,185 @@
+// Package gateway is a department's HTTP API (Gin) in front of the shared
+// ledger. It depends on the domain's service interfaces only; cmd/ hands it
+// the Fabric adapter, tests hand it fakes.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// DefaultMaxBodyBytes is the documented request body limit.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Options configures a Server.
+type Options struct {
+	Anchors      chengnuo.AnchorService
+	Logger       *slog.Logger
+	MSPID        string        // the department this gateway speaks for, shown in /healthz
+	MaxBodyBytes int64         // default DefaultMaxBodyBytes
+	ReadyTimeout time.Duration // how long /readyz waits for the ledger; default 3 s
+}
+
+// Server routes HTTP requests to the domain services.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds a Server with its routes.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 3 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger, engine: gin.New()}
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.Use(s.requestID, s.accessLog, s.recover, s.limitBody)
+	s.engine.NoRoute(func(c *gin.Context) {
+		s.fail(c, chengnuo.Errorf(chengnuo.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	s.engine.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Code: "METHOD_NOT_ALLOWED", Message: "method " + c.Request.Method + " is not allowed here"})
+	})
+
+	s.engine.GET("/healthz", s.healthz)
+	s.engine.GET("/readyz", s.readyz)
+	v1 := s.engine.Group("/v1")
+	v1.POST("/anchors", s.postAnchor)
+	v1.GET("/anchors/:digest", s.getAnchor)
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+const (
+	ctxRequestID = "requestId"
+	ctxTxID      = "txId"
+)
+
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []any{
+		slog.String("requestId", c.GetString(ctxRequestID)),
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.FullPath()),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if tx := c.GetString(ctxTxID); tx != "" {
+		attrs = append(attrs, slog.String("txId", tx))
+	}
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request.Context(), level, "request", attrs...)
+}
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic", slog.String("requestId", c.GetString(ctxRequestID)), slog.Any("panic", r))
+			s.fail(c, chengnuo.Errorf(chengnuo.EINTERNAL, "internal error"))
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	}
+	c.Next()
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "org": s.opts.MSPID})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.ReadyTimeout)
+	defer cancel()
+	if err := s.opts.Anchors.Ping(ctx); err != nil {
+		s.fail(c, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "ledger not ready: " + chengnuo.ErrorMessage(err)})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "org": s.opts.MSPID})
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	TxID    string `json:"txId,omitempty"`
+	Record  any    `json:"record,omitempty"`
+}
+
+// statusOf maps domain error codes to HTTP statuses: the only such mapping.
+var statusOf = map[string]int{
+	chengnuo.EINVALID:      http.StatusBadRequest,
+	chengnuo.ENOTFOUND:     http.StatusNotFound,
+	chengnuo.ECONFLICT:     http.StatusConflict,
+	chengnuo.EFORBIDDEN:    http.StatusForbidden,
+	chengnuo.EUNAUTHORIZED: http.StatusUnauthorized,
+	chengnuo.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	chengnuo.ERATELIMITED:  http.StatusTooManyRequests,
+	chengnuo.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	chengnuo.EPOLICY:       http.StatusBadGateway,
+	chengnuo.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the HTTP status for a domain error code.
+func HTTPStatus(code string) int {
+	if st, ok := statusOf[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) fail(c *gin.Context, err error) {
+	code := chengnuo.ErrorCode(err)
+	body := errorBody{Code: code, Message: chengnuo.ErrorMessage(err)}
+	if e, ok := errors.AsType[*chengnuo.Error](err); ok {
+		body.TxID = e.TxID
+		body.Record = e.Detail
+	}
+	if body.TxID != "" {
+		c.Set(ctxTxID, body.TxID)
+	}
+	if code == chengnuo.EINTERNAL {
+		s.log.Error("internal error", slog.String("requestId", c.GetString(ctxRequestID)), slog.String("error", err.Error()))
+	}
+	c.AbortWithStatusJSON(HTTPStatus(code), body)
+}
