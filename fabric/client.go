@@ -200,3 +200,6 @@ func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalO
 	}
 	return &Result{Payload: txn.Result(), TxID: txID, BlockNumber: status.BlockNumber}, nil
 }
+
+// Network exposes the channel, for event listeners and tests.
+func (c *Client) Network() *client.Network { return c.network }

@@ -10,7 +10,7 @@ set -euo pipefail
 # no /v2 suffix, so the release tag is not a valid module version).
 readonly FABRIC_VERSION="v1.4.0-rc1.0.20230401164317-bd8e24856939"
 readonly FABRIC_LABEL="2.5.0"
-readonly TOOLS=(peer orderer configtxgen cryptogen osnadmin configtxlator)
+readonly TOOLS=(peer orderer configtxgen cryptogen osnadmin configtxlator discover)
 
 cache_root="${FABRIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chengnuo}"
 bin_dir="${cache_root}/fabric-${FABRIC_LABEL}/bin"
@@ -51,6 +51,7 @@ import (
 	_ "github.com/hyperledger/fabric/cmd/configtxgen"
 	_ "github.com/hyperledger/fabric/cmd/configtxlator"
 	_ "github.com/hyperledger/fabric/cmd/cryptogen"
+	_ "github.com/hyperledger/fabric/cmd/discover"
 	_ "github.com/hyperledger/fabric/cmd/orderer"
 	_ "github.com/hyperledger/fabric/cmd/osnadmin"
 	_ "github.com/hyperledger/fabric/cmd/peer"
@@ -61,7 +62,10 @@ GO
   export GOFLAGS=-mod=mod GOWORK=off
   log "resolving module graph"
   go mod tidy >/dev/null 2>&1 || go mod download github.com/hyperledger/fabric
+  stale=true
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want_stamp" ]] && stale=false
   for t in "${TOOLS[@]}"; do
+    if [[ "$stale" == false && -x "${bin_dir}/${t}" ]]; then continue; fi
     log "go build ${t}"
     go build -trimpath -o "${bin_dir}/${t}" "github.com/hyperledger/fabric/cmd/${t}"
   done

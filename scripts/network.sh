@@ -3,7 +3,9 @@
 # etcdraft orderers, one peer per department org, the notary chaincode as a
 # service, and one HTTP gateway per department.
 #
-# Usage: scripts/network.sh up|down|clean|status|deploy|env ORG
+# Usage: scripts/network.sh up|down|clean|status|deploy|committed|env ORG
+#   deploy     rebuild the chaincode; if it changed, install it and bump the definition's sequence
+#   committed  print the committed chaincode definition's sequence
 #
 # Environment:
 #   CHENGNUO_STATE      state dir for crypto, ledgers, logs, pids (default: <repo>/.state)
@@ -67,16 +69,34 @@ peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
 
 # ---------------------------------------------------------------- binaries
 
-ensure_bins() {
+# fabric_path puts the pinned Fabric binaries on PATH, building them once.
+fabric_path() {
   local fabric_bin
   fabric_bin="$("${ROOT}/scripts/fabric-bin.sh")"
   FABRIC_BIN="$fabric_bin"
   SAMPLECONFIG="$(cd "${fabric_bin}/../sampleconfig" && pwd)"
   export PATH="${fabric_bin}:${PATH}"
-  mkdir -p "$BIN"
+}
+
+# build_project builds the gateway and chaincode server, replacing a binary
+# only when its bytes change, so an unchanged build restarts nothing.
+build_project() {
+  local new="${BIN}/.new" b
+  mkdir -p "$new"
   log "building project binaries into ${BIN}"
-  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$BIN/" ./cmd/chengnuo-gateway ./cmd/chengnuo-cc) \
-    || die "go build failed"
+  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$new/" ./cmd/chengnuo-gateway &&
+    go build -trimpath -buildvcs=false \
+      -ldflags "-X github.com/chengnuo/chengnuo/chaincode.Version=${CHENGNUO_CC_VERSION:-dev}" \
+      -o "$new/" ./cmd/chengnuo-cc) || die "go build failed"
+  for b in chengnuo-gateway chengnuo-cc; do
+    if ! cmp -s "${new}/${b}" "${BIN}/${b}"; then mv "${new}/${b}" "${BIN}/${b}"; fi
+  done
+  rm -rf "$new"
+}
+
+ensure_bins() {
+  fabric_path
+  build_project
 }
 
 # ---------------------------------------------------------------- processes
@@ -282,6 +302,10 @@ start_peer() {
     CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$((port + 1))"
     CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:${port}"
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:${port}"
+    # A peer that joins before the others probes their anchor peers too
+    # early (they do not trust its TLS CA yet); the stock 25 s retry would
+    # leave discovery partial for that long after every fresh start.
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
     CORE_PEER_TLS_ENABLED=true
     CORE_PEER_TLS_CERT_FILE="${dir}/tls/server.crt"
     CORE_PEER_TLS_KEY_FILE="${dir}/tls/server.key"
@@ -387,7 +411,6 @@ start_cc() {
     CHAINCODE_LISTEN="127.0.0.1:$(cc_port)"
     CHAINCODE_TLS_CERT="${CC_TLS_DIR}/server.crt"
     CHAINCODE_TLS_KEY="${CC_TLS_DIR}/server.key"
-    CHAINCODE_VERSION="$label"
   )
   start_proc chaincode "$(cc_port)" "${BIN}/chengnuo-cc"
   printf '%s' "$package_id" > "${RUN}/chaincode.id"
@@ -438,6 +461,27 @@ deploy_cc() {
   log "chaincode ${CC_NAME} ${label} committed (sequence ${seq})"
 }
 
+# discovered I: org I's peer sees every department peer on the channel and
+# can plan an endorsement for the notary chaincode — what a gateway needs to
+# submit. Without this, the first submits after a fresh start can fail.
+discovered() {
+  local i="$1" udir
+  udir="$(user_dir "$i" User1)/msp"
+  local args=(--peerTLSCA "$(peer_tls_ca "$i")" --userKey "${udir}/keystore/priv_sk"
+    --userCert "$(ls "${udir}"/signcerts/*.pem)" --MSP "${ORG_MSP[$i]}")
+  [[ "$(discover "${args[@]}" peers --channel "$CHANNEL" --server "127.0.0.1:$(peer_port "$i")" | jq length)" \
+    == "${#ORG_KEYS[@]}" ]] || return 1
+  discover "${args[@]}" endorsers --channel "$CHANNEL" --server "127.0.0.1:$(peer_port "$i")" \
+    --chaincode "$CC_NAME" | jq -e '.[0].Layouts | length > 0'
+}
+
+wait_discovery() {
+  local i
+  for i in "${!ORG_KEYS[@]}"; do
+    wait_until "peer-${ORG_KEYS[$i]}" "discovery at ${ORG_MSP[$i]} to see every peer and the chaincode" discovered "$i"
+  done
+}
+
 # ---------------------------------------------------------------- gateways
 
 start_gateway() {
@@ -479,6 +523,7 @@ cmd_up() {
   done
   join_channel
   deploy_cc
+  wait_discovery
   for i in "${!ORG_KEYS[@]}"; do
     if running "gateway-${ORG_KEYS[$i]}" && [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${BIN}/chengnuo-gateway" ]]; then
       log "gateway binary changed; restarting gateway-${ORG_KEYS[$i]}"
@@ -584,9 +629,10 @@ case "${1:-}" in
   clean) cmd_clean ;;
   status) cmd_status ;;
   deploy) cmd_deploy ;;
+  committed) fabric_path && committed_field sequence ;;
   env) cmd_env "${2:-}" ;;
   *)
-    echo "usage: $0 up|down|clean|status|deploy|env ORG" >&2
+    echo "usage: $0 up|down|clean|status|deploy|committed|env ORG" >&2
     exit 2
     ;;
 esac

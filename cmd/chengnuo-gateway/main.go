@@ -31,10 +31,10 @@ type Config struct {
 
 // parseConfig reads flags (falling back to env) and fails naming every
 // missing value.
-func parseConfig(args []string, getenv func(string) string) (Config, error) {
+func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
 	var cfg Config
 	fs := flag.NewFlagSet("chengnuo-gateway", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs.SetOutput(usage)
 	env := func(name, def string) string {
 		if v := getenv("CHENGNUO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
 			return v
@@ -82,7 +82,10 @@ func parseConfig(args []string, getenv func(string) string) (Config, error) {
 }
 
 func main() {
-	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chengnuo-gateway:", err)
 		os.Exit(2)

@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make up` and `make test`.
+# Every target is a thin wrapper over a script in scripts/.
+.PHONY: up down clean status redeploy test bench fabric help
+
+help:
+	@echo "make up        build what is missing, start the network, deploy the chaincode, start the gateways"
+	@echo "make test      run every test: unit tests, fuzz seeds and the integration tests on a real network"
+	@echo "make status    show what runs and whether it is healthy"
+	@echo "make down      stop every process the network started"
+	@echo "make clean     stop and remove all state (crypto, ledgers, logs)"
+	@echo "make redeploy  rebuild the chaincode and, if it changed, upgrade it (sequence + 1)"
+	@echo "make bench     benchmarks: Go micro-benchmarks and gateway load on a throwaway network"
+
+up:
+	scripts/network.sh up
+
+down:
+	scripts/network.sh down
+
+clean:
+	scripts/network.sh clean
+
+status:
+	scripts/network.sh status
+
+redeploy:
+	scripts/network.sh deploy
+
+fabric:
+	scripts/fabric-bin.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/bench.sh

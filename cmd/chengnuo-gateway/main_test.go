@@ -1,0 +1,42 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseConfigNamesMissingValues(t *testing.T) {
+	_, err := parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err == nil {
+		t.Fatal("no error for an empty configuration")
+	}
+	for _, name := range []string{"--msp-id", "CHENGNUO_MSP_ID", "--peer-endpoint", "--peer-tls-ca", "--cert", "--key"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestParseConfigFlagsOverrideEnv(t *testing.T) {
+	env := map[string]string{
+		"CHENGNUO_MSP_ID": "MarketMSP", "CHENGNUO_PEER_ENDPOINT": "127.0.0.1:1", "CHENGNUO_PEER_TLS_CA": "ca.pem",
+		"CHENGNUO_CERT": "c.pem", "CHENGNUO_KEY": "k.pem", "CHENGNUO_LOG_LEVEL": "debug",
+	}
+	cfg, err := parseConfig([]string{"--msp-id", "PoliceMSP"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fabric.MSPID != "PoliceMSP" || cfg.Fabric.PeerEndpoint != "127.0.0.1:1" || cfg.LogLevel.String() != "DEBUG" || cfg.Fabric.Channel != "chengnuo" {
+		t.Fatalf("config = %+v", cfg)
+	}
+}
+
+func TestParseConfigRejectsBadValues(t *testing.T) {
+	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k"}
+	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}} {
+		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", extra)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+// Package integration runs the whole system — three raft orderers, four
+// department peers, the chaincode server and four gateways — on a real local
+// Fabric network of its own (own state dir, own base port), and tests it
+// through HTTP and the Fabric Gateway client.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// net describes the test network, set up by TestMain.
+var net struct {
+	root, state, script string
+	base                int
+}
+
+// Department slots as in network/orgs.tsv.
+const (
+	justice = iota
+	market
+	police
+	credit
+)
+
+var orgs = []struct{ key, msp, domain string }{
+	{"justice", "JusticeMSP", "justice.chengnuo.local"},
+	{"market", "MarketMSP", "market.chengnuo.local"},
+	{"police", "PoliceMSP", "police.chengnuo.local"},
+	{"credit", "CreditMSP", "credit.chengnuo.local"},
+}
+
+func gatewayURL(slot int) string   { return fmt.Sprintf("http://127.0.0.1:%d", net.base+80+slot) }
+func peerEndpoint(slot int) string { return fmt.Sprintf("127.0.0.1:%d", net.base+100+10*slot) }
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	_, file, _, _ := runtime.Caller(0)
+	net.root = filepath.Dir(filepath.Dir(file))
+	net.script = filepath.Join(net.root, "scripts", "network.sh")
+	net.base = 37000
+	if v := os.Getenv("CHENGNUO_E2E_BASE_PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "CHENGNUO_E2E_BASE_PORT:", err)
+			return 2
+		}
+		net.base = n
+	}
+	state, err := os.MkdirTemp("", "chengnuo-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	net.state = state
+
+	// The reaper brings the network down if this process dies without
+	// reaching the teardown below (a panic, a -timeout kill).
+	startReaper()
+
+	fmt.Fprintf(os.Stderr, "integration: starting a network in %s on base port %d\n", state, net.base)
+	t0 := time.Now()
+	if out, err := script(10*time.Minute, "up"); err != nil {
+		fmt.Fprintf(os.Stderr, "integration: network up failed: %v\n%s\n", err, out)
+		teardown(false)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "integration: network up in %s\n", time.Since(t0).Round(time.Millisecond))
+
+	code := m.Run()
+	if !teardown(code == 0) && code == 0 {
+		code = 1
+	}
+	return code
+}
+
+// script runs scripts/network.sh against the test network.
+func script(timeout time.Duration, args ...string) (string, error) {
+	return scriptEnv(timeout, nil, args...)
+}
+
+// scriptEnv runs scripts/network.sh with extra environment variables.
+func scriptEnv(timeout time.Duration, env []string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, net.script, args...)
+	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base))
+	cmd.Env = append(cmd.Env, env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func startReaper() {
+	cmd := exec.Command("bash", "-c", `while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$2" down >/dev/null 2>&1`,
+		"reaper", strconv.Itoa(os.Getpid()), net.script)
+	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err == nil {
+		_ = cmd.Process.Release()
+	}
+}
+
+// teardown stops the network, checks that no process it started survives,
+// and removes the state dir (kept, with its logs, when tests failed).
+func teardown(passed bool) bool {
+	pids := recordedPIDs()
+	out, err := script(2*time.Minute, "down")
+	ok := err == nil
+	if !ok {
+		fmt.Fprintf(os.Stderr, "integration: network down failed: %v\n%s\n", err, out)
+	}
+	for name, pid := range pids {
+		if processAlive(pid) {
+			fmt.Fprintf(os.Stderr, "integration: %s (pid %d) is still running after down\n", name, pid)
+			ok = false
+		}
+	}
+	if passed && ok {
+		os.RemoveAll(net.state)
+	} else {
+		fmt.Fprintf(os.Stderr, "integration: logs kept in %s/logs\n", net.state)
+	}
+	return ok
+}
+
+func recordedPIDs() map[string]int {
+	pids := map[string]int{}
+	files, _ := filepath.Glob(filepath.Join(net.state, "run", "*.pid"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
+			pids[strings.TrimSuffix(filepath.Base(f), ".pid")] = pid
+		}
+	}
+	return pids
+}
+
+func processAlive(pid int) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// A zombie (state Z) has exited; it only waits for its parent to reap it.
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# test.sh runs every test: static checks, unit tests (with the race detector)
+# and the integration tests, which start their own Fabric network (own state
+# dir, base port CHENGNUO_E2E_BASE_PORT, default 37000) and always tear it down.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+log "gofmt"
+unformatted="$(gofmt -l .)"
+if [[ -n "$unformatted" ]]; then
+  printf 'gofmt would change:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
+log "go vet"
+go vet ./...
+if command -v shellcheck > /dev/null; then
+  log "shellcheck"
+  shellcheck scripts/*.sh network/builder/bin/* .ci/run
+else
+  log "shellcheck not installed; skipping shell lint"
+fi
+
+# The Fabric binaries are built (once, cached) before the clock of the
+# integration tests starts.
+scripts/fabric-bin.sh > /dev/null
+
+log "unit tests (race detector)"
+mapfile -t units < <(go list ./... | grep -v /integration)
+go test -count=1 -race "${units[@]}"
+log "integration tests on a real network"
+go test -count=1 -timeout 30m -v ./integration/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
