@@ -61,9 +61,17 @@ func (c *Contract) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 
 func (c *Contract) routes() map[string]handler {
 	return map[string]handler{
-		"Ping":      ping,
-		"Anchor":    anchor,
-		"GetAnchor": getAnchor,
+		"Ping":              ping,
+		"Anchor":            anchor,
+		"GetAnchor":         getAnchor,
+		"PublishItem":       publishItem,
+		"RetireItem":        retireItem,
+		"GetItem":           getItem,
+		"ListItems":         listItems,
+		"AnchorCommitments": anchorCommitments,
+		"GetCommitment":     getCommitment,
+		"Withdraw":          withdraw,
+		"Conclude":          conclude,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/notary"
 )
 
 // DefaultMaxBodyBytes is the documented request body limit.
@@ -23,6 +24,11 @@ const DefaultMaxBodyBytes = 64 << 10
 // Options configures a Server.
 type Options struct {
 	Anchors      chengnuo.AnchorService
+	Ledger       chengnuo.Ledger // catalog and commitments; nil disables those routes
+	Notary       *notary.Service // letters; nil disables those routes
+	APIKeys      []APIKey        // clients of the protected routes
+	PublicRate   float64         // requests per second per client on public routes; default 20
+	PublicBurst  int             // default 40
 	Logger       *slog.Logger
 	MSPID        string        // the department this gateway speaks for, shown in /healthz
 	MaxBodyBytes int64         // default DefaultMaxBodyBytes
@@ -34,6 +40,7 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	engine *gin.Engine
+	limit  *limiter
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -49,7 +56,10 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger, engine: gin.New()}
+	if opts.PublicRate <= 0 {
+		opts.PublicRate, opts.PublicBurst = 20, 40
+	}
+	s := &Server{opts: opts, log: opts.Logger, engine: gin.New(), limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1))}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.requestID, s.accessLog, s.recover, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) {
@@ -62,8 +72,27 @@ func New(opts Options) *Server {
 	s.engine.GET("/healthz", s.healthz)
 	s.engine.GET("/readyz", s.readyz)
 	v1 := s.engine.Group("/v1")
-	v1.POST("/anchors", s.postAnchor)
-	v1.GET("/anchors/:digest", s.getAnchor)
+	clerk := s.require(RoleClerk)
+	reader := s.require(RoleClerk, RoleAuditor)
+	v1.POST("/anchors", clerk, s.postAnchor)
+	v1.GET("/anchors/:digest", s.public, s.getAnchor)
+	if opts.Ledger != nil {
+		v1.GET("/catalog/items", s.public, s.listItems)
+		v1.GET("/catalog/items/:code", s.public, s.getItem)
+		v1.POST("/catalog/items", s.require(RoleCatalogAdmin), s.publishItem)
+		v1.POST("/catalog/items/:code/retire", s.require(RoleCatalogAdmin), s.retireItem)
+	}
+	if opts.Notary != nil {
+		v1.POST("/drafts", clerk, s.draft)
+		v1.POST("/commitments", clerk, s.submit)
+		v1.GET("/commitments/:id", reader, s.commitment)
+		v1.GET("/commitments/:id/receipt.png", reader, s.receiptPNG)
+		v1.POST("/commitments/:id/withdraw", clerk, s.withdraw)
+		v1.POST("/commitments/:id/conclude", clerk, s.conclude)
+		v1.POST("/verify", s.public, s.verifyLetter)
+		v1.GET("/verify/:digest", s.public, s.verifyDigest)
+		v1.GET("/public/commitments/:id", s.public, s.publicCommitment)
+	}
 	return s
 }
 

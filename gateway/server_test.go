@@ -51,9 +51,26 @@ func (f *fakeAnchors) FindAnchor(_ context.Context, d string) (*chengnuo.Anchor,
 
 func (f *fakeAnchors) Ping(context.Context) error { return f.pingErr }
 
+var keys = []gateway.APIKey{
+	{Name: "clerk", Hash: gateway.HashKey("clerk-key"), Roles: []string{gateway.RoleClerk}},
+	{Name: "auditor", Hash: gateway.HashKey("auditor-key"), Roles: []string{gateway.RoleAuditor}},
+}
+
+func newServer(f *fakeAnchors, msp string) http.Handler {
+	return gateway.New(gateway.Options{Anchors: f, MSPID: msp, APIKeys: keys, PublicRate: 1000, PublicBurst: 1000})
+}
+
 func do(t *testing.T, h http.Handler, method, path, body string) (*httptest.ResponseRecorder, map[string]any) {
 	t.Helper()
+	return doAs(t, h, "clerk-key", method, path, body)
+}
+
+func doAs(t *testing.T, h http.Handler, key, method, path, body string) (*httptest.ResponseRecorder, map[string]any) {
+	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var out map[string]any
@@ -69,7 +86,7 @@ var digest = strings.Repeat("0f", 32)
 
 func TestAnchorLifecycle(t *testing.T) {
 	f := newFake()
-	h := gateway.New(gateway.Options{Anchors: f, MSPID: "MarketMSP"})
+	h := newServer(f, "MarketMSP")
 
 	rec, body := do(t, h, "POST", "/v1/anchors", `{"digest":"`+strings.ToUpper(digest)+`"}`)
 	if rec.Code != http.StatusCreated || body["digest"] != digest || body["txId"] == "" || body["blockNumber"] != float64(7) {
@@ -124,7 +141,7 @@ func TestBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
-			h := gateway.New(gateway.Options{Anchors: f})
+			h := newServer(f, "")
 			rec, body := do(t, h, tt.method, tt.path, tt.body)
 			if rec.Code != tt.status || body["code"] != tt.code || body["message"] == "" {
 				t.Fatalf("%d %v, want %d %s", rec.Code, body, tt.status, tt.code)
@@ -149,7 +166,7 @@ func TestLedgerErrorsMapToStatus(t *testing.T) {
 	for _, tt := range tests {
 		f := newFake()
 		f.failAll = tt.err
-		rec, body := do(t, gateway.New(gateway.Options{Anchors: f}), "POST", "/v1/anchors", `{"digest":"`+digest+`"}`)
+		rec, body := do(t, newServer(f, ""), "POST", "/v1/anchors", `{"digest":"`+digest+`"}`)
 		if rec.Code != tt.status || body["code"] != chengnuo.ErrorCode(tt.err) {
 			t.Errorf("%v: %d %v, want %d", tt.err, rec.Code, body, tt.status)
 		}
@@ -172,7 +189,7 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	f := newFake()
-	h := gateway.New(gateway.Options{Anchors: f, MSPID: "PoliceMSP"})
+	h := newServer(f, "PoliceMSP")
 	if rec, body := do(t, h, "GET", "/healthz", ""); rec.Code != 200 || body["org"] != "PoliceMSP" {
 		t.Fatalf("healthz: %d %v", rec.Code, body)
 	}
@@ -182,5 +199,45 @@ func TestHealthAndReadiness(t *testing.T) {
 	f.pingErr = chengnuo.Errorf(chengnuo.EUNAVAILABLE, "peer down")
 	if rec, body := do(t, h, "GET", "/readyz", ""); rec.Code != 503 || body["code"] != chengnuo.EUNAVAILABLE {
 		t.Fatalf("readyz with ledger down: %d %v", rec.Code, body)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFake()
+	h := newServer(f, "MarketMSP")
+	body := `{"digest":"` + digest + `"}`
+	tests := []struct {
+		key    string
+		status int
+		code   string
+	}{
+		{"", 401, chengnuo.EUNAUTHORIZED},
+		{"wrong-key", 401, chengnuo.EUNAUTHORIZED},
+		{"auditor-key", 403, chengnuo.EFORBIDDEN},
+	}
+	for _, tt := range tests {
+		rec, out := doAs(t, h, tt.key, "POST", "/v1/anchors", body)
+		if rec.Code != tt.status || out["code"] != tt.code {
+			t.Errorf("key %q: %d %v, want %d %s", tt.key, rec.Code, out, tt.status, tt.code)
+		}
+	}
+	if f.calls != 0 {
+		t.Fatal("an unauthorized request reached the ledger")
+	}
+	// Reading an anchor is public.
+	if rec, _ := doAs(t, h, "", "GET", "/v1/anchors/"+digest, ""); rec.Code != 404 {
+		t.Fatalf("public GET: %d", rec.Code)
+	}
+}
+
+func TestPublicRateLimit(t *testing.T) {
+	h := gateway.New(gateway.Options{Anchors: newFake(), PublicRate: 1, PublicBurst: 2})
+	codes := []int{}
+	for range 4 {
+		rec, _ := doAs(t, h, "", "GET", "/v1/anchors/"+digest, "")
+		codes = append(codes, rec.Code)
+	}
+	if codes[0] != 404 || codes[1] != 404 || codes[3] != 429 {
+		t.Fatalf("codes %v: want the burst served, then 429", codes)
 	}
 }

@@ -84,11 +84,11 @@ build_project() {
   local new="${BIN}/.new" b
   mkdir -p "$new"
   log "building project binaries into ${BIN}"
-  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$new/" ./cmd/chengnuo-gateway &&
+  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$new/" ./cmd/chengnuo-gateway ./cmd/chengnuo &&
     go build -trimpath -buildvcs=false \
       -ldflags "-X github.com/chengnuo/chengnuo/chaincode.Version=${CHENGNUO_CC_VERSION:-dev}" \
       -o "$new/" ./cmd/chengnuo-cc) || die "go build failed"
-  for b in chengnuo-gateway chengnuo-cc; do
+  for b in chengnuo-gateway chengnuo-cc chengnuo; do
     if ! cmp -s "${new}/${b}" "${BIN}/${b}"; then mv "${new}/${b}" "${BIN}/${b}"; fi
   done
   rm -rf "$new"
@@ -484,12 +484,31 @@ wait_discovery() {
 
 # ---------------------------------------------------------------- gateways
 
+# gen_secrets creates, once, the consortium secret of applicant keys (shared
+# by every department) and each gateway's API keys.
+gen_secrets() {
+  local i roles
+  if [[ ! -f "${STATE}/consortium.secret" ]]; then
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${STATE}/consortium.secret")
+  fi
+  for i in "${!ORG_KEYS[@]}"; do
+    roles="clerk,auditor"
+    [[ "${ORG_MSP[$i]}" == "JusticeMSP" ]] && roles+=",catalog-admin"
+    "${BIN}/chengnuo" apikeys --dir "${STATE}/gateways/${ORG_KEYS[$i]}" --roles "$roles" > /dev/null
+  done
+}
+
 start_gateway() {
   local i="$1" key port udir
   key="${ORG_KEYS[$i]}"
   port="$(gateway_port "$i")"
   udir="$(user_dir "$i" User1)"
+  mkdir -p "${DATA}/gateway-${key}"
   PROC_ENV=(
+    CHENGNUO_ORGAN_NAME="${ORG_NAME[$i]}"
+    CHENGNUO_STORE="${DATA}/gateway-${key}/letters.db"
+    CHENGNUO_APPLICANT_SECRET_FILE="${STATE}/consortium.secret"
+    CHENGNUO_API_KEYS_FILE="${STATE}/gateways/${key}/api-keys.json"
     CHENGNUO_LISTEN="127.0.0.1:${port}"
     CHENGNUO_MSP_ID="${ORG_MSP[$i]}"
     CHENGNUO_PEER_ENDPOINT="127.0.0.1:$(peer_port "$i")"
@@ -500,6 +519,24 @@ start_gateway() {
     CHENGNUO_CHAINCODE="$CC_NAME"
   )
   start_proc "gateway-${key}" "$port" "${BIN}/chengnuo-gateway"
+}
+
+# load_demo_catalog publishes, through the justice bureau's gateway, every
+# item of network/demo-catalog.json that is not in the catalog yet.
+load_demo_catalog() {
+  local url key n code published=0 i
+  url="http://127.0.0.1:$(gateway_port "$(org_index JusticeMSP)")/v1/catalog/items"
+  key="$(sed -n 's/^CATALOG_ADMIN_KEY=//p' "${STATE}/gateways/justice/keys.env")"
+  n="$(jq length "${ROOT}/network/demo-catalog.json")"
+  for ((i = 0; i < n; i++)); do
+    code="$(jq -r ".[$i].code" "${ROOT}/network/demo-catalog.json")"
+    if curl -fsS --max-time 10 "${url}/${code}" > /dev/null 2>&1; then continue; fi
+    jq -c ".[$i]" "${ROOT}/network/demo-catalog.json" \
+      | curl -fsS --max-time 60 -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \
+        --data-binary @- "$url" > /dev/null || die "could not publish demo catalog item ${code}"
+    published=$((published + 1))
+  done
+  log "demo catalog: ${published} item(s) published, ${n} in the file"
 }
 
 # ---------------------------------------------------------------- commands
@@ -524,6 +561,7 @@ cmd_up() {
   join_channel
   deploy_cc
   wait_discovery
+  gen_secrets
   for i in "${!ORG_KEYS[@]}"; do
     if running "gateway-${ORG_KEYS[$i]}" && [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${BIN}/chengnuo-gateway" ]]; then
       log "gateway binary changed; restarting gateway-${ORG_KEYS[$i]}"
@@ -535,6 +573,7 @@ cmd_up() {
     wait_until "gateway-${ORG_KEYS[$i]}" "gateway of ${ORG_MSP[$i]} to be ready" \
       http_ok "http://127.0.0.1:$(gateway_port "$i")/readyz"
   done
+  load_demo_catalog
   log "network up in $((SECONDS - t0))s"
   print_table
 }
@@ -549,6 +588,7 @@ print_table() {
   printf '\nchannel %s, chaincode %s; orderers 127.0.0.1:%s,%s,%s\n' "$CHANNEL" "$CC_NAME" \
     "$(orderer_port 1)" "$(orderer_port 2)" "$(orderer_port 3)"
   printf 'logs: %s   state: %s\n' "$LOGS" "$STATE"
+  printf 'API keys: %s/gateways/<org>/keys.env (clerk, auditor; catalog-admin at justice)\n' "$STATE"
 }
 
 all_procs() {

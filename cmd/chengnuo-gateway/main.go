@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,13 +19,22 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/chengnuo/chengnuo/bolt"
 	"github.com/chengnuo/chengnuo/fabric"
 	"github.com/chengnuo/chengnuo/gateway"
+	"github.com/chengnuo/chengnuo/notary"
 )
 
 // Config is the gateway's typed configuration.
 type Config struct {
 	Listen          string
+	StorePath       string
+	SecretFile      string
+	APIKeysFile     string
+	RootsFile       string
+	OrganName       string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Fabric          fabric.Config
@@ -47,6 +58,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
 	str(&cfg.Fabric.MSPID, "msp-id", "", "MSP id of this department")
+	str(&cfg.OrganName, "organ-name", "", "this department's name as printed on letters (default: the MSP id)")
+	str(&cfg.StorePath, "store", "", "file of the department's letter database (bbolt)")
+	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
+	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
+	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
 	str(&cfg.Fabric.PeerEndpoint, "peer-endpoint", "", "host:port of this department's peer")
 	str(&cfg.Fabric.PeerTLSCAFile, "peer-tls-ca", "", "PEM file of the peer's TLS CA")
 	str(&cfg.Fabric.PeerServerName, "peer-server-name", "", "TLS server name of the peer (default: endpoint host)")
@@ -62,6 +78,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		{"msp-id", cfg.Fabric.MSPID}, {"peer-endpoint", cfg.Fabric.PeerEndpoint},
 		{"peer-tls-ca", cfg.Fabric.PeerTLSCAFile}, {"cert", cfg.Fabric.CertFile}, {"key", cfg.Fabric.KeyFile},
 		{"channel", cfg.Fabric.Channel}, {"chaincode", cfg.Fabric.Chaincode}, {"listen", cfg.Listen},
+		{"store", cfg.StorePath}, {"applicant-secret-file", cfg.SecretFile}, {"api-keys-file", cfg.APIKeysFile},
 	} {
 		if f.val == "" {
 			missing = append(missing, fmt.Sprintf("--%s (or CHENGNUO_%s)", f.name, strings.ToUpper(strings.ReplaceAll(f.name, "-", "_"))))
@@ -99,16 +116,62 @@ func main() {
 	}
 }
 
+func loadDeps(cfg Config) (secret []byte, keys []gateway.APIKey, roots *smx509.CertPool, err error) {
+	raw, err := os.ReadFile(cfg.SecretFile)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("applicant secret: %w", err)
+	}
+	if secret, err = hex.DecodeString(strings.TrimSpace(string(raw))); err != nil || len(secret) < 16 {
+		return nil, nil, nil, fmt.Errorf("applicant secret in %s must be at least 16 bytes of hex", cfg.SecretFile)
+	}
+	raw, err = os.ReadFile(cfg.APIKeysFile)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("api keys: %w", err)
+	}
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, nil, nil, fmt.Errorf("api keys file %s: %w", cfg.APIKeysFile, err)
+	}
+	if cfg.RootsFile != "" {
+		pemRoots, err := os.ReadFile(cfg.RootsFile)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("cert roots: %w", err)
+		}
+		roots = smx509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pemRoots) {
+			return nil, nil, nil, fmt.Errorf("cert roots file %s holds no certificate", cfg.RootsFile)
+		}
+	}
+	return secret, keys, roots, nil
+}
+
 func run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	secret, keys, roots, err := loadDeps(cfg)
+	if err != nil {
+		return err
+	}
 	fc, err := fabric.Dial(cfg.Fabric)
 	if err != nil {
 		return err
 	}
 	defer fc.Close()
+	db, err := bolt.Open(cfg.StorePath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc, err := notary.New(ctx, notary.Config{
+		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log,
+	}, fc, db)
+	if err != nil {
+		return err
+	}
+	go recoverPending(ctx, svc, log)
 
 	srv := &http.Server{
-		Addr:              cfg.Listen,
-		Handler:           gateway.New(gateway.Options{Anchors: fc, Logger: log, MSPID: cfg.Fabric.MSPID}),
+		Addr: cfg.Listen,
+		Handler: gateway.New(gateway.Options{
+			Anchors: fc, Ledger: fc, Notary: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
+		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      90 * time.Second,
@@ -131,4 +194,24 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// recoverPending anchors letters a previous run stored but did not anchor,
+// retrying while the ledger is unavailable.
+func recoverPending(ctx context.Context, svc *notary.Service, log *slog.Logger) {
+	for {
+		n, err := svc.Recover(ctx)
+		if n > 0 {
+			log.Info("recovered pending letters", slog.Int("anchored", n))
+		}
+		if err == nil {
+			return
+		}
+		log.Warn("recovering pending letters", slog.String("error", err.Error()))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }

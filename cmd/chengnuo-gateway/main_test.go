@@ -11,7 +11,7 @@ func TestParseConfigNamesMissingValues(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error for an empty configuration")
 	}
-	for _, name := range []string{"--msp-id", "CHENGNUO_MSP_ID", "--peer-endpoint", "--peer-tls-ca", "--cert", "--key"} {
+	for _, name := range []string{"--msp-id", "CHENGNUO_MSP_ID", "--peer-endpoint", "--peer-tls-ca", "--cert", "--key", "--store", "--applicant-secret-file", "--api-keys-file"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
@@ -22,6 +22,7 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 	env := map[string]string{
 		"CHENGNUO_MSP_ID": "MarketMSP", "CHENGNUO_PEER_ENDPOINT": "127.0.0.1:1", "CHENGNUO_PEER_TLS_CA": "ca.pem",
 		"CHENGNUO_CERT": "c.pem", "CHENGNUO_KEY": "k.pem", "CHENGNUO_LOG_LEVEL": "debug",
+		"CHENGNUO_STORE": "s.db", "CHENGNUO_APPLICANT_SECRET_FILE": "sec", "CHENGNUO_API_KEYS_FILE": "keys.json",
 	}
 	cfg, err := parseConfig([]string{"--msp-id", "PoliceMSP"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -33,7 +34,8 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 }
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
-	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k"}
+	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k",
+		"--store", "s", "--applicant-secret-file", "f", "--api-keys-file", "a"}
 	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}} {
 		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.Int("clients", 50, "concurrent clients")
 	duration := fs.Duration("duration", 30*time.Second, "how long to run (each client stops after its request in flight)")
 	mode := fs.String("mode", "anchor", "anchor (POST new digests) or read (GET one anchored digest)")
+	key := fs.String("key", os.Getenv("CLERK_KEY"), "clerk API key for anchoring [CLERK_KEY]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,6 +70,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if *clients < 1 || *clients > 1000 || *duration <= 0 || *duration > time.Hour {
 		return errors.New("bench: --clients must be 1..1000 and --duration positive and at most 1h")
 	}
+	apiKey = *key
 	res, err := bench(ctx, strings.TrimRight(*url, "/"), *mode, *clients, *duration)
 	if err != nil {
 		return err
@@ -75,6 +78,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	res.print(out)
 	return nil
 }
+
+// apiKey is the clerk key sent with anchoring requests.
+var apiKey string
 
 func randomDigest() string {
 	var b [32]byte
@@ -138,6 +144,7 @@ func anchor(ctx context.Context, hc *http.Client, base, digest string) (int, err
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+apiKey)
 	return do(hc, req)
 }
 

@@ -1,5 +1,8 @@
 // Command chengnuo is the project's command-line tool.
 //
+//	chengnuo keygen --out applicant.key
+//	chengnuo sign --key applicant.key --draft draft.json
+//	chengnuo apikeys --dir DIR --roles clerk,auditor
 //	chengnuo bench --url URL [--clients 50] [--duration 30s] [--mode anchor|read]
 //
 // bench drives a department gateway with concurrent clients and prints
@@ -24,6 +27,12 @@ func main() {
 	switch os.Args[1] {
 	case "bench":
 		err = runBench(ctx, os.Args[2:], os.Stdout)
+	case "keygen":
+		err = runKeygen(os.Args[2:], os.Stdout)
+	case "sign":
+		err = runSign(os.Args[2:], os.Stdout)
+	case "apikeys":
+		err = runAPIKeys(os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -42,6 +51,9 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage: chengnuo COMMAND [flags]
 
 commands:
-  bench   load a gateway: anchor random digests (or read them) with N concurrent clients
+  keygen  --out FILE                 create an SM2 key pair (FILE, FILE.pub) to sign letters with
+  sign    --key FILE --draft FILE    sign a draft's canonical letter; prints the body for POST /v1/commitments
+  apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
+  bench   --url URL                  load a gateway: anchor random digests (or read them) with N concurrent clients
 `)
 }

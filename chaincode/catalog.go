@@ -1,0 +1,274 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/letter"
+)
+
+const (
+	itemObject     = "item"
+	itemHeadObject = "itemhead"
+)
+
+// itemHead is the latest version and the item-level status of a code.
+type itemHead struct {
+	Code    string `json:"code"`
+	Latest  int    `json:"latest"`
+	Status  string `json:"status"`
+	Retired string `json:"retiredTx,omitempty"`
+}
+
+var itemCodeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
+
+func requireCatalogAuthority(stub shim.ChaincodeStubInterface) (string, error) {
+	msp, err := callerMSP(stub)
+	if err != nil {
+		return "", err
+	}
+	if msp != chengnuo.CatalogAuthority {
+		return "", chengnuo.Errorf(chengnuo.EFORBIDDEN, "only %s may change the catalog; caller is %s", chengnuo.CatalogAuthority, msp)
+	}
+	return msp, nil
+}
+
+func validateItem(it *chengnuo.Item) error {
+	if !itemCodeRE.MatchString(it.Code) {
+		return chengnuo.Errorf(chengnuo.EINVALID, "item code must be 1-32 letters, digits, '.', '_' or '-'")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"name", it.Name}, {"department", it.Department}, {"purpose", it.Purpose}, {"legalBasis", it.LegalBasis},
+		{"content", it.Content}, {"eligibleApplicants", it.EligibleApplicants}, {"commitmentMethod", it.CommitmentMethod},
+		{"verificationPower", it.VerificationPower}, {"liability", it.Liability},
+	} {
+		if f.v == "" {
+			return chengnuo.Errorf(chengnuo.EINVALID, "item %s is required", f.name)
+		}
+		if len(f.v) > 12000 {
+			return chengnuo.Errorf(chengnuo.EINVALID, "item %s is too long", f.name)
+		}
+	}
+	if d := it.Disclosure; d.Public && (d.Scope == "" || d.PeriodDays < 1 || d.PeriodDays > 3650) {
+		return chengnuo.Errorf(chengnuo.EINVALID, "a public disclosure rule needs a scope and a period of 1-3650 days")
+	}
+	v := it.Verification
+	if !v.Exempt {
+		if !slices.Contains(chengnuo.VerificationMethods, v.Method) {
+			return chengnuo.Errorf(chengnuo.EINVALID, "verification method must be one of %v (or exempt)", chengnuo.VerificationMethods)
+		}
+		if v.Department == "" || v.TimeLimitDays < 1 || v.TimeLimitDays > 365 {
+			return chengnuo.Errorf(chengnuo.EINVALID, "verification needs a department and a time limit of 1-365 days")
+		}
+	}
+	return nil
+}
+
+func readJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) {
+	raw, err := stub.GetState(key)
+	if err != nil {
+		return false, fmt.Errorf("read %q: %w", key, err)
+	}
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(stub shim.ChaincodeStubInterface, key string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if err := stub.PutState(key, raw); err != nil {
+		return nil, fmt.Errorf("write %q: %w", key, err)
+	}
+	return raw, nil
+}
+
+func itemKey(stub shim.ChaincodeStubInterface, code string, version int) (string, error) {
+	return stub.CreateCompositeKey(itemObject, []string{code, fmt.Sprintf("%06d", version)})
+}
+
+func readHead(stub shim.ChaincodeStubInterface, code string) (*itemHead, error) {
+	key, err := stub.CreateCompositeKey(itemHeadObject, []string{code})
+	if err != nil {
+		return nil, err
+	}
+	var h itemHead
+	ok, err := readJSON(stub, key, &h)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// publishItem publishes a new item or a new version of an existing one. The
+// version number, status, notice digest and publication time are assigned
+// here; the caller must be the catalog authority.
+func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+	if err := wantArgs(args, 1); err != nil {
+		return nil, err
+	}
+	if _, err := requireCatalogAuthority(stub); err != nil {
+		return nil, err
+	}
+	var it chengnuo.Item
+	if err := strictUnmarshal([]byte(args[0]), &it); err != nil {
+		return nil, err
+	}
+	if err := validateItem(&it); err != nil {
+		return nil, err
+	}
+	head, err := readHead(stub, it.Code)
+	if err != nil {
+		return nil, err
+	}
+	if head == nil {
+		head = &itemHead{Code: it.Code}
+	}
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	it.Version = head.Latest + 1
+	it.Status = chengnuo.ItemActive
+	it.PublishedAt = ts
+	it.PublishedTx = stub.GetTxID()
+	if it.NoticeDigest, err = letter.NoticeDigest(&it); err != nil {
+		return nil, err
+	}
+	head.Latest, head.Status, head.Retired = it.Version, chengnuo.ItemActive, ""
+	key, err := itemKey(stub, it.Code, it.Version)
+	if err != nil {
+		return nil, err
+	}
+	out, err := putJSON(stub, key, it)
+	if err != nil {
+		return nil, err
+	}
+	hk, err := stub.CreateCompositeKey(itemHeadObject, []string{it.Code})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := putJSON(stub, hk, head); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// retireItem stops an item from accepting new letters; its versions stay readable.
+func retireItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+	if err := wantArgs(args, 1); err != nil {
+		return nil, err
+	}
+	if _, err := requireCatalogAuthority(stub); err != nil {
+		return nil, err
+	}
+	head, err := readHead(stub, args[0])
+	if err != nil {
+		return nil, err
+	}
+	if head == nil {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s is not in the catalog", args[0])
+	}
+	if head.Status == chengnuo.ItemRetired {
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "item %s is already retired", args[0])
+	}
+	head.Status, head.Retired = chengnuo.ItemRetired, stub.GetTxID()
+	hk, err := stub.CreateCompositeKey(itemHeadObject, []string{head.Code})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := putJSON(stub, hk, head); err != nil {
+		return nil, err
+	}
+	return getItemVersion(stub, head.Code, head.Latest)
+}
+
+// loadItem reads one version (0: the latest) with the item-level status.
+func loadItem(stub shim.ChaincodeStubInterface, code string, version int) (*chengnuo.Item, error) {
+	head, err := readHead(stub, code)
+	if err != nil {
+		return nil, err
+	}
+	if head == nil {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s is not in the catalog", code)
+	}
+	if version == 0 {
+		version = head.Latest
+	}
+	key, err := itemKey(stub, code, version)
+	if err != nil {
+		return nil, err
+	}
+	var it chengnuo.Item
+	ok, err := readJSON(stub, key, &it)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s has no version %d", code, version)
+	}
+	// Only the latest version of an active item is active.
+	if head.Status == chengnuo.ItemRetired || version != head.Latest {
+		it.Status = chengnuo.ItemRetired
+	}
+	return &it, nil
+}
+
+func getItemVersion(stub shim.ChaincodeStubInterface, code string, version int) ([]byte, error) {
+	it, err := loadItem(stub, code, version)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(it)
+}
+
+// getItem: args code [version]; version 0 or absent means the latest.
+func getItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "expected code and optional version")
+	}
+	v := 0
+	if len(args) == 2 && args[1] != "" {
+		if _, err := fmt.Sscanf(args[1], "%d", &v); err != nil || v < 0 {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
+		}
+	}
+	return getItemVersion(stub, args[0], v)
+}
+
+// listItems returns the latest version of every item, in code order.
+func listItems(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+	iter, err := stub.GetStateByPartialCompositeKey(itemHeadObject, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	defer iter.Close()
+	items := []*chengnuo.Item{}
+	for iter.HasNext() && len(items) < 1000 {
+		kv, err := iter.Next()
+		if err != nil {
+			return nil, err
+		}
+		var h itemHead
+		if err := json.Unmarshal(kv.Value, &h); err != nil {
+			return nil, err
+		}
+		it, err := loadItem(stub, h.Code, h.Latest)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return json.Marshal(items)
+}

@@ -1,0 +1,93 @@
+package chengnuo
+
+import (
+	"context"
+	"time"
+)
+
+// Commitment statuses.
+const (
+	StatusActive    = "ACTIVE"
+	StatusWithdrawn = "WITHDRAWN"
+	StatusConcluded = "CONCLUDED"
+)
+
+// Signing methods of a letter.
+const (
+	SignedSM2   = "SM2"   // the applicant's SM2 signature over the canonical letter
+	SignedPaper = "PAPER" // signed on paper; the digest is of the scan, attested by the department
+)
+
+// Commitment is the public ledger record of an anchored commitment letter.
+// It holds no personal data: the applicant appears only as ApplicantKey, a
+// keyed digest (HMAC-SM3 under a consortium secret) of the ID type and number.
+type Commitment struct {
+	ID           string       `json:"id"`
+	LetterDigest string       `json:"letterDigest"`
+	ItemCode     string       `json:"itemCode"`
+	ItemVersion  int          `json:"itemVersion"`
+	NoticeDigest string       `json:"noticeDigest"`
+	Org          string       `json:"org"`
+	ApplicantKey string       `json:"applicantKey,omitempty"`
+	SignedBy     string       `json:"signedBy"`
+	Status       string       `json:"status"`
+	AnchoredAt   time.Time    `json:"anchoredAt"`
+	TxID         string       `json:"txId"`
+	BlockNumber  uint64       `json:"blockNumber,omitempty"`
+	History      []Transition `json:"history"`
+}
+
+// Transition is one step of a commitment's lifecycle. History is append-only.
+type Transition struct {
+	Status       string    `json:"status"`
+	Org          string    `json:"org"`
+	At           time.Time `json:"at"`
+	TxID         string    `json:"txId"`
+	ReasonDigest string    `json:"reasonDigest,omitempty"` // SM3 of the reason text, kept by the department
+}
+
+// CommitmentID derives a commitment's id from its letter digest, so the same
+// letter always has the same id and a gateway knows it before anchoring.
+func CommitmentID(letterDigest string) string { return "CN" + letterDigest[:24] }
+
+// AnchorRequest asks the ledger to anchor one letter.
+type AnchorRequest struct {
+	LetterDigest string `json:"letterDigest"`
+	ItemCode     string `json:"itemCode"`
+	ItemVersion  int    `json:"itemVersion"`
+	NoticeDigest string `json:"noticeDigest"`
+	ApplicantKey string `json:"applicantKey"`
+	SignedBy     string `json:"signedBy"`
+}
+
+// AnchorResult is the per-letter outcome of a batch anchoring.
+type AnchorResult struct {
+	LetterDigest string      `json:"letterDigest"`
+	Created      bool        `json:"created"` // false: already anchored (Record is the existing one) or refused
+	Code         string      `json:"code,omitempty"`
+	Message      string      `json:"message,omitempty"`
+	Record       *Commitment `json:"record,omitempty"`
+}
+
+// Ledger is everything a department gateway asks of the shared ledger.
+type Ledger interface {
+	AnchorService
+
+	// PublishItem publishes an item or a new version of it (catalog authority only).
+	PublishItem(ctx context.Context, it *Item) (*Item, error)
+	// RetireItem retires an item (catalog authority only).
+	RetireItem(ctx context.Context, code string) (*Item, error)
+	// GetItem returns one version of an item; version 0 is the latest.
+	GetItem(ctx context.Context, code string, version int) (*Item, error)
+	// ListItems returns the latest version of every item.
+	ListItems(ctx context.Context) ([]*Item, error)
+
+	// AnchorCommitments anchors a batch of letters and reports per letter.
+	AnchorCommitments(ctx context.Context, reqs []AnchorRequest) ([]AnchorResult, error)
+	// GetCommitment returns a commitment's public record, or ENOTFOUND.
+	GetCommitment(ctx context.Context, id string) (*Commitment, error)
+	// Withdraw records the applicant's withdrawal (the caller's org only).
+	Withdraw(ctx context.Context, id, reasonDigest string) (*Commitment, error)
+	// Conclude records the matter as concluded (the caller's org only).
+	Conclude(ctx context.Context, id string) (*Commitment, error)
+}

@@ -1,0 +1,298 @@
+// Package letter builds, canonicalises and checks commitment letters
+// (告知承诺书) following the policy's reference template, and derives the
+// values that go on the ledger: the letter digest, the notice digest and the
+// applicant key. The chaincode and the gateways share it, so both sides
+// compute the same digests.
+package letter
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/sm"
+)
+
+// Schema identifies version 1 of the letter format.
+const Schema = "chengnuo/letter/v1"
+
+// MaxCanonicalBytes bounds a canonical letter.
+const MaxCanonicalBytes = 32 << 10
+
+// SaltBytes is the size of a letter's random salt (256 bits): letters are
+// template text with a few fields, so without it a digest could be guessed.
+const SaltBytes = 32
+
+// Effect is the notice's clause (七): the effect of the commitment.
+const Effect = "申请人书面承诺符合告知的条件、标准、要求的，行政机关不再索要有关证明，依据书面承诺办理相关事项。"
+
+// Statements are the applicant's commitments (三 申请人承诺 一 to 五).
+var Statements = []string{
+	"已经知晓行政机关告知的全部内容。",
+	"自身符合行政机关告知的条件、标准、要求。",
+	"愿意遵守相关法律法规，接受行政机关的监管。",
+	"愿意承担不实承诺、违反承诺的法律责任。",
+	"所作承诺是本人（本单位）真实意思的表示。",
+}
+
+// Applicant is section 一's data about the applicant (申请人). Personal data:
+// it never goes on the shared ledger.
+type Applicant struct {
+	Name     string `json:"name"`
+	IDType   string `json:"idType"`
+	IDNumber string `json:"idNumber"`
+	Contact  string `json:"contact"`
+}
+
+// Organ is the administrative organ (行政机关) that issues the letter.
+type Organ struct {
+	MSPID        string `json:"mspId"`
+	Name         string `json:"name"`
+	ContactName  string `json:"contactName"`
+	ContactPhone string `json:"contactPhone"`
+}
+
+// Notice is section 二, the organ's notice, copied from one catalog item
+// version. The applicant signs the exact notice they were shown.
+type Notice struct {
+	ItemCode           string                    `json:"itemCode"`
+	ItemVersion        int                       `json:"itemVersion"`
+	ItemName           string                    `json:"itemName"`           // (一)
+	Purpose            string                    `json:"purpose"`            // (二)
+	LegalBasis         string                    `json:"legalBasis"`         // (三)
+	Content            string                    `json:"content"`            // (四)
+	EligibleApplicants string                    `json:"eligibleApplicants"` // (五)
+	CommitmentMethod   string                    `json:"commitmentMethod"`   // (六)
+	Effect             string                    `json:"effect"`             // (七)
+	VerificationPower  string                    `json:"verificationPower"`  // (八)
+	Liability          string                    `json:"liability"`          // (九)
+	Disclosure         chengnuo.Disclosure       `json:"disclosure"`         // (十)
+	Verification       chengnuo.VerificationRule `json:"verification"`
+}
+
+// Letter is a commitment letter in the form the applicant signs.
+type Letter struct {
+	Schema       string    `json:"schema"`
+	Number       string    `json:"number"`
+	Salt         string    `json:"salt"`
+	DraftedAt    string    `json:"draftedAt"`
+	Applicant    Applicant `json:"applicant"`
+	Organ        Organ     `json:"organ"`
+	Notice       Notice    `json:"notice"`
+	NoticeDigest string    `json:"noticeDigest"`
+	Commitment   []string  `json:"commitment"`
+}
+
+// NoticeOf is the notice of an item version.
+func NoticeOf(it *chengnuo.Item) Notice {
+	return Notice{
+		ItemCode: it.Code, ItemVersion: it.Version, ItemName: it.Name, Purpose: it.Purpose,
+		LegalBasis: it.LegalBasis, Content: it.Content, EligibleApplicants: it.EligibleApplicants,
+		CommitmentMethod: it.CommitmentMethod, Effect: Effect, VerificationPower: it.VerificationPower,
+		Liability: it.Liability, Disclosure: it.Disclosure, Verification: it.Verification,
+	}
+}
+
+// Canonical returns the RFC 8785 canonical JSON of v.
+func Canonical(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return sm.Canonicalize(raw)
+}
+
+// NoticeDigest is the SM3 (hex) of the canonical notice of an item version.
+func NoticeDigest(it *chengnuo.Item) (string, error) {
+	c, err := Canonical(NoticeOf(it))
+	if err != nil {
+		return "", err
+	}
+	return sm.SM3Hex(c), nil
+}
+
+// Digest is the letter digest: SM3 (hex) over the canonical letter bytes.
+func Digest(canonical []byte) string { return sm.SM3Hex(canonical) }
+
+// ApplicantKey is the applicant's ledger identity: HMAC-SM3 under the
+// consortium secret over "idType:normalizedIDNumber". Without the secret it
+// cannot be recomputed from an ID number.
+func ApplicantKey(secret []byte, idType, idNumber string) string {
+	return hex.EncodeToString(sm.HMACSM3(secret, []byte(idType+":"+NormalizeID(idNumber))))
+}
+
+// field limits in runes.
+const (
+	maxName    = 100
+	maxContact = 100
+	maxText    = 4000
+)
+
+func checkText(field, v string, max int, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return chengnuo.Errorf(chengnuo.EINVALID, "%s is required", field)
+	}
+	if !utf8.ValidString(v) {
+		return chengnuo.Errorf(chengnuo.EINVALID, "%s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return chengnuo.Errorf(chengnuo.EINVALID, "%s is longer than %d characters (%d)", field, max, n)
+	}
+	for _, r := range v {
+		if r < 0x20 && r != '\n' {
+			return chengnuo.Errorf(chengnuo.EINVALID, "%s contains a control character", field)
+		}
+	}
+	return nil
+}
+
+// ValidateApplicant checks the applicant's data and normalizes the ID number.
+func ValidateApplicant(a *Applicant) error {
+	if err := checkText("applicant.name", a.Name, maxName, true); err != nil {
+		return err
+	}
+	if err := checkText("applicant.contact", a.Contact, maxContact, true); err != nil {
+		return err
+	}
+	a.IDNumber = NormalizeID(a.IDNumber)
+	if a.IDType == "" || a.IDNumber == "" {
+		return chengnuo.Errorf(chengnuo.EINVALID, "applicant.idType and applicant.idNumber are required")
+	}
+	if why, ok := ValidateID(a.IDType, a.IDNumber); !ok {
+		return chengnuo.Errorf(chengnuo.EINVALID, "applicant.idNumber: %s", why)
+	}
+	return nil
+}
+
+// ValidateOrgan checks the organ's contact data.
+func ValidateOrgan(o *Organ) error {
+	for _, f := range []struct {
+		name, v string
+	}{{"organ.mspId", o.MSPID}, {"organ.name", o.Name}, {"organ.contactName", o.ContactName}, {"organ.contactPhone", o.ContactPhone}} {
+		if err := checkText(f.name, f.v, maxContact, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Parse decodes a signed letter. The bytes must be exactly the canonical form
+// (what the applicant signed), hold only known fields, and carry every
+// required field; the notice digest must match the notice in the letter.
+func Parse(canonical []byte) (*Letter, error) {
+	if len(canonical) == 0 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is empty")
+	}
+	if len(canonical) > MaxCanonicalBytes {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is larger than %d bytes", MaxCanonicalBytes)
+	}
+	c, err := sm.Canonicalize(canonical)
+	if err != nil {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is not valid JSON")
+	}
+	if !bytes.Equal(c, canonical) {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is not in RFC 8785 canonical form; sign and submit the canonical bytes")
+	}
+	var l Letter
+	dec := json.NewDecoder(bytes.NewReader(canonical))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter does not match schema %s: %s", Schema, shortErr(err))
+	}
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
+
+// Validate checks a decoded letter's fields.
+func (l *Letter) Validate() error {
+	if l.Schema != Schema {
+		return chengnuo.Errorf(chengnuo.EINVALID, "letter schema must be %s", Schema)
+	}
+	if err := checkText("number", l.Number, 64, true); err != nil {
+		return err
+	}
+	if raw, err := hex.DecodeString(l.Salt); err != nil || len(raw) < 16 {
+		return chengnuo.Errorf(chengnuo.EINVALID, "salt must be at least 128 bits of hex")
+	}
+	if err := checkText("draftedAt", l.DraftedAt, 40, true); err != nil {
+		return err
+	}
+	a := l.Applicant
+	if err := ValidateApplicant(&a); err != nil {
+		return err
+	}
+	if a.IDNumber != l.Applicant.IDNumber {
+		return chengnuo.Errorf(chengnuo.EINVALID, "applicant.idNumber must be normalized (upper case, no spaces)")
+	}
+	if err := ValidateOrgan(&l.Organ); err != nil {
+		return err
+	}
+	n := l.Notice
+	if n.ItemCode == "" || n.ItemVersion < 1 {
+		return chengnuo.Errorf(chengnuo.EINVALID, "notice.itemCode and notice.itemVersion are required")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"notice.itemName", n.ItemName}, {"notice.purpose", n.Purpose}, {"notice.legalBasis", n.LegalBasis},
+		{"notice.content", n.Content}, {"notice.eligibleApplicants", n.EligibleApplicants},
+		{"notice.commitmentMethod", n.CommitmentMethod}, {"notice.effect", n.Effect},
+		{"notice.verificationPower", n.VerificationPower}, {"notice.liability", n.Liability},
+	} {
+		if err := checkText(f.name, f.v, maxText, true); err != nil {
+			return err
+		}
+	}
+	c, err := Canonical(n)
+	if err != nil {
+		return err
+	}
+	if sm.SM3Hex(c) != l.NoticeDigest {
+		return chengnuo.Errorf(chengnuo.EINVALID, "noticeDigest does not match the notice in the letter")
+	}
+	if len(l.Commitment) != len(Statements) {
+		return chengnuo.Errorf(chengnuo.EINVALID, "commitment must hold the %d statements of the template", len(Statements))
+	}
+	for i, s := range Statements {
+		if l.Commitment[i] != s {
+			return chengnuo.Errorf(chengnuo.EINVALID, "commitment statement %d differs from the template", i+1)
+		}
+	}
+	return nil
+}
+
+// New builds an unsigned letter (a draft) and returns it with its canonical bytes.
+func New(it *chengnuo.Item, a Applicant, o Organ, number, salt, draftedAt string) (*Letter, []byte, error) {
+	if err := ValidateApplicant(&a); err != nil {
+		return nil, nil, err
+	}
+	if err := ValidateOrgan(&o); err != nil {
+		return nil, nil, err
+	}
+	nd, err := NoticeDigest(it)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &Letter{Schema: Schema, Number: number, Salt: salt, DraftedAt: draftedAt, Applicant: a, Organ: o,
+		Notice: NoticeOf(it), NoticeDigest: nd, Commitment: append([]string{}, Statements...)}
+	if err := l.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("draft: %w", err)
+	}
+	c, err := Canonical(l)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, c, nil
+}
