@@ -8,8 +8,9 @@ const CatalogAuthority = "JusticeMSP"
 
 // Item statuses.
 const (
-	ItemActive  = "ACTIVE"
-	ItemRetired = "RETIRED"
+	ItemActive     = "ACTIVE"
+	ItemSuperseded = "SUPERSEDED" // a newer version exists
+	ItemRetired    = "RETIRED"
 )
 
 // Item is one version of a certification item (证明事项) of the catalog (目录).

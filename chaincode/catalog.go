@@ -219,8 +219,11 @@ func loadItem(stub shim.ChaincodeStubInterface, code string, version int) (*chen
 		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s has no version %d", code, version)
 	}
 	// Only the latest version of an active item is active.
-	if head.Status == chengnuo.ItemRetired || version != head.Latest {
+	switch {
+	case head.Status == chengnuo.ItemRetired:
 		it.Status = chengnuo.ItemRetired
+	case version != head.Latest:
+		it.Status = chengnuo.ItemSuperseded
 	}
 	return &it, nil
 }

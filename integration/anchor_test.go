@@ -38,13 +38,23 @@ type response struct {
 	Raw    string
 }
 
+// call makes an unauthenticated (public) request.
 func call(t *testing.T, method, url, body string) response {
+	t.Helper()
+	return callAs(t, "", method, url, body)
+}
+
+// callAs makes a request with an API key ("" for none).
+func callAs(t *testing.T, key, method, url, body string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	res, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -61,7 +71,7 @@ func call(t *testing.T, method, url, body string) response {
 }
 
 func postAnchor(t *testing.T, slot int, digest string) response {
-	return call(t, "POST", gatewayURL(slot)+"/v1/anchors", `{"digest":"`+digest+`"}`)
+	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/anchors", `{"digest":"`+digest+`"}`)
 }
 
 // getEventually reads a digest from a gateway, allowing the gateway's peer a
@@ -126,7 +136,7 @@ func TestAnchorAtOneDepartmentReadAtAnother(t *testing.T) {
 func TestBadInputIsRefusedAndNothingWritten(t *testing.T) {
 	d := randomDigest(t)
 	for _, body := range []string{`{"digest":"` + d[:63] + `"}`, `{"digest":`, `{"digest":"` + d + `","org":"PoliceMSP"}`, `{}`} {
-		r := call(t, "POST", gatewayURL(market)+"/v1/anchors", body)
+		r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/anchors", body)
 		if r.Status != http.StatusBadRequest || r.Body["code"] != chengnuo.EINVALID {
 			t.Errorf("POST %s: %d %s", body, r.Status, r.Raw)
 		}

@@ -7,6 +7,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,6 +49,11 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Fprintln(os.Stderr, "integration: skipped in -short mode")
+		return 0
+	}
 	_, file, _, _ := runtime.Caller(0)
 	net.root = filepath.Dir(filepath.Dir(file))
 	net.script = filepath.Join(net.root, "scripts", "network.sh")
@@ -161,4 +167,21 @@ func processAlive(pid int) bool {
 	// A zombie (state Z) has exited; it only waits for its parent to reap it.
 	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
 	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// apiKey returns a gateway's API key for a role (CLERK, AUDITOR, CATALOG_ADMIN)
+// from the keys.env the network script wrote.
+func apiKey(t testing.TB, slot int, role string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(net.state, "gateways", orgs[slot].key, "keys.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, role+"_KEY="); ok {
+			return v
+		}
+	}
+	t.Fatalf("no %s key for %s", role, orgs[slot].key)
+	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/chengnuo/chengnuo/gateway"
+	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
@@ -81,9 +82,8 @@ func runSign(args []string, out io.Writer) error {
 	if json.Unmarshal(raw, &d) == nil && d.Canonical != "" {
 		canonical = []byte(d.Canonical)
 	}
-	c, err := sm.Canonicalize(canonical)
-	if err != nil || string(c) != string(canonical) {
-		return errors.New("sign: the input is neither a draft response nor a canonical letter")
+	if _, err := letter.Parse(canonical); err != nil {
+		return fmt.Errorf("sign: the input is neither a draft response nor a canonical letter: %w", err)
 	}
 	sig, err := sm.Sign(priv, canonical)
 	if err != nil {
