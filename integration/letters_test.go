@@ -57,8 +57,8 @@ var applicants = []person{
 func draftFor(t *testing.T, slot int, code string, p person) response {
 	t.Helper()
 	body := mustJSON(t, map[string]any{
-		"itemCode":  code,
-		"applicant": map[string]any{"name": p.name, "idType": "RESIDENT_ID", "idNumber": p.idNumber, "contact": p.phone},
+		"itemCode":    code,
+		"applicant":   map[string]any{"name": p.name, "idType": "RESIDENT_ID", "idNumber": p.idNumber, "contact": p.phone},
 		"contactName": "窗口工作人员", "contactPhone": "0571-87000000",
 	})
 	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/drafts", body)
