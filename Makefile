@@ -10,6 +10,7 @@ help:
 	@echo "make clean     stop and remove all state (crypto, ledgers, logs)"
 	@echo "make redeploy  rebuild the chaincode and, if it changed, upgrade it (sequence + 1)"
 	@echo "make bench     benchmarks: Go micro-benchmarks and gateway load on a throwaway network"
+	@echo "make fuzz      run the fuzzers (FUZZTIME=30s each); seed corpora live in testdata/fuzz"
 
 up:
 	scripts/network.sh up
@@ -34,3 +35,10 @@ test:
 
 bench:
 	scripts/bench.sh
+
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz:
+	go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./letter
+	go test -run '^$$' -fuzz FuzzValidateID -fuzztime $(FUZZTIME) ./letter
+	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
