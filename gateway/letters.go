@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/notary"
+	"github.com/chengnuo/chengnuo/sm"
 )
 
 func (s *Server) listItems(c *gin.Context) {
@@ -178,6 +181,45 @@ func (s *Server) verifyDigest(c *gin.Context) {
 
 func (s *Server) publicCommitment(c *gin.Context) {
 	r, err := s.opts.Notary.PublicCommitment(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) submitPaper(c *gin.Context) {
+	var req notary.PaperRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r, err := s.opts.Notary.SubmitPaper(c.Request.Context(), req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(ctxTxID, r.TxID)
+	c.JSON(http.StatusCreated, gin.H{"receipt": r, "receiptPng": "/v1/commitments/" + r.CommitmentID + "/receipt.png"})
+}
+
+// verifyFile checks a file (a scanned paper letter, or a letter file) by the
+// SM3 of its raw bytes.
+func (s *Server) verifyFile(c *gin.Context) {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			s.fail(c, chengnuo.Errorf(chengnuo.ETOOLARGE, "file exceeds %d bytes", mbe.Limit))
+			return
+		}
+		s.fail(c, chengnuo.Errorf(chengnuo.EINVALID, "could not read the file"))
+		return
+	}
+	if len(raw) == 0 {
+		s.fail(c, chengnuo.Errorf(chengnuo.EINVALID, "the file is empty"))
+		return
+	}
+	r, err := s.opts.Notary.VerifyDigest(c.Request.Context(), sm.SM3Hex(raw))
 	if err != nil {
 		s.fail(c, err)
 		return

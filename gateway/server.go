@@ -85,11 +85,13 @@ func New(opts Options) *Server {
 	if opts.Notary != nil {
 		v1.POST("/drafts", clerk, s.draft)
 		v1.POST("/commitments", clerk, s.submit)
+		v1.POST("/commitments/paper", clerk, s.submitPaper)
 		v1.GET("/commitments/:id", reader, s.commitment)
 		v1.GET("/commitments/:id/receipt.png", reader, s.receiptPNG)
 		v1.POST("/commitments/:id/withdraw", clerk, s.withdraw)
 		v1.POST("/commitments/:id/conclude", clerk, s.conclude)
 		v1.POST("/verify", s.public, s.verifyLetter)
+		v1.POST("/verify/file", s.public, s.verifyFile)
 		v1.GET("/verify/:digest", s.public, s.verifyDigest)
 		v1.GET("/public/commitments/:id", s.public, s.publicCommitment)
 	}
@@ -146,9 +148,18 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
+// MaxScanBodyBytes is the body limit of the routes that carry a scanned
+// paper letter (base64 in JSON, or raw bytes).
+const MaxScanBodyBytes = 12 << 20
+
 func (s *Server) limitBody(c *gin.Context) {
+	limit := s.opts.MaxBodyBytes
+	switch c.FullPath() {
+	case "/v1/commitments/paper", "/v1/verify/file":
+		limit = MaxScanBodyBytes
+	}
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
 }

@@ -35,7 +35,10 @@ const (
 type StoredLetter struct {
 	ID          string                 `json:"id"`
 	Digest      string                 `json:"digest"`
-	Canonical   string                 `json:"canonical"`
+	Canonical   string                 `json:"canonical,omitempty"` // an electronically signed letter
+	Scan        string                 `json:"scan,omitempty"`      // base64 of a paper letter's scan
+	MediaType   string                 `json:"mediaType,omitempty"`
+	Applicant   *letter.Applicant      `json:"applicant,omitempty"` // of a paper letter (an electronic one carries it)
 	Signature   string                 `json:"signature,omitempty"` // base64 DER
 	PublicKey   string                 `json:"publicKey,omitempty"`
 	Certificate string                 `json:"certificate,omitempty"`
@@ -136,18 +139,9 @@ type Draft struct {
 
 // Draft renders a letter from the current catalog version of an item.
 func (s *Service) Draft(ctx context.Context, req DraftRequest) (*Draft, error) {
-	if req.ItemCode == "" {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "itemCode is required")
-	}
-	it, err := s.ledger.GetItem(ctx, req.ItemCode, req.ItemVersion)
-	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
-	}
+	it, err := s.activeItem(ctx, req.ItemCode, req.ItemVersion)
 	if err != nil {
 		return nil, err
-	}
-	if it.Status != chengnuo.ItemActive {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s version %d is retired or superseded", it.Code, it.Version)
 	}
 	now := s.cfg.Now().UTC()
 	n, err := s.store.NextNumber(ctx, now.Year())

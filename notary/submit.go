@@ -16,8 +16,8 @@ import (
 type Receipt struct {
 	CommitmentID string    `json:"commitmentId"`
 	LetterDigest string    `json:"letterDigest"`
-	Salt         string    `json:"salt"`
-	Number       string    `json:"number"`
+	Salt         string    `json:"salt,omitempty"`
+	Number       string    `json:"number,omitempty"`
 	Org          string    `json:"org"`
 	ItemCode     string    `json:"itemCode"`
 	ItemVersion  int       `json:"itemVersion"`
@@ -25,12 +25,13 @@ type Receipt struct {
 	TxID         string    `json:"txId"`
 	BlockNumber  uint64    `json:"blockNumber"`
 	AnchoredAt   time.Time `json:"anchoredAt"`
+	SignedBy     string    `json:"signedBy,omitempty"`
 }
 
 func receiptOf(l *letter.Letter, rec *chengnuo.Commitment) *Receipt {
 	return &Receipt{CommitmentID: rec.ID, LetterDigest: rec.LetterDigest, Salt: l.Salt, Number: l.Number, Org: rec.Org,
 		ItemCode: rec.ItemCode, ItemVersion: rec.ItemVersion, Status: rec.Status, TxID: rec.TxID,
-		BlockNumber: rec.BlockNumber, AnchoredAt: rec.AnchoredAt}
+		BlockNumber: rec.BlockNumber, AnchoredAt: rec.AnchoredAt, SignedBy: rec.SignedBy}
 }
 
 // Submit checks a signed letter, stores it, anchors it and returns the
@@ -63,15 +64,9 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (*Receipt, erro
 	}
 
 	// Check the catalog first, so a refusal stores nothing.
-	it, err := s.ledger.GetItem(ctx, l.Notice.ItemCode, l.Notice.ItemVersion)
-	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
-	}
+	it, err := s.activeItem(ctx, l.Notice.ItemCode, l.Notice.ItemVersion)
 	if err != nil {
 		return nil, err
-	}
-	if it.Status != chengnuo.ItemActive {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s version %d is retired or superseded and accepts no new letters", it.Code, it.Version)
 	}
 	if it.NoticeDigest != l.NoticeDigest {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the letter's notice does not match item %s version %d", it.Code, it.Version)
