@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	_ "embed"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -17,6 +18,11 @@ import (
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/notary"
 )
+
+// OpenAPI is the API's OpenAPI 3 document, served at /openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
 
 // DefaultMaxBodyBytes is the documented request body limit.
 const DefaultMaxBodyBytes = 64 << 10
@@ -70,6 +76,7 @@ func New(opts Options) *Server {
 	})
 
 	s.engine.GET("/healthz", s.healthz)
+	s.engine.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	s.engine.GET("/readyz", s.readyz)
 	v1 := s.engine.Group("/v1")
 	clerk := s.require(RoleClerk)
@@ -223,3 +230,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	c.AbortWithStatusJSON(HTTPStatus(code), body)
 }
+
+// Routes lists the registered routes (method and path), for documentation
+// checks.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }

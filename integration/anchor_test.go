@@ -44,14 +44,23 @@ func call(t *testing.T, method, url, body string) response {
 	return callAs(t, "", method, url, body)
 }
 
-// callAs makes a request with an API key ("" for none).
+// callAs makes a JSON request with an API key ("" for none).
 func callAs(t *testing.T, key, method, url, body string) response {
+	t.Helper()
+	return callType(t, key, method, url, "application/json", body)
+}
+
+// callType makes a request with a content type; every exchange is checked
+// against the gateway's OpenAPI document.
+func callType(t *testing.T, key, method, url, contentType, body string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" || method == "POST" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -61,6 +70,7 @@ func callAs(t *testing.T, key, method, url, body string) response {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	checkContract(t, req, []byte(body), res.StatusCode, res.Header, raw)
 	r := response{Status: res.StatusCode, Raw: string(raw)}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &r.Body); err != nil {

@@ -469,7 +469,7 @@ func TestPaperLetterScan(t *testing.T) {
 	// Anyone holding the scan checks it by its bytes.
 	var v response
 	for i := 0; i < 50; i++ {
-		v = call(t, "POST", gatewayURL(credit)+"/v1/verify/file", string(scan))
+		v = callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan))
 		if v.Body["anchored"] == true {
 			break
 		}
@@ -479,7 +479,7 @@ func TestPaperLetterScan(t *testing.T) {
 	if v.Body["anchored"] != true || rec["signedBy"] != chengnuo.SignedPaper || rec["org"] != "MarketMSP" {
 		t.Fatalf("verify scan: %d %s", v.Status, v.Raw)
 	}
-	if v := call(t, "POST", gatewayURL(credit)+"/v1/verify/file", string(scan)+" "); v.Body["anchored"] != false {
+	if v := callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan)+" "); v.Body["anchored"] != false {
 		t.Fatalf("altered scan verified: %s", v.Raw)
 	}
 	bad := strings.Replace(body, `"application/pdf"`, `"text/plain"`, 1)

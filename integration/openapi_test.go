@@ -1,0 +1,83 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/chengnuo/chengnuo/gateway"
+)
+
+var contract struct {
+	once   sync.Once
+	router routers.Router
+	err    error
+}
+
+// contractRouter loads the gateway's OpenAPI document once.
+func contractRouter(t testing.TB) routers.Router {
+	t.Helper()
+	contract.once.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromData(gateway.OpenAPI)
+		if err != nil {
+			contract.err = err
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			contract.err = err
+			return
+		}
+		contract.router, contract.err = gorillamux.NewRouter(doc)
+	})
+	if contract.err != nil {
+		t.Fatalf("OpenAPI document: %v", contract.err)
+	}
+	return contract.router
+}
+
+// checkContract validates one exchange against the OpenAPI document: the
+// route exists, the request matches it, and so does the response.
+func checkContract(t testing.TB, req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) {
+	t.Helper()
+	r := req.Clone(context.Background())
+	r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	route, params, err := contractRouter(t).FindRoute(r)
+	if err != nil {
+		t.Errorf("contract: %s %s is not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	// Bad requests are sent on purpose; only well-formed ones must match.
+	if status < 400 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			t.Errorf("contract: request %s %s: %v", req.Method, req.URL.Path, err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header,
+		Body: io.NopCloser(bytes.NewReader(respBody)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("contract: response %d to %s %s: %v", status, req.Method, req.URL.Path, err)
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	res, err := httpClient.Get(gatewayURL(police) + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !bytes.Equal(body, gateway.OpenAPI) {
+		t.Fatalf("/openapi.yaml: %d, %d bytes", res.StatusCode, len(body))
+	}
+	contractRouter(t)
+}
