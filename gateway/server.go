@@ -5,8 +5,8 @@ package gateway
 
 import (
 	"context"
-	_ "embed"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"log/slog"
