@@ -2,10 +2,16 @@ package notary_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/pem"
+	"math/big"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
@@ -283,5 +289,57 @@ func TestVerify(t *testing.T) {
 	}
 	if _, err := s.VerifyDigest(ctx, "xyz"); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 		t.Fatalf("bad digest: %v", err)
+	}
+}
+
+func TestCertificateSigner(t *testing.T) {
+	ledger, _ := newLedger(t)
+	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
+	defer db.Close()
+	ctx := t.Context()
+	rootKey, _ := sm.GenerateKey()
+	leafKey, _ := sm.GenerateKey()
+	now := time.Now()
+	root := &smx509.Certificate{SerialNumber: big.NewInt(1), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: smx509.KeyUsageCertSign}
+	rootDER, _ := smx509.CreateCertificate(rand.Reader, root, root, &rootKey.PublicKey, rootKey)
+	rootCert, _ := smx509.ParseCertificate(rootDER)
+	mk := func(notAfter time.Time, parent *smx509.Certificate, parentKey any) string {
+		tmpl := &smx509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: now.Add(-time.Hour), NotAfter: notAfter}
+		der, err := smx509.CreateCertificate(rand.Reader, tmpl, parent, &leafKey.PublicKey, parentKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	}
+	pool := smx509.NewCertPool()
+	pool.AddCert(rootCert)
+	s, err := notary.New(ctx, notary.Config{MSPID: "MarketMSP", ApplicantSecret: []byte("0123456789abcdef0123"), Roots: pool}, ledger, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Draft(ctx, notary.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "窗口", ContactPhone: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, _ := sm.Sign(leafKey, []byte(d.Canonical))
+	b64 := base64.StdEncoding.EncodeToString(sig)
+	pub, _ := sm.MarshalPublicKeyPEM(&leafKey.PublicKey)
+	selfKey, _ := sm.GenerateKey()
+	selfSigned := &smx509.Certificate{SerialNumber: big.NewInt(9), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
+	selfDER, _ := smx509.CreateCertificate(rand.Reader, selfSigned, selfSigned, &leafKey.PublicKey, selfKey)
+	refused := map[string]notary.SubmitRequest{
+		"expired certificate":         {Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(-time.Minute), rootCert, rootKey)},
+		"certificate from no root":    {Letter: d.Canonical, Signature: b64, Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfDER}))},
+		"bare key when roots are set": {Letter: d.Canonical, Signature: b64, PublicKey: string(pub)},
+	}
+	for name, req := range refused {
+		if _, err := s.Submit(ctx, req); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	r, err := s.Submit(ctx, notary.SubmitRequest{Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(time.Hour), rootCert, rootKey)})
+	if err != nil || r.CommitmentID == "" {
+		t.Fatalf("valid certificate refused: %v", err)
 	}
 }

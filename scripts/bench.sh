@@ -23,7 +23,12 @@ scripts/network.sh up > "${CHENGNUO_STATE}.up.log" 2>&1 || { tail -30 "${CHENGNU
 rm -f "${CHENGNUO_STATE}.up.log"
 go build -o "${CHENGNUO_STATE}/bin/chengnuo" ./cmd/chengnuo
 url="http://127.0.0.1:$((CHENGNUO_BASE_PORT + 81))"
+# shellcheck disable=SC1091
+source "${CHENGNUO_STATE}/gateways/market/keys.env"
+export CLERK_KEY
 echo "== gateway load against ${url} (MarketMSP), ${duration} each"
 "${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode read --clients "$clients" --duration 10s
 "${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode anchor --clients 1 --duration 10s
 "${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode anchor --clients "$clients" --duration "$duration"
+"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode submit --clients 1 --duration 10s
+"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode submit --clients "$clients" --duration "$duration"

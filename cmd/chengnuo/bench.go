@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chengnuo/chengnuo/sm"
 )
 
 // benchResult summarises one load run.
@@ -59,7 +64,8 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	url := fs.String("url", "", "gateway base URL, e.g. http://127.0.0.1:17081")
 	clients := fs.Int("clients", 50, "concurrent clients")
 	duration := fs.Duration("duration", 30*time.Second, "how long to run (each client stops after its request in flight)")
-	mode := fs.String("mode", "anchor", "anchor (POST new digests) or read (GET one anchored digest)")
+	mode := fs.String("mode", "anchor", "anchor (POST new digests), read (GET one anchored digest) or submit (draft, sign, submit letters; only the submit is timed)")
+	item := fs.String("item", "SC-001", "catalog item of the letters in submit mode")
 	key := fs.String("key", os.Getenv("CLERK_KEY"), "clerk API key for anchoring [CLERK_KEY]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,7 +76,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	if *clients < 1 || *clients > 1000 || *duration <= 0 || *duration > time.Hour {
 		return errors.New("bench: --clients must be 1..1000 and --duration positive and at most 1h")
 	}
-	apiKey = *key
+	apiKey, benchItem = *key, *item
 	res, err := bench(ctx, strings.TrimRight(*url, "/"), *mode, *clients, *duration)
 	if err != nil {
 		return err
@@ -79,8 +85,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// apiKey is the clerk key sent with anchoring requests.
-var apiKey string
+// apiKey is the clerk key sent with anchoring requests; benchItem the
+// catalog item of submitted letters.
+var apiKey, benchItem string
 
 func randomDigest() string {
 	var b [32]byte
@@ -92,7 +99,7 @@ func bench(ctx context.Context, base, mode string, clients int, duration time.Du
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	var readDigest string
 	switch mode {
-	case "anchor":
+	case "anchor", "submit":
 	case "read":
 		readDigest = randomDigest()
 		if code, err := anchor(ctx, hc, base, readDigest); err != nil || code != http.StatusCreated {
@@ -113,17 +120,23 @@ func bench(ctx context.Context, base, mode string, clients int, duration time.Du
 				t0 := time.Now()
 				var code int
 				var err error
-				if mode == "anchor" {
+				var d time.Duration
+				switch mode {
+				case "anchor":
 					code, err = anchor(context.WithoutCancel(ctx), hc, base, randomDigest())
-				} else {
+				case "submit":
+					code, d, err = submitLetter(context.WithoutCancel(ctx), hc, base)
+				default:
 					code, err = read(context.WithoutCancel(ctx), hc, base, readDigest)
 				}
-				d := time.Since(t0)
+				if d == 0 {
+					d = time.Since(t0)
+				}
 				mu.Lock()
 				switch {
 				case err != nil:
 					res.Failures["transport"]++
-				case (mode == "anchor" && code == http.StatusCreated) || (mode == "read" && code == http.StatusOK):
+				case (mode != "read" && code == http.StatusCreated) || (mode == "read" && code == http.StatusOK):
 					res.OK++
 					res.Latencies = append(res.Latencies, d)
 				default:
@@ -164,4 +177,49 @@ func do(hc *http.Client, req *http.Request) (int, error) {
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, res.Body)
 	return res.StatusCode, nil
+}
+
+// submitLetter drafts a letter for a fresh applicant, signs it with a fresh
+// SM2 key and submits it; only the submission is timed.
+func submitLetter(ctx context.Context, hc *http.Client, base string) (int, time.Duration, error) {
+	draftBody, _ := json.Marshal(map[string]any{
+		"itemCode": benchItem, "contactName": "bench", "contactPhone": "0",
+		"applicant": map[string]any{"name": "压测", "idType": "PASSPORT", "idNumber": "B" + randomDigest()[:12], "contact": "bench"},
+	})
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/drafts", bytes.NewReader(draftBody))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	var d struct {
+		Canonical string `json:"canonical"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&d)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || err != nil {
+		return res.StatusCode, 0, err
+	}
+	key, err := sm.GenerateKey()
+	if err != nil {
+		return 0, 0, err
+	}
+	sig, err := sm.Sign(key, []byte(d.Canonical))
+	if err != nil {
+		return 0, 0, err
+	}
+	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
+	body, _ := json.Marshal(map[string]string{"letter": d.Canonical, "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)})
+	req, err = http.NewRequestWithContext(ctx, "POST", base+"/v1/commitments", bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	t0 := time.Now()
+	code, err := do(hc, req)
+	return code, time.Since(t0), err
 }
