@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/sm"
 )

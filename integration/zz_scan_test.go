@@ -56,4 +56,3 @@ func TestZZLedgerHoldsNoPersonalData(t *testing.T) {
 	}
 	t.Logf("scanned %d blocks, no personal data", scanned)
 }
-
