@@ -31,6 +31,8 @@ type Commitment struct {
 	ApplicantKey string       `json:"applicantKey,omitempty"`
 	SignedBy     string       `json:"signedBy"`
 	Status       string       `json:"status"`
+	Verification string       `json:"verification,omitempty"` // see Verify* constants
+	Outcome      *Outcome     `json:"outcome,omitempty"`
 	AnchoredAt   time.Time    `json:"anchoredAt"`
 	TxID         string       `json:"txId"`
 	BlockNumber  uint64       `json:"blockNumber,omitempty"`

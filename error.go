@@ -26,10 +26,11 @@ const (
 	EINTERNAL     = "INTERNAL"            // a bug or an unexpected failure
 	ERATELIMITED  = "RATE_LIMITED"        // too many requests from this client
 	EPOLICY       = "ENDORSEMENT_REFUSED" // the network's endorsement policy rejected the transaction
+	EINELIGIBLE   = "NOT_ELIGIBLE"        // the applicant may not use the commitment route (credit)
 )
 
 // Codes lists every error code, for documentation and exhaustive tests.
-var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, ETOOLARGE, EUNAVAILABLE, EINTERNAL, ERATELIMITED, EPOLICY}
+var Codes = []string{EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN, EUNAUTHORIZED, ETOOLARGE, EUNAVAILABLE, EINTERNAL, ERATELIMITED, EPOLICY, EINELIGIBLE}
 
 // Error is the domain error. Code is machine-readable and stable; Message is
 // safe to show to the user. TxID names the Fabric transaction involved, if

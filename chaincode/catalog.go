@@ -125,7 +125,15 @@ func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error
 	if err := strictUnmarshal([]byte(args[0]), &it); err != nil {
 		return nil, err
 	}
-	if err := validateItem(&it); err != nil {
+	out, err := publish(stub, &it)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+func publish(stub shim.ChaincodeStubInterface, it *chengnuo.Item) (*chengnuo.Item, error) {
+	if err := validateItem(it); err != nil {
 		return nil, err
 	}
 	head, err := readHead(stub, it.Code)
@@ -143,7 +151,7 @@ func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error
 	it.Status = chengnuo.ItemActive
 	it.PublishedAt = ts
 	it.PublishedTx = stub.GetTxID()
-	if it.NoticeDigest, err = letter.NoticeDigest(&it); err != nil {
+	if it.NoticeDigest, err = letter.NoticeDigest(it); err != nil {
 		return nil, err
 	}
 	head.Latest, head.Status, head.Retired = it.Version, chengnuo.ItemActive, ""
@@ -151,8 +159,7 @@ func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	out, err := putJSON(stub, key, it)
-	if err != nil {
+	if _, err := putJSON(stub, key, it); err != nil {
 		return nil, err
 	}
 	hk, err := stub.CreateCompositeKey(itemHeadObject, []string{it.Code})
@@ -162,7 +169,7 @@ func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error
 	if _, err := putJSON(stub, hk, head); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return it, nil
 }
 
 // retireItem stops an item from accepting new letters; its versions stay readable.
@@ -173,15 +180,23 @@ func retireItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 	if _, err := requireCatalogAuthority(stub); err != nil {
 		return nil, err
 	}
-	head, err := readHead(stub, args[0])
+	it, err := retire(stub, args[0])
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(it)
+}
+
+func retire(stub shim.ChaincodeStubInterface, code string) (*chengnuo.Item, error) {
+	head, err := readHead(stub, code)
 	if err != nil {
 		return nil, err
 	}
 	if head == nil {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s is not in the catalog", args[0])
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "item %s is not in the catalog", code)
 	}
 	if head.Status == chengnuo.ItemRetired {
-		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "item %s is already retired", args[0])
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "item %s is already retired", code)
 	}
 	head.Status, head.Retired = chengnuo.ItemRetired, stub.GetTxID()
 	hk, err := stub.CreateCompositeKey(itemHeadObject, []string{head.Code})
@@ -191,7 +206,7 @@ func retireItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 	if _, err := putJSON(stub, hk, head); err != nil {
 		return nil, err
 	}
-	return getItemVersion(stub, head.Code, head.Latest)
+	return loadItem(stub, head.Code, head.Latest)
 }
 
 // loadItem reads one version (0: the latest) with the item-level status.

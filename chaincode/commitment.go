@@ -97,6 +97,13 @@ func anchorOne(stub shim.ChaincodeStubInterface, org string, req chengnuo.Anchor
 	if it.NoticeDigest != req.NoticeDigest {
 		return refuse(chengnuo.EINVALID, "the notice does not match item %s version %d", it.Code, it.Version)
 	}
+	records, err := applicantCredit(stub, req.ApplicantKey)
+	if err != nil {
+		return res, err
+	}
+	if ok, why := eligibility(records); !ok {
+		return refuse(chengnuo.EINELIGIBLE, "%s", why)
+	}
 	ts, err := txTime(stub)
 	if err != nil {
 		return res, err
@@ -115,6 +122,9 @@ func anchorOne(stub shim.ChaincodeStubInterface, org string, req chengnuo.Anchor
 		return res, err
 	}
 	if err := stub.PutState(ak, []byte{0}); err != nil {
+		return res, err
+	}
+	if err := putIndex(stub, orgItemObject, org, c.ItemCode, timeKey(ts), id); err != nil {
 		return res, err
 	}
 	res.Created, res.Record = true, c

@@ -204,6 +204,7 @@ var statusOf = map[string]int{
 	chengnuo.ERATELIMITED:  http.StatusTooManyRequests,
 	chengnuo.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	chengnuo.EPOLICY:       http.StatusBadGateway,
+	chengnuo.EINELIGIBLE:   http.StatusUnprocessableEntity,
 	chengnuo.EINTERNAL:     http.StatusInternalServerError,
 }
 
