@@ -1,6 +1,9 @@
 package chengnuo
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // CreditAuthority is the MSP id of the credit platform (信用平台), the only
 // organization that may repair credit records and decide objections.
@@ -88,12 +91,12 @@ type Answer struct {
 
 // RequestDetails is what the verifying department needs. Personal data.
 type RequestDetails struct {
-	RequestID string `json:"requestId"`
-	Name      string `json:"name"`
-	IDType    string `json:"idType"`
-	IDNumber  string `json:"idNumber"`
-	Claim     string `json:"claim"`
-	Salt      string `json:"salt"`
+	CommitmentID string `json:"commitmentId"`
+	Name         string `json:"name"`
+	IDType       string `json:"idType"`
+	IDNumber     string `json:"idNumber"`
+	Claim        string `json:"claim"`
+	Salt         string `json:"salt"`
 }
 
 // Outcome is the anchoring department's conclusion about a commitment.
@@ -190,4 +193,38 @@ type Proposal struct {
 	DecisionReason string    `json:"decisionReason,omitempty"`
 	Version        int       `json:"version,omitempty"` // the version published on approval
 	DecisionTx     string    `json:"decisionTx,omitempty"`
+}
+
+// VerificationLedger is what the verification, credit, sampling and
+// proposal flows ask of the shared ledger.
+type VerificationLedger interface {
+	// RequestVerification opens an assisted verification request; DeliverDetails
+	// then writes its details into the target organization's private collection,
+	// endorsed by that organization alone.
+	RequestVerification(ctx context.Context, commitmentID, detailsDigest string) (*VerificationRequest, error)
+	DeliverDetails(ctx context.Context, req *VerificationRequest, details []byte) error
+	GetRequestDetails(ctx context.Context, requestID string) (*RequestDetails, error)
+	AnswerVerification(ctx context.Context, requestID string, answer Answer) (*VerificationRequest, error)
+	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
+	// ListRequests lists requests addressed to ("to") or sent by ("from") the caller.
+	ListRequests(ctx context.Context, side string) ([]*VerificationRequest, error)
+
+	RecordOutcome(ctx context.Context, commitmentID string, o Outcome) (*Commitment, error)
+
+	GetApplicant(ctx context.Context, applicantKey string) (*ApplicantView, error)
+	GetCredit(ctx context.Context, id string) (*CreditRecord, error)
+	RepairCredit(ctx context.Context, id, reasonDigest string) (*CreditRecord, error)
+	FileObjection(ctx context.Context, creditID, reasonDigest string) (*Objection, error)
+	DecideObjection(ctx context.Context, objectionID string, uphold bool, reason string) (*Objection, error)
+
+	DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*Sample, error)
+	GetSample(ctx context.Context, id string) (*Sample, error)
+
+	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
+	DecideProposal(ctx context.Context, id string, approve bool, reason string) (*Proposal, error)
+	GetProposal(ctx context.Context, id string) (*Proposal, error)
+
+	// LedgerTime is the timestamp of the newest block: the clock that judges
+	// disclosure periods, not any gateway's.
+	LedgerTime(ctx context.Context) (time.Time, error)
 }

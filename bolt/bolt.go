@@ -37,7 +37,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketLetters, bucketPending, bucketSerials} {
+		for _, b := range [][]byte{bucketLetters, bucketPending, bucketSerials, bucketOutgoing, bucketInbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -180,8 +180,8 @@ func deliverDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, er
 	if err := strictUnmarshal(details, &d); err != nil {
 		return nil, err
 	}
-	if d.RequestID != r.ID {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details name request %s, not %s", d.RequestID, r.ID)
+	if d.CommitmentID != r.CommitmentID {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details are about commitment %s, not %s", d.CommitmentID, r.CommitmentID)
 	}
 	if err := stub.PutPrivateData(ImplicitCollection(r.To), "details~"+r.ID, details); err != nil {
 		return nil, fmt.Errorf("write details: %w", err)

@@ -30,11 +30,12 @@ const DefaultMaxBodyBytes = 64 << 10
 // Options configures a Server.
 type Options struct {
 	Anchors      chengnuo.AnchorService
-	Ledger       chengnuo.Ledger // catalog and commitments; nil disables those routes
-	Notary       *notary.Service // letters; nil disables those routes
-	APIKeys      []APIKey        // clients of the protected routes
-	PublicRate   float64         // requests per second per client on public routes; default 20
-	PublicBurst  int             // default 40
+	Ledger       chengnuo.Ledger             // catalog and commitments; nil disables those routes
+	Notary       *notary.Service             // letters; nil disables those routes
+	Verification chengnuo.VerificationLedger // verification, credit, sampling, proposals; needs Notary too
+	APIKeys      []APIKey                    // clients of the protected routes
+	PublicRate   float64                     // requests per second per client on public routes; default 20
+	PublicBurst  int                         // default 40
 	Logger       *slog.Logger
 	MSPID        string        // the department this gateway speaks for, shown in /healthz
 	MaxBodyBytes int64         // default DefaultMaxBodyBytes
@@ -101,6 +102,9 @@ func New(opts Options) *Server {
 		v1.POST("/verify/file", s.public, s.verifyFile)
 		v1.GET("/verify/:digest", s.public, s.verifyDigest)
 		v1.GET("/public/commitments/:id", s.public, s.publicCommitment)
+		if opts.Verification != nil {
+			s.routesVerification(v1)
+		}
 	}
 	return s
 }

@@ -85,6 +85,11 @@ type Config struct {
 	Logger          *slog.Logger
 	Now             func() time.Time
 	BatchWorkers    int // concurrent anchoring transactions; default 4
+
+	// Verification enables assisted verification, outcomes and credit; nil disables them.
+	Verification chengnuo.VerificationLedger
+	// Webhook is this department's registry for online verification; empty: answers come from clerks.
+	Webhook string
 }
 
 // Service is the department's letter service.

@@ -494,8 +494,17 @@ gen_secrets() {
   for i in "${!ORG_KEYS[@]}"; do
     roles="clerk,auditor"
     [[ "${ORG_MSP[$i]}" == "JusticeMSP" ]] && roles+=",catalog-admin"
+    [[ "${ORG_MSP[$i]}" == "CreditMSP" ]] && roles+=",credit-officer"
     "${BIN}/chengnuo" apikeys --dir "${STATE}/gateways/${ORG_KEYS[$i]}" --roles "$roles" > /dev/null
   done
+}
+
+# webhook_of KEY: the registry webhook configured for an org's gateway by
+# CHENGNUO_WEBHOOK_<KEY> (e.g. CHENGNUO_WEBHOOK_POLICE), or nothing.
+webhook_of() {
+  local var
+  var="CHENGNUO_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "$1")"
+  printf '%s' "${!var:-}"
 }
 
 start_gateway() {
@@ -509,6 +518,7 @@ start_gateway() {
     CHENGNUO_STORE="${DATA}/gateway-${key}/letters.db"
     CHENGNUO_APPLICANT_SECRET_FILE="${STATE}/consortium.secret"
     CHENGNUO_API_KEYS_FILE="${STATE}/gateways/${key}/api-keys.json"
+    CHENGNUO_VERIFY_WEBHOOK="$(webhook_of "$key")"
     CHENGNUO_LISTEN="127.0.0.1:${port}"
     CHENGNUO_MSP_ID="${ORG_MSP[$i]}"
     CHENGNUO_PEER_ENDPOINT="127.0.0.1:$(peer_port "$i")"
@@ -588,7 +598,7 @@ print_table() {
   printf '\nchannel %s, chaincode %s; orderers 127.0.0.1:%s,%s,%s\n' "$CHANNEL" "$CC_NAME" \
     "$(orderer_port 1)" "$(orderer_port 2)" "$(orderer_port 3)"
   printf 'logs: %s   state: %s\n' "$LOGS" "$STATE"
-  printf 'API keys: %s/gateways/<org>/keys.env (clerk, auditor; catalog-admin at justice)\n' "$STATE"
+  printf 'API keys: %s/gateways/<org>/keys.env (clerk, auditor; catalog-admin at justice, credit-officer at credit)\n' "$STATE"
 }
 
 all_procs() {

@@ -35,6 +35,8 @@ type Config struct {
 	APIKeysFile     string
 	RootsFile       string
 	OrganName       string
+	Checkpoint      string
+	Webhook         string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Fabric          fabric.Config
@@ -62,6 +64,8 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.StorePath, "store", "", "file of the department's letter database (bbolt)")
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
+	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
+	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
 	str(&cfg.Fabric.PeerEndpoint, "peer-endpoint", "", "host:port of this department's peer")
 	str(&cfg.Fabric.PeerTLSCAFile, "peer-tls-ca", "", "PEM file of the peer's TLS CA")
@@ -95,6 +99,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return cfg, fmt.Errorf("--shutdown-timeout: %w", err)
 	}
 	cfg.ShutdownTimeout = d
+	if cfg.Checkpoint == "" {
+		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
+	}
 	return cfg, nil
 }
 
@@ -161,16 +168,22 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer db.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log,
+		Verification: fc, Webhook: cfg.Webhook,
 	}, fc, db)
 	if err != nil {
 		return err
 	}
 	go recoverPending(ctx, svc, log)
+	go func() {
+		if err := fc.ListenVerificationRequests(ctx, cfg.Checkpoint, log, svc.HandleRequested); err != nil && ctx.Err() == nil {
+			log.Error("verification listener stopped", slog.String("error", err.Error()))
+		}
+	}()
 
 	srv := &http.Server{
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
-			Anchors: fc, Ledger: fc, Notary: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
+			Anchors: fc, Ledger: fc, Notary: svc, Verification: fc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -203,6 +216,9 @@ func recoverPending(ctx context.Context, svc *notary.Service, log *slog.Logger) 
 		n, err := svc.Recover(ctx)
 		if n > 0 {
 			log.Info("recovered pending letters", slog.Int("anchored", n))
+		}
+		if err == nil {
+			err = svc.RedeliverDetails(ctx)
 		}
 		if err == nil {
 			return
