@@ -24,7 +24,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		t.Fatalf("invalid OpenAPI document: %v", err)
 	}
 	var ledger chengnuo.Ledger = struct{ chengnuo.Ledger }{}
-	s := gateway.New(gateway.Options{Anchors: newFake(), Ledger: ledger, Notary: new(notary.Service)})
+	var vledger chengnuo.VerificationLedger = struct{ chengnuo.VerificationLedger }{}
+	s := gateway.New(gateway.Options{Anchors: newFake(), Ledger: ledger, Notary: new(notary.Service), Verification: vledger})
 	param := regexp.MustCompile(`:([a-z]+)`)
 	registered := map[string]bool{}
 	for _, r := range s.Routes() {
