@@ -10,6 +10,7 @@ help:
 	@echo "make clean     stop and remove all state (crypto, ledgers, logs)"
 	@echo "make redeploy  rebuild the chaincode and, if it changed, upgrade it (sequence + 1)"
 	@echo "make bench     benchmarks: Go micro-benchmarks and gateway load on a throwaway network"
+	@echo "make demo      run the whole story against the network of make up, printing each step"
 	@echo "make fuzz      run the fuzzers (FUZZTIME=30s each); seed corpora live in testdata/fuzz"
 
 up:
@@ -42,3 +43,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzValidateID -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
+
+.PHONY: demo
+demo:
+	go run ./cmd/chengnuo demo

@@ -33,6 +33,8 @@ func main() {
 		err = runSign(os.Args[2:], os.Stdout)
 	case "apikeys":
 		err = runAPIKeys(os.Args[2:], os.Stdout)
+	case "demo":
+		err = runDemo(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -54,6 +56,7 @@ commands:
   keygen  --out FILE                 create an SM2 key pair (FILE, FILE.pub) to sign letters with
   sign    --key FILE --draft FILE    sign a draft's canonical letter; prints the body for POST /v1/commitments
   apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
+  demo    [--state DIR --base-port N] run the whole story against the local network, step by step
   bench   --url URL                  load a gateway: anchor random digests (or read them) with N concurrent clients
 `)
 }
