@@ -139,3 +139,35 @@ func (d *DB) Letters(_ context.Context) ([]*notary.StoredLetter, error) {
 	})
 	return out, err
 }
+
+// InboxEntry implements notary.VerificationStore.
+func (d *DB) InboxEntry(_ context.Context, id string) (*notary.InboxEntry, error) {
+	var e notary.InboxEntry
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx, bucketInbox, id, &e)
+		if err == nil && !ok {
+			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// SetRegistryAnswer implements notary.VerificationStore.
+func (d *DB) SetRegistryAnswer(_ context.Context, id string, a notary.AnswerRequest) error {
+	return d.db.Update(func(tx *bbolt.Tx) error {
+		var e notary.InboxEntry
+		ok, err := getJSON(tx, bucketInbox, id, &e)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+		}
+		e.Registry = &a
+		return putJSON(tx, bucketInbox, id, &e)
+	})
+}

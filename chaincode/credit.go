@@ -429,10 +429,11 @@ func drawSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 	seed := sm.SM3Hex([]byte(stub.GetTxID() + "|" + org + "|" + args[0] + "|" + args[1] + "|" + args[2]))
 	s := &chengnuo.Sample{ID: deriveID("SP", stub, args[0]), Org: org, ItemCode: args[0], From: from.UTC(), To: to.UTC(),
 		BasePermille: base, Seed: seed, Candidates: []chengnuo.SampleCandidate{}, Selected: []string{}, DrawnAt: ts, TxID: stub.GetTxID()}
-	iter, err := stub.GetStateByRange(mustKey(stub, orgItemObject, org, args[0], timeKey(from)), mustKey(stub, orgItemObject, org, args[0], timeKey(to)))
+	iter, err := stub.GetStateByPartialCompositeKey(orgItemObject, []string{org, args[0]})
 	if err != nil {
 		return nil, err
 	}
+	lo, hi := timeKey(from), timeKey(to)
 	defer iter.Close()
 	for iter.HasNext() && len(s.Candidates) < 10000 {
 		kv, err := iter.Next()
@@ -442,6 +443,9 @@ func drawSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 		_, attrs, err := stub.SplitCompositeKey(kv.Key)
 		if err != nil || len(attrs) != 4 {
 			return nil, fmt.Errorf("bad org-item index key: %v", err)
+		}
+		if attrs[2] < lo || attrs[2] >= hi {
+			continue
 		}
 		c, _, err := readCommitment(stub, attrs[3])
 		if err != nil || c == nil {
@@ -462,11 +466,6 @@ func drawSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 		return nil, err
 	}
 	return putJSON(stub, key, s)
-}
-
-func mustKey(stub shim.ChaincodeStubInterface, object string, attrs ...string) string {
-	k, _ := stub.CreateCompositeKey(object, attrs)
-	return k
 }
 
 func getSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {

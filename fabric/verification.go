@@ -125,7 +125,7 @@ func (c *Client) DecideObjection(ctx context.Context, objectionID string, uphold
 
 // DrawSample implements chengnuo.VerificationLedger.
 func (c *Client) DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*chengnuo.Sample, error) {
-	return submitJSON[*chengnuo.Sample](ctx, c, "DrawSample", itemCode, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), strconv.Itoa(basePermille))
+	return submitJSON[*chengnuo.Sample](ctx, c, "DrawSample", itemCode, from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano), strconv.Itoa(basePermille))
 }
 
 // GetSample implements chengnuo.VerificationLedger.

@@ -77,6 +77,15 @@ func run(m *testing.M) int {
 	// reaching the teardown below (a panic, a -timeout kill).
 	startReaper()
 
+	// Public security's gateway answers requests through a registry the
+	// tests run (online verification).
+	stopRegistry, err := startRegistry(net.base + 90)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration: registry:", err)
+		return 2
+	}
+	defer stopRegistry()
+
 	fmt.Fprintf(os.Stderr, "integration: starting a network in %s on base port %d\n", state, net.base)
 	t0 := time.Now()
 	if out, err := script(10*time.Minute, "up"); err != nil {
@@ -103,7 +112,8 @@ func scriptEnv(timeout time.Duration, env []string, args ...string) (string, err
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, net.script, args...)
-	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base))
+	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base),
+		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90))
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

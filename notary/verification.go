@@ -27,6 +27,7 @@ type InboxEntry struct {
 	Handled    bool                          `json:"handled"`
 	Handlings  int                           `json:"handlings"` // how often it was handled; stays 1
 	Note       string                        `json:"note,omitempty"`
+	Registry   *AnswerRequest                `json:"registry,omitempty"` // the registry's answer, kept before submitting it
 }
 
 // Outgoing is a request's details waiting to be delivered to the target.
@@ -45,6 +46,10 @@ type VerificationStore interface {
 	PutInbox(ctx context.Context, e *InboxEntry) (bool, error)
 	// MarkHandled marks an inbox entry handled; false if it already was.
 	MarkHandled(ctx context.Context, requestID, note string) (bool, error)
+	// InboxEntry returns one entry, or ENOTFOUND.
+	InboxEntry(ctx context.Context, requestID string) (*InboxEntry, error)
+	// SetRegistryAnswer keeps the registry's answer of an entry.
+	SetRegistryAnswer(ctx context.Context, requestID string, a AnswerRequest) error
 	Inbox(ctx context.Context) ([]*InboxEntry, error)
 }
 
@@ -260,16 +265,19 @@ func (s *Service) HandleRequested(ctx context.Context, r *chengnuo.VerificationR
 		_, err := vs.MarkHandled(ctx, r.ID, "queued for a clerk")
 		return err
 	}
-	entries, err := vs.Inbox(ctx)
+	e, err := vs.InboxEntry(ctx, r.ID)
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if e.Request.ID == r.ID && e.Handled {
-			return nil
-		}
+	if e.Handled {
+		return nil // a replayed event
 	}
-	note, err := s.autoAnswer(ctx, r)
+	// Answered already (a replay after the answer committed): just mark it.
+	if cur, err := s.cfg.Verification.GetVerification(ctx, r.ID); err == nil && cur.Status != chengnuo.RequestPending {
+		_, err := vs.MarkHandled(ctx, r.ID, "answered "+cur.Status)
+		return err
+	}
+	note, err := s.autoAnswer(ctx, r, e)
 	if err != nil {
 		return err
 	}
@@ -286,7 +294,12 @@ type webhookAnswer struct {
 // autoAnswer asks the department's registry (online verification) and
 // records its answer. The details arrive in a transaction of their own, so
 // they are awaited for a bounded time.
-func (s *Service) autoAnswer(ctx context.Context, r *chengnuo.VerificationRequest) (string, error) {
+func (s *Service) autoAnswer(ctx context.Context, r *chengnuo.VerificationRequest, e *InboxEntry) (string, error) {
+	// The registry's answer is kept before it is submitted, so a restart
+	// between the two submits the kept answer instead of asking again.
+	if e.Registry != nil {
+		return s.submitRegistryAnswer(ctx, r, *e.Registry)
+	}
 	var d *chengnuo.RequestDetails
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -326,14 +339,26 @@ func (s *Service) autoAnswer(ctx context.Context, r *chengnuo.VerificationReques
 	if wa.Evidence == "" {
 		wa.Evidence = "registry answer " + wa.Result
 	}
-	_, err = s.Answer(ctx, r.ID, AnswerRequest{Result: wa.Result, Evidence: wa.Evidence}, true)
+	vs, err := s.vstore()
+	if err != nil {
+		return "", err
+	}
+	ra := AnswerRequest{Result: wa.Result, Evidence: wa.Evidence}
+	if err := vs.SetRegistryAnswer(ctx, r.ID, ra); err != nil {
+		return "", err
+	}
+	return s.submitRegistryAnswer(ctx, r, ra)
+}
+
+func (s *Service) submitRegistryAnswer(ctx context.Context, r *chengnuo.VerificationRequest, ra AnswerRequest) (string, error) {
+	_, err := s.Answer(ctx, r.ID, ra, true)
 	if chengnuo.ErrorCode(err) == chengnuo.ECONFLICT {
 		return "already answered", nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return "answered automatically: " + wa.Result, nil
+	return "answered automatically: " + ra.Result, nil
 }
 
 // OutcomeRequest is the anchoring department's conclusion.
