@@ -49,7 +49,17 @@ func newPerson(t *testing.T, name string) person {
 		digits[i] = '0' + d[i]%10
 	}
 	first := "11010119850101" + string(digits)
-	return person{name: name, idNumber: first + string(letter.ResidentCheckChar(first)), phone: "139" + fmt.Sprint(10000000+int(d[3])*1000)}
+	p := person{name: name, idNumber: first + string(letter.ResidentCheckChar(first)), phone: "139" + fmt.Sprint(10000000+int(d[3])*1000)}
+	people.mu.Lock()
+	people.all = append(people.all, p)
+	people.mu.Unlock()
+	return p
+}
+
+// people collects every applicant the tests create, for the ledger scan.
+var people struct {
+	mu  sync.Mutex
+	all []person
 }
 
 // anchorAt drafts, signs (in-process SM2) and submits a letter at market.
