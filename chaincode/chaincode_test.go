@@ -11,11 +11,13 @@ import (
 	"maps"
 	"math/big"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -60,6 +62,41 @@ func (s *fakeStub) SetEvent(name string, payload []byte) error {
 }
 func (s *fakeStub) CreateCompositeKey(objectType string, attrs []string) (string, error) {
 	return "\x00" + objectType + "\x00" + strings.Join(attrs, "\x00") + "\x00", nil
+}
+
+func (s *fakeStub) SplitCompositeKey(key string) (string, []string, error) {
+	parts := strings.Split(strings.Trim(key, "\x00"), "\x00")
+	return parts[0], parts[1:], nil
+}
+
+// GetStateByPartialCompositeKey iterates the keys with the prefix, in order.
+func (s *fakeStub) GetStateByPartialCompositeKey(objectType string, attrs []string) (shim.StateQueryIteratorInterface, error) {
+	prefix := "\x00" + objectType + "\x00"
+	for _, a := range attrs {
+		prefix += a + "\x00"
+	}
+	var keys []string
+	for k := range s.state {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	it := &fakeIter{}
+	for _, k := range keys {
+		it.kvs = append(it.kvs, &queryresult.KV{Key: k, Value: s.state[k]})
+	}
+	return it, nil
+}
+
+type fakeIter struct{ kvs []*queryresult.KV }
+
+func (i *fakeIter) HasNext() bool { return len(i.kvs) > 0 }
+func (i *fakeIter) Close() error  { return nil }
+func (i *fakeIter) Next() (*queryresult.KV, error) {
+	kv := i.kvs[0]
+	i.kvs = i.kvs[1:]
+	return kv, nil
 }
 
 // invoke runs one transaction against the contract.

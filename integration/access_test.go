@@ -16,7 +16,7 @@ import (
 // the chaincode, which checks the submitter's MSP id on its own).
 func TestAccessControl(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "ACL"), "PoliceMSP", false))
-	id := anchorID(t, code, newPerson(t, "权限测试"))
+	id := anchorID(t, code, newPerson(t, "权限甲"))
 	rid := requestCheck(t, id, "核查 权限")
 	waitAnswered(t, rid, 30*time.Second)
 	fid := anchorID(t, code, newPerson(t, "权限失信"))

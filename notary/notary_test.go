@@ -343,3 +343,69 @@ func TestCertificateSigner(t *testing.T) {
 		t.Fatalf("valid certificate refused: %v", err)
 	}
 }
+
+// fakeVL answers only LedgerTime.
+type fakeVL struct {
+	chengnuo.VerificationLedger
+	now time.Time
+}
+
+func (f *fakeVL) LedgerTime(context.Context) (time.Time, error) { return f.now, nil }
+
+// A letter is disclosed, masked, while its period runs by ledger time, and
+// leaves the list when the period ends — whatever the gateway's clock says.
+func TestDisclosurePeriodByLedgerTime(t *testing.T) {
+	ledger, it := newLedger(t)
+	it.Disclosure = chengnuo.Disclosure{Public: true, Scope: "政务网", PeriodDays: 7}
+	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
+	defer db.Close()
+	ctx := t.Context()
+	vl := &fakeVL{}
+	s, err := notary.New(ctx, notary.Config{MSPID: "MarketMSP", ApplicantSecret: []byte("0123456789abcdef0123"), Verification: vl,
+		Now: func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }}, ledger, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Re-derive the notice digest for the changed disclosure rule.
+	it.NoticeDigest, _ = letter.NoticeDigest(it)
+	r, err := s.Submit(ctx, signedLetter(t, s, "T-1", alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchored := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	ledger.records[r.CommitmentID].AnchoredAt = anchored
+	st, _ := db.Get(ctx, r.CommitmentID)
+	st.Record.AnchoredAt = anchored
+	if err := db.MarkAnchored(ctx, st.ID, st.Record); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		now   time.Time
+		shown bool
+	}{
+		{anchored.Add(time.Hour), true},
+		{anchored.Add(7*24*time.Hour - time.Second), true},
+		{anchored.Add(7 * 24 * time.Hour), false},
+		{anchored.Add(-time.Hour), false},
+	} {
+		vl.now = tc.now
+		ds, _, err := s.Disclosures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(ds) == 1) != tc.shown {
+			t.Fatalf("at ledger time %s: %d disclosures, shown want %v", tc.now, len(ds), tc.shown)
+		}
+		if tc.shown && (ds[0].Applicant != "测**" || ds[0].Scope != "政务网" || !ds[0].Until.Equal(anchored.Add(7*24*time.Hour))) {
+			t.Fatalf("disclosure %+v", ds[0])
+		}
+	}
+}
+
+func TestMaskName(t *testing.T) {
+	for in, want := range map[string]string{"张三": "张*", "欧阳娜娜": "欧***", "A": "A*", "": ""} {
+		if got := notary.MaskName(in); got != want {
+			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
