@@ -573,8 +573,9 @@ cmd_up() {
   wait_discovery
   gen_secrets
   for i in "${!ORG_KEYS[@]}"; do
-    if running "gateway-${ORG_KEYS[$i]}" && [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${BIN}/chengnuo-gateway" ]]; then
-      log "gateway binary changed; restarting gateway-${ORG_KEYS[$i]}"
+    if running "gateway-${ORG_KEYS[$i]}" && { [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${BIN}/chengnuo-gateway" ]] ||
+      [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${STATE}/gateways/${ORG_KEYS[$i]}/api-keys.json" ]]; }; then
+      log "gateway binary or keys changed; restarting gateway-${ORG_KEYS[$i]}"
       stop_proc "gateway-${ORG_KEYS[$i]}"
     fi
     start_gateway "$i"

@@ -100,7 +100,7 @@ func runSign(args []string, out io.Writer) error {
 
 // runAPIKeys creates a gateway's API keys: DIR/api-keys.json (hashes, for
 // the gateway) and DIR/keys.env (the keys, for the operator; mode 0600).
-// Existing files are kept.
+// Existing keys are kept; a role without a key gets one.
 func runAPIKeys(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("apikeys", flag.ContinueOnError)
 	dir := fs.String("dir", "", "directory to write api-keys.json and keys.env into")
@@ -111,30 +111,45 @@ func runAPIKeys(args []string, out io.Writer) error {
 	if *dir == "" {
 		return errors.New("apikeys: --dir is required")
 	}
-	if _, err := os.Stat(filepath.Join(*dir, "api-keys.json")); err == nil {
-		fmt.Fprintf(out, "keeping the existing keys in %s\n", *dir)
-		return nil
-	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
+	jsonPath, envPath := filepath.Join(*dir, "api-keys.json"), filepath.Join(*dir, "keys.env")
 	var keys []gateway.APIKey
-	var env strings.Builder
+	if raw, err := os.ReadFile(jsonPath); err == nil {
+		if err := json.Unmarshal(raw, &keys); err != nil {
+			return fmt.Errorf("apikeys: %s: %w", jsonPath, err)
+		}
+	}
+	env, _ := os.ReadFile(envPath)
+	added := 0
 	for _, role := range strings.Split(*roles, ",") {
+		have := false
+		for _, k := range keys {
+			have = have || k.Name == role
+		}
+		if have {
+			continue
+		}
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
 			return err
 		}
 		key := "cn_" + hex.EncodeToString(b)
 		keys = append(keys, gateway.APIKey{Name: role, Hash: gateway.HashKey(key), Roles: []string{role}})
-		fmt.Fprintf(&env, "%s_KEY=%s\n", strings.ToUpper(strings.ReplaceAll(role, "-", "_")), key)
+		env = fmt.Appendf(env, "%s_KEY=%s\n", strings.ToUpper(strings.ReplaceAll(role, "-", "_")), key)
+		added++
+	}
+	if added == 0 {
+		return nil
 	}
 	js, err := json.MarshalIndent(keys, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*dir, "keys.env"), []byte(env.String()), 0o600); err != nil {
+	if err := os.WriteFile(envPath, env, 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(*dir, "api-keys.json"), js, 0o600)
+	fmt.Fprintf(out, "added %d key(s) in %s\n", added, *dir)
+	return os.WriteFile(jsonPath, js, 0o600)
 }
