@@ -76,7 +76,7 @@ func (c *Contract) routes() map[string]handler {
 		"DeliverDetails":      deliverDetails,
 		"GetRequestDetails":   getRequestDetails,
 		"AnswerVerification":  answerVerification,
-		"GetVerification":     getVerification,
+		"GetVerification":     getRecord[chengnuo.VerificationRequest](requestObject, "verification request"),
 		"ListRequests":        listRequests,
 		"RecordOutcome":       recordOutcome,
 		"GetApplicant":        getApplicant,
@@ -85,10 +85,10 @@ func (c *Contract) routes() map[string]handler {
 		"FileObjection":       fileObjection,
 		"DecideObjection":     decideObjection,
 		"DrawSample":          drawSample,
-		"GetSample":           getSample,
+		"GetSample":           getRecord[chengnuo.Sample](sampleObject, "sample"),
 		"ProposeItemChange":   proposeItemChange,
 		"DecideProposal":      decideProposal,
-		"GetProposal":         getProposal,
+		"GetProposal":         getRecord[chengnuo.Proposal](proposalObject, "proposal"),
 	}
 }
 

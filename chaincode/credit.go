@@ -78,19 +78,7 @@ func eligibility(records []*chengnuo.CreditRecord) (bool, string) {
 }
 
 func readCredit(stub shim.ChaincodeStubInterface, id string) (*chengnuo.CreditRecord, string, error) {
-	key, err := stub.CreateCompositeKey(creditObject, []string{id})
-	if err != nil {
-		return nil, "", err
-	}
-	var r chengnuo.CreditRecord
-	ok, err := readJSON(stub, key, &r)
-	if err != nil {
-		return nil, key, err
-	}
-	if !ok {
-		return nil, key, chengnuo.Errorf(chengnuo.ENOTFOUND, "credit record %s does not exist", id)
-	}
-	return &r, key, nil
+	return readRecord[chengnuo.CreditRecord](stub, creditObject, id, "credit record")
 }
 
 type outcomeArgs struct {
@@ -331,17 +319,9 @@ func decideObjection(stub shim.ChaincodeStubInterface, args []string) ([]byte, e
 	if err := writtenReason(args[2]); err != nil {
 		return nil, err
 	}
-	key, err := stub.CreateCompositeKey(objectionObject, []string{args[0]})
+	o, key, err := readRecord[chengnuo.Objection](stub, objectionObject, args[0], "objection")
 	if err != nil {
 		return nil, err
-	}
-	var o chengnuo.Objection
-	ok, err := readJSON(stub, key, &o)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "objection %s does not exist", args[0])
 	}
 	if o.Status != chengnuo.ObjectionPending {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "objection %s is already %s", o.ID, o.Status)
@@ -362,7 +342,7 @@ func decideObjection(stub shim.ChaincodeStubInterface, args []string) ([]byte, e
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "decision must be uphold or reject")
 	}
 	o.DecisionReason, o.DecidedAt, o.DecisionTx = args[2], ts, stub.GetTxID()
-	return putJSON(stub, key, &o)
+	return putJSON(stub, key, o)
 }
 
 func getCredit(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
@@ -468,25 +448,6 @@ func drawSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
 	return putJSON(stub, key, s)
 }
 
-func getSample(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	key, err := stub.CreateCompositeKey(sampleObject, []string{args[0]})
-	if err != nil {
-		return nil, err
-	}
-	var s chengnuo.Sample
-	ok, err := readJSON(stub, key, &s)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "sample %s does not exist", args[0])
-	}
-	return json.Marshal(&s)
-}
-
 type proposalArgs struct {
 	Kind   string         `json:"kind"`
 	Code   string         `json:"code"`
@@ -565,17 +526,9 @@ func decideProposal(stub shim.ChaincodeStubInterface, args []string) ([]byte, er
 	if err := writtenReason(args[2]); err != nil {
 		return nil, err
 	}
-	key, err := stub.CreateCompositeKey(proposalObject, []string{args[0]})
+	p, key, err := readRecord[chengnuo.Proposal](stub, proposalObject, args[0], "proposal")
 	if err != nil {
 		return nil, err
-	}
-	var p chengnuo.Proposal
-	ok, err := readJSON(stub, key, &p)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "proposal %s does not exist", args[0])
 	}
 	if p.Status != "PENDING" {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "proposal %s is already %s", p.ID, p.Status)
@@ -599,24 +552,5 @@ func decideProposal(stub shim.ChaincodeStubInterface, args []string) ([]byte, er
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "decision must be approve or reject")
 	}
 	p.DecisionReason, p.DecisionTx = args[2], stub.GetTxID()
-	return putJSON(stub, key, &p)
-}
-
-func getProposal(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	key, err := stub.CreateCompositeKey(proposalObject, []string{args[0]})
-	if err != nil {
-		return nil, err
-	}
-	var p chengnuo.Proposal
-	ok, err := readJSON(stub, key, &p)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "proposal %s does not exist", args[0])
-	}
-	return json.Marshal(&p)
+	return putJSON(stub, key, p)
 }

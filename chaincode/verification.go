@@ -39,20 +39,39 @@ func deriveID(prefix string, stub shim.ChaincodeStubInterface, key string) strin
 	return prefix + hex.EncodeToString(d[:12])
 }
 
-func readRequest(stub shim.ChaincodeStubInterface, id string) (*chengnuo.VerificationRequest, string, error) {
-	key, err := stub.CreateCompositeKey(requestObject, []string{id})
+// readRecord reads the JSON record object/id, or returns ENOTFOUND naming what.
+func readRecord[T any](stub shim.ChaincodeStubInterface, object, id, what string) (*T, string, error) {
+	key, err := stub.CreateCompositeKey(object, []string{id})
 	if err != nil {
 		return nil, "", err
 	}
-	var r chengnuo.VerificationRequest
-	ok, err := readJSON(stub, key, &r)
+	var v T
+	ok, err := readJSON(stub, key, &v)
 	if err != nil {
 		return nil, key, err
 	}
 	if !ok {
-		return nil, key, chengnuo.Errorf(chengnuo.ENOTFOUND, "verification request %s does not exist", id)
+		return nil, key, chengnuo.Errorf(chengnuo.ENOTFOUND, "%s %s does not exist", what, id)
 	}
-	return &r, key, nil
+	return &v, key, nil
+}
+
+// getRecord is the handler of a public read of one record by id.
+func getRecord[T any](object, what string) handler {
+	return func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+		if err := wantArgs(args, 1); err != nil {
+			return nil, err
+		}
+		v, _, err := readRecord[T](stub, object, args[0], what)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	}
+}
+
+func readRequest(stub shim.ChaincodeStubInterface, id string) (*chengnuo.VerificationRequest, string, error) {
+	return readRecord[chengnuo.VerificationRequest](stub, requestObject, id, "verification request")
 }
 
 func putIndex(stub shim.ChaincodeStubInterface, object string, attrs ...string) error {
@@ -146,24 +165,39 @@ func requestVerification(stub shim.ChaincodeStubInterface, args []string) ([]byt
 	return out, nil
 }
 
+// requestAs reads the request named by args[0] (the only argument beyond
+// extra) and checks that the caller is its requester (from) or its target
+// (to), so that it may do what.
+func requestAs(stub shim.ChaincodeStubInterface, args []string, extra int, side, what string) (*chengnuo.VerificationRequest, string, error) {
+	if err := wantArgs(args, 1+extra); err != nil {
+		return nil, "", err
+	}
+	org, err := callerMSP(stub)
+	if err != nil {
+		return nil, "", err
+	}
+	r, key, err := readRequest(stub, args[0])
+	if err != nil {
+		return nil, "", err
+	}
+	party := r.To
+	if side == "from" {
+		party = r.From
+	}
+	if org != party {
+		return nil, "", chengnuo.Errorf(chengnuo.EFORBIDDEN, "only %s may %s request %s; caller is %s", party, what, r.ID, org)
+	}
+	return r, key, nil
+}
+
 // deliverDetails writes a request's details (transient, key "details") into
 // the target organization's implicit collection. It writes nothing public,
 // so only the target organization endorses it and only its peers ever see
 // the details. Args: request id.
 func deliverDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	org, err := callerMSP(stub)
+	r, _, err := requestAs(stub, args, 0, "from", "deliver the details of")
 	if err != nil {
 		return nil, err
-	}
-	r, _, err := readRequest(stub, args[0])
-	if err != nil {
-		return nil, err
-	}
-	if r.From != org {
-		return nil, chengnuo.Errorf(chengnuo.EFORBIDDEN, "only %s may deliver the details of request %s", r.From, r.ID)
 	}
 	tm, err := stub.GetTransient()
 	if err != nil {
@@ -192,21 +226,11 @@ func deliverDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, er
 // getRequestDetails returns a request's details to the target organization
 // only. Args: request id.
 func getRequestDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	org, err := callerMSP(stub)
+	r, _, err := requestAs(stub, args, 0, "to", "read the details of")
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := readRequest(stub, args[0])
-	if err != nil {
-		return nil, err
-	}
-	if r.To != org {
-		return nil, chengnuo.Errorf(chengnuo.EFORBIDDEN, "only %s may read the details of request %s", r.To, r.ID)
-	}
-	d, err := stub.GetPrivateData(ImplicitCollection(org), "details~"+r.ID)
+	d, err := stub.GetPrivateData(ImplicitCollection(r.To), "details~"+r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read details: %w", err)
 	}
@@ -247,19 +271,9 @@ type answerArgs struct {
 // answerVerification records the target department's answer, or its
 // written refusal. Args: request id, answer JSON.
 func answerVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 2); err != nil {
-		return nil, err
-	}
-	org, err := callerMSP(stub)
+	r, key, err := requestAs(stub, args, 1, "to", "answer")
 	if err != nil {
 		return nil, err
-	}
-	r, key, err := readRequest(stub, args[0])
-	if err != nil {
-		return nil, err
-	}
-	if r.To != org {
-		return nil, chengnuo.Errorf(chengnuo.EFORBIDDEN, "request %s is addressed to %s, not %s", r.ID, r.To, org)
 	}
 	if r.Status != chengnuo.RequestPending {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "request %s is already %s", r.ID, r.Status)
@@ -301,17 +315,6 @@ func answerVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte
 		return nil, err
 	}
 	return out, nil
-}
-
-func getVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	r, _, err := readRequest(stub, args[0])
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(r)
 }
 
 // listRequests lists the requests addressed to ("to") or sent by ("from")

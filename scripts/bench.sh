@@ -17,6 +17,8 @@ go test -run '^$' -bench . -benchmem "${units[@]}"
 export CHENGNUO_STATE
 CHENGNUO_STATE="$(mktemp -d -t chengnuo-bench-XXXXXX)"
 export CHENGNUO_BASE_PORT="${CHENGNUO_BENCH_BASE_PORT:-47000}"
+# Measure the gateway, not its per-client rate limit on public routes.
+export CHENGNUO_PUBLIC_RATE=1000000
 trap 'scripts/network.sh down > /dev/null 2>&1; rm -rf "$CHENGNUO_STATE"' EXIT
 echo "== starting a throwaway network in ${CHENGNUO_STATE}"
 scripts/network.sh up > "${CHENGNUO_STATE}.up.log" 2>&1 || { tail -30 "${CHENGNUO_STATE}.up.log"; exit 1; }

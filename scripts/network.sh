@@ -519,6 +519,7 @@ start_gateway() {
     CHENGNUO_APPLICANT_SECRET_FILE="${STATE}/consortium.secret"
     CHENGNUO_API_KEYS_FILE="${STATE}/gateways/${key}/api-keys.json"
     CHENGNUO_VERIFY_WEBHOOK="$(webhook_of "$key")"
+    CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
     CHENGNUO_LISTEN="127.0.0.1:${port}"
     CHENGNUO_MSP_ID="${ORG_MSP[$i]}"
     CHENGNUO_PEER_ENDPOINT="127.0.0.1:$(peer_port "$i")"

@@ -37,6 +37,7 @@ type Config struct {
 	OrganName       string
 	Checkpoint      string
 	Webhook         string
+	PublicRate      float64
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Fabric          fabric.Config
@@ -55,7 +56,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return def
 	}
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	var level, shutdown string
+	var level, shutdown, rate string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
@@ -64,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.StorePath, "store", "", "file of the department's letter database (bbolt)")
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
+	str(&rate, "public-rate", "20", "requests per second per client address on public routes (burst: twice that)")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
@@ -99,6 +101,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return cfg, fmt.Errorf("--shutdown-timeout: %w", err)
 	}
 	cfg.ShutdownTimeout = d
+	if _, err := fmt.Sscanf(rate, "%g", &cfg.PublicRate); err != nil || cfg.PublicRate <= 0 {
+		return cfg, fmt.Errorf("--public-rate must be a positive number, got %q", rate)
+	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
 	}
@@ -184,6 +189,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
 			Anchors: fc, Ledger: fc, Notary: svc, Verification: fc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
+			PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -36,7 +36,7 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k",
 		"--store", "s", "--applicant-secret-file", "f", "--api-keys-file", "a"}
-	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}} {
+	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}} {
 		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)
 		}
