@@ -178,9 +178,30 @@ func (s *Server) drawSample(c *gin.Context) {
 	s.respond(c, http.StatusCreated, r, err)
 }
 
+// sampleResult is one selected commitment's current verification state:
+// the published results of a draw (一公开).
+type sampleResult struct {
+	CommitmentID string `json:"commitmentId"`
+	Status       string `json:"status"`
+	Verification string `json:"verification,omitempty"`
+}
+
 func (s *Server) getSample(c *gin.Context) {
 	r, err := s.opts.Verification.GetSample(c.Request.Context(), c.Param("id"))
-	s.respond(c, http.StatusOK, r, err)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	results := make([]sampleResult, 0, len(r.Selected))
+	for _, id := range r.Selected {
+		cm, err := s.opts.Notary.PublicCommitment(c.Request.Context(), id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		results = append(results, sampleResult{CommitmentID: id, Status: cm.Status, Verification: cm.Verification})
+	}
+	c.JSON(http.StatusOK, gin.H{"sample": r, "results": results})
 }
 
 func (s *Server) disclosures(c *gin.Context) {

@@ -451,7 +451,10 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 		t.Fatalf("rates %v: want the repaired applicant at 900 and the others at 300", rates)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if g := call(t, "GET", gatewayURL(justice)+"/v1/samples/"+s.Body["id"].(string), ""); g.Status != 200 || g.Body["seed"] != seed {
+	g := call(t, "GET", gatewayURL(justice)+"/v1/samples/"+s.Body["id"].(string), "")
+	sample, _ := g.Body["sample"].(map[string]any)
+	results, _ := g.Body["results"].([]any)
+	if g.Status != 200 || sample["seed"] != seed || len(results) != len(recomputed) {
 		t.Fatalf("public sample: %d %s", g.Status, g.Raw)
 	}
 }

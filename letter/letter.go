@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chengnuo/chengnuo"
@@ -228,8 +229,8 @@ func (l *Letter) Validate() error {
 	if raw, err := hex.DecodeString(l.Salt); err != nil || len(raw) < 16 {
 		return chengnuo.Errorf(chengnuo.EINVALID, "salt must be at least 128 bits of hex")
 	}
-	if err := checkText("draftedAt", l.DraftedAt, 40, true); err != nil {
-		return err
+	if _, err := time.Parse(time.RFC3339, l.DraftedAt); err != nil {
+		return chengnuo.Errorf(chengnuo.EINVALID, "draftedAt must be an RFC 3339 time")
 	}
 	a := l.Applicant
 	if err := ValidateApplicant(&a); err != nil {

@@ -98,6 +98,7 @@ func TestParseRejects(t *testing.T) {
 		"lower-case ID":            strings.Replace(s, "11010519491231002X", "11010519491231002x", 1),
 		"missing name":             strings.Replace(s, `"name":"张三"`, `"name":""`, 1),
 		"short salt":               strings.Replace(s, strings.Repeat("ab", 32), "abcd", 1),
+		"draftedAt not a time":     strings.Replace(s, "2026-01-01T00:00:00Z", "yesterday", 1),
 		"altered commitment":       strings.Replace(s, "已经知晓", "未曾知晓", 1),
 		"too large":                strings.Repeat(" ", letter.MaxCanonicalBytes+1),
 		"control char in contact":  strings.Replace(s, `"contact":"13912345678"`, `"contact":"139\u0007"`, 1),

@@ -185,8 +185,10 @@ func decodeSignature(s string) ([]byte, error) {
 	return nil, chengnuo.Errorf(chengnuo.EINVALID, "signature must be DER in base64 or hex")
 }
 
-// verifySigner checks the signature and returns the key material to keep.
-func (s *Service) verifySigner(req SubmitRequest, canonical []byte) error {
+// verifySigner checks the signature. A certificate must have been valid for
+// the whole signing window: from the draft's time to the submission (its
+// validity is an interval, so both ends suffice).
+func (s *Service) verifySigner(req SubmitRequest, canonical []byte, drafted time.Time) error {
 	sig, err := decodeSignature(req.Signature)
 	if err != nil {
 		return err
@@ -199,8 +201,10 @@ func (s *Service) verifySigner(req SubmitRequest, canonical []byte) error {
 		if err != nil {
 			return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
 		}
-		if err := sm.VerifyCertificate(cert, s.cfg.Roots, s.cfg.Now()); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+		for _, at := range []time.Time{drafted, s.cfg.Now()} {
+			if err := sm.VerifyCertificate(cert, s.cfg.Roots, at); err != nil {
+				return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+			}
 		}
 		if err := sm.Verify(cert.PublicKey.(*ecdsa.PublicKey), sm.DefaultUID, canonical, sig); err != nil {
 			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the certificate's key")

@@ -47,7 +47,11 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (*Receipt, erro
 	if l.Organ.MSPID != s.cfg.MSPID {
 		return nil, chengnuo.Errorf(chengnuo.EFORBIDDEN, "the letter was issued by %s; only that department may submit it", l.Organ.MSPID)
 	}
-	if err := s.verifySigner(req, canonical); err != nil {
+	drafted, err := time.Parse(time.RFC3339, l.DraftedAt)
+	if err != nil {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "draftedAt must be an RFC 3339 time")
+	}
+	if err := s.verifySigner(req, canonical, drafted); err != nil {
 		return nil, err
 	}
 	digest := letter.Digest(canonical)
