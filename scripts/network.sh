@@ -592,10 +592,11 @@ cmd_up() {
 
 print_table() {
   local i
-  printf '\n%-10s %-16s %-12s %-28s %s\n' "ORG" "DEPARTMENT" "MSP ID" "GATEWAY" "PEER"
+  # The department's Chinese name goes last: CJK characters break column widths.
+  printf '\n%-9s %-12s %-24s %-17s %s\n' "ORG" "MSP ID" "GATEWAY" "PEER" "DEPARTMENT"
   for i in "${!ORG_KEYS[@]}"; do
-    printf '%-10s %-16s %-12s %-28s %s\n' "${ORG_KEYS[$i]}" "${ORG_NAME[$i]}" "${ORG_MSP[$i]}" \
-      "http://127.0.0.1:$(gateway_port "$i")" "127.0.0.1:$(peer_port "$i")"
+    printf '%-9s %-12s %-24s %-17s %s\n' "${ORG_KEYS[$i]}" "${ORG_MSP[$i]}" \
+      "http://127.0.0.1:$(gateway_port "$i")" "127.0.0.1:$(peer_port "$i")" "${ORG_NAME[$i]} (${ORG_ROLE[$i]})"
   done
   printf '\nchannel %s, chaincode %s; orderers 127.0.0.1:%s,%s,%s\n' "$CHANNEL" "$CC_NAME" \
     "$(orderer_port 1)" "$(orderer_port 2)" "$(orderer_port 3)"
