@@ -58,3 +58,5 @@ func registryCalls(id string) int {
 	defer registry.mu.Unlock()
 	return registry.calls[id]
 }
+
+var netDialer = stdnet.Dialer{Timeout: 5 * time.Second}

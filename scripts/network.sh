@@ -232,8 +232,10 @@ gen_config() {
   sed -e 's|endpoint: unix:///var/run/docker.sock|endpoint: ""|' \
     -e "s|name: ccaas_builder|name: chengnuo-ccaas|" \
     -e "s|path: /opt/hyperledger/ccaas_builder|path: ${ROOT}/network/builder|" \
+    -e "s|           - CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG|           - CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG\n           - CHENGNUO_CC_CLIENT_CERT\n           - CHENGNUO_CC_CLIENT_KEY|" \
     "${SAMPLECONFIG}/core.yaml" > "${CONFIG}/peer/core.yaml"
   grep -q "path: ${ROOT}/network/builder" "${CONFIG}/peer/core.yaml" || die "could not configure the external builder in core.yaml"
+  grep -q "CHENGNUO_CC_CLIENT_KEY" "${CONFIG}/peer/core.yaml" || die "could not configure the builder's environment in core.yaml"
   cp "${SAMPLECONFIG}/orderer.yaml" "${CONFIG}/orderer/orderer.yaml"
   render_configtx > "${CONFIG}/configtx/configtx.yaml"
   if [[ ! -f "${CONFIG}/genesis.block" ]]; then
@@ -315,6 +317,9 @@ start_peer() {
     CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$((port + 2))"
     CORE_METRICS_PROVIDER=disabled
     CORE_CHAINCODE_EXECUTETIMEOUT=30s
+    # The peer's own TLS credentials authenticate it to the chaincode server.
+    CHENGNUO_CC_CLIENT_CERT="${dir}/tls/server.crt"
+    CHENGNUO_CC_CLIENT_KEY="${dir}/tls/server.key"
   )
   start_proc "peer-${key}" "$port" "${FABRIC_BIN}/peer" node start
 }
@@ -406,7 +411,13 @@ start_cc() {
     log "chaincode package changed; restarting the chaincode server"
     stop_proc chaincode
   fi
+  # The chaincode server admits peers whose TLS certificates chain to one of
+  # the department organizations' TLS CAs.
+  local i bundle="${CONFIG}/cc-client-cas.pem"
+  : > "$bundle"
+  for i in "${!ORG_KEYS[@]}"; do cat "$(peer_tls_ca "$i")" >> "$bundle"; done
   PROC_ENV=(
+    CHAINCODE_CLIENT_CAS="$bundle"
     CHAINCODE_ID="$package_id"
     CHAINCODE_LISTEN="127.0.0.1:$(cc_port)"
     CHAINCODE_TLS_CERT="${CC_TLS_DIR}/server.crt"

@@ -28,6 +28,7 @@ func main() {
 	addr := fs.String("listen", env("CHAINCODE_LISTEN", "127.0.0.1:9999"), "listen address [CHAINCODE_LISTEN]")
 	cert := fs.String("tls-cert", env("CHAINCODE_TLS_CERT", ""), "PEM server certificate [CHAINCODE_TLS_CERT]")
 	key := fs.String("tls-key", env("CHAINCODE_TLS_KEY", ""), "PEM server key [CHAINCODE_TLS_KEY]")
+	clientCAs := fs.String("client-cas", env("CHAINCODE_CLIENT_CAS", ""), "PEM bundle of the CAs of peers' TLS client certificates; set: peers must authenticate [CHAINCODE_CLIENT_CAS]")
 	version := fs.String("version", env("CHAINCODE_VERSION", chaincode.Version), "version reported by Ping [CHAINCODE_VERSION]")
 	_ = fs.Parse(os.Args[1:])
 	if *id == "" || *cert == "" || *key == "" {
@@ -44,14 +45,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "chengnuo-cc: read TLS key:", err)
 		os.Exit(2)
 	}
+	var cas []byte
+	if *clientCAs != "" {
+		if cas, err = os.ReadFile(*clientCAs); err != nil {
+			fmt.Fprintln(os.Stderr, "chengnuo-cc: read client CAs:", err)
+			os.Exit(2)
+		}
+	}
 	chaincode.Version = *version
 	srv := &shim.ChaincodeServer{
 		CCID:     *id,
 		Address:  *addr,
 		CC:       &chaincode.Contract{},
-		TLSProps: shim.TLSProperties{Key: keyPEM, Cert: certPEM},
+		TLSProps: shim.TLSProperties{Key: keyPEM, Cert: certPEM, ClientCACerts: cas},
 	}
-	fmt.Fprintf(os.Stderr, "chengnuo-cc: serving %s on %s (TLS)\n", *id, *addr)
+	fmt.Fprintf(os.Stderr, "chengnuo-cc: serving %s on %s (TLS, client authentication %v)\n", *id, *addr, len(cas) > 0)
 	if err := srv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "chengnuo-cc:", err)
 		os.Exit(1)
