@@ -204,6 +204,9 @@ type VerificationLedger interface {
 	RequestVerification(ctx context.Context, commitmentID, detailsDigest string) (*VerificationRequest, error)
 	DeliverDetails(ctx context.Context, req *VerificationRequest, details []byte) error
 	GetRequestDetails(ctx context.Context, requestID string) (*RequestDetails, error)
+	// PurgeDetails removes an answered request's details from the target's
+	// private collection (Fabric purge); only their hash remains.
+	PurgeDetails(ctx context.Context, req *VerificationRequest) error
 	AnswerVerification(ctx context.Context, requestID string, answer Answer) (*VerificationRequest, error)
 	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
 	// ListRequests lists requests addressed to ("to") or sent by ("from") the caller.

@@ -47,7 +47,8 @@ func (d *DB) MarkDelivered(_ context.Context, id string) error {
 		if err != nil || !ok {
 			return err
 		}
-		o.Delivered = true
+		// Delivered: the personal details are no longer needed here.
+		o.Delivered, o.Details = true, nil
 		return putJSON(tx, bucketOutgoing, id, &o)
 	})
 }

@@ -75,6 +75,7 @@ func (c *Contract) routes() map[string]handler {
 		"RequestVerification": requestVerification,
 		"DeliverDetails":      deliverDetails,
 		"GetRequestDetails":   getRequestDetails,
+		"PurgeDetails":        purgeDetails,
 		"AnswerVerification":  answerVerification,
 		"GetVerification":     getRecord[chengnuo.VerificationRequest](requestObject, "verification request"),
 		"ListRequests":        listRequests,

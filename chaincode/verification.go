@@ -235,9 +235,28 @@ func getRequestDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte,
 		return nil, fmt.Errorf("read details: %w", err)
 	}
 	if d == nil {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "the details of request %s have not arrived yet", r.ID)
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "the details of request %s are not here: not delivered yet, or purged", r.ID)
 	}
 	return d, nil
+}
+
+// purgeDetails purges a request's details from the target organization's
+// private collection once the request is answered or declined: the hash
+// stays on the ledger, the personal data leaves every peer's private store
+// (Fabric 2.5 purge). It writes only that collection, so the target alone
+// endorses it. Args: request id.
+func purgeDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
+	r, _, err := requestAs(stub, args, 0, "to", "purge the details of")
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == chengnuo.RequestPending {
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "request %s is still pending; answer it before purging its details", r.ID)
+	}
+	if err := stub.PurgePrivateData(ImplicitCollection(r.To), "details~"+r.ID); err != nil {
+		return nil, fmt.Errorf("purge details: %w", err)
+	}
+	return []byte(`{"purged":true}`), nil
 }
 
 // writtenReason checks a decline reason: mandatory, bounded, and free of

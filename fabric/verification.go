@@ -67,6 +67,13 @@ func (c *Client) DeliverDetails(ctx context.Context, req *chengnuo.VerificationR
 	}
 }
 
+// PurgeDetails implements chengnuo.VerificationLedger; like DeliverDetails
+// it is endorsed by the target organization alone.
+func (c *Client) PurgeDetails(ctx context.Context, req *chengnuo.VerificationRequest) error {
+	_, err := c.submit(ctx, "PurgeDetails", client.WithArguments(req.ID), client.WithEndorsingOrganizations(req.To))
+	return err
+}
+
 // GetRequestDetails implements chengnuo.VerificationLedger.
 func (c *Client) GetRequestDetails(ctx context.Context, requestID string) (*chengnuo.RequestDetails, error) {
 	return evaluateJSON[*chengnuo.RequestDetails](ctx, c, "GetRequestDetails", requestID)

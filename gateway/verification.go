@@ -23,6 +23,7 @@ func (s *Server) routesVerification(v1 *gin.RouterGroup) {
 	v1.GET("/verification/requests/:id", s.public, s.getRequest)
 	v1.GET("/verification/requests/:id/details", clerk, s.requestDetails)
 	v1.POST("/verification/requests/:id/answer", clerk, s.answer)
+	v1.POST("/verification/requests/:id/purge", clerk, s.purgeDetails)
 
 	officer := s.require(RoleCreditOfficer)
 	v1.POST("/credit/lookup", officer, s.lookupApplicant)
@@ -107,6 +108,11 @@ func (s *Server) answer(c *gin.Context) {
 	}
 	r, err := s.opts.Notary.Answer(c.Request.Context(), c.Param("id"), req, false)
 	s.respond(c, http.StatusOK, r, err)
+}
+
+func (s *Server) purgeDetails(c *gin.Context) {
+	err := s.opts.Notary.PurgeDetails(c.Request.Context(), c.Param("id"))
+	s.respond(c, http.StatusOK, gin.H{"purged": true, "requestId": c.Param("id")}, err)
 }
 
 func (s *Server) lookupApplicant(c *gin.Context) {

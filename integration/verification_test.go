@@ -188,6 +188,20 @@ func TestAssistedVerificationDetailsReachOnlyTarget(t *testing.T) {
 			t.Errorf("the details reached %s", dir)
 		}
 	}
+
+	// Once answered, PoliceMSP purges them; only their hash stays.
+	purge := func(slot int) response {
+		return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/verification/requests/"+rid+"/purge", "")
+	}
+	if r := purge(market); r.Status != http.StatusForbidden {
+		t.Fatalf("market purges police's details: %d %s", r.Status, r.Raw)
+	}
+	if r := purge(police); r.Status != http.StatusOK {
+		t.Fatalf("purge: %d %s", r.Status, r.Raw)
+	}
+	if r := callAs(t, apiKey(t, police, "CLERK"), "GET", gatewayURL(police)+"/v1/verification/requests/"+rid+"/details", ""); r.Status != http.StatusNotFound {
+		t.Fatalf("details after purge: %d %s", r.Status, r.Raw)
+	}
 }
 
 // dirContains greps every file under dir for s.
@@ -232,6 +246,9 @@ func TestManualAnswerAndWrittenRefusal(t *testing.T) {
 	pending := callAs(t, apiKey(t, justice, "CLERK"), "GET", gatewayURL(justice)+"/v1/verification/requests?side=to&state=pending", "")
 	if !strings.Contains(pending.Raw, rid) {
 		t.Fatalf("pending list lacks %s: %s", rid, pending.Raw)
+	}
+	if r := callAs(t, apiKey(t, justice, "CLERK"), "POST", gatewayURL(justice)+"/v1/verification/requests/"+rid+"/purge", ""); r.Status != http.StatusConflict {
+		t.Fatalf("purge of a pending request: %d %s", r.Status, r.Raw)
 	}
 	if r := answerAs(market, `{"result":"CONSISTENT","evidence":"x"}`); r.Status != http.StatusForbidden {
 		t.Fatalf("market answers a request to justice: %d %s", r.Status, r.Raw)

@@ -189,6 +189,20 @@ func (s *Service) Answer(ctx context.Context, requestID string, a AnswerRequest,
 	return r, nil
 }
 
+// PurgeDetails removes an answered request's details from this
+// department's private collection.
+func (s *Service) PurgeDetails(ctx context.Context, requestID string) error {
+	vl, err := s.vledger()
+	if err != nil {
+		return err
+	}
+	r, err := vl.GetVerification(ctx, requestID)
+	if err != nil {
+		return err
+	}
+	return vl.PurgeDetails(ctx, r)
+}
+
 // Details returns a request's details to the target department.
 func (s *Service) Details(ctx context.Context, requestID string) (*chengnuo.RequestDetails, error) {
 	vl, err := s.vledger()

@@ -112,6 +112,18 @@ running() {
   tr '\0' ' ' < "/proc/${pid}/cmdline" | grep -qF -- "$(cat "$cmdf")"
 }
 
+# alive NAME: the process of the pid file exists and has not exited. Unlike
+# `running`, it does not read the command line, which is briefly empty while
+# nohup, env and setsid exec into the binary.
+alive() {
+  local pidf="${RUN}/$1.pid" pid state
+  [[ -f "$pidf" ]] || return 1
+  pid="$(cat "$pidf")"
+  [[ -r "/proc/${pid}/stat" ]] || return 1
+  state="$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)"
+  [[ -n "$state" && "$state" != "Z" ]]
+}
+
 tail_log() {
   local f="${LOGS}/$1.log"
   if [[ -f "$f" ]]; then
@@ -146,7 +158,7 @@ wait_until() {
   local name="$1" what="$2" deadline=$((SECONDS + WAIT_SECS))
   shift 2
   until "$@" > /dev/null 2>&1; do
-    if [[ -n "$name" ]] && ! running "$name"; then
+    if [[ -n "$name" ]] && ! alive "$name"; then
       tail_log "$name"
       die "${name} exited while waiting for ${what}"
     fi
