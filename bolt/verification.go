@@ -86,8 +86,8 @@ func (d *DB) PutInbox(_ context.Context, e *notary.InboxEntry) (bool, error) {
 	return added, err
 }
 
-// MarkHandled implements notary.VerificationStore.
-func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
+// updateInbox applies fn to one inbox entry in a single transaction.
+func (d *DB) updateInbox(id string, fn func(*notary.InboxEntry) (bool, error)) (bool, error) {
 	changed := false
 	err := d.db.Update(func(tx *bbolt.Tx) error {
 		var e notary.InboxEntry
@@ -98,14 +98,24 @@ func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
 		if !ok {
 			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
 		}
-		if e.Handled {
-			return nil
+		if changed, err = fn(&e); err != nil || !changed {
+			return err
 		}
-		e.Handled, e.Note, changed = true, note, true
-		e.Handlings++
 		return putJSON(tx, bucketInbox, id, &e)
 	})
 	return changed, err
+}
+
+// MarkHandled implements notary.VerificationStore.
+func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
+	return d.updateInbox(id, func(e *notary.InboxEntry) (bool, error) {
+		if e.Handled {
+			return false, nil
+		}
+		e.Handled, e.Note = true, note
+		e.Handlings++
+		return true, nil
+	})
 }
 
 // Inbox implements notary.VerificationStore, oldest first.
@@ -159,16 +169,9 @@ func (d *DB) InboxEntry(_ context.Context, id string) (*notary.InboxEntry, error
 
 // SetRegistryAnswer implements notary.VerificationStore.
 func (d *DB) SetRegistryAnswer(_ context.Context, id string, a notary.AnswerRequest) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
-		var e notary.InboxEntry
-		ok, err := getJSON(tx, bucketInbox, id, &e)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
-		}
+	_, err := d.updateInbox(id, func(e *notary.InboxEntry) (bool, error) {
 		e.Registry = &a
-		return putJSON(tx, bucketInbox, id, &e)
+		return true, nil
 	})
+	return err
 }
