@@ -190,3 +190,18 @@ func (c *Client) LedgerTime(ctx context.Context) (time.Time, error) {
 	}
 	return ch.GetTimestamp().AsTime().UTC(), nil
 }
+
+// Height returns the number of blocks the organization's peer has committed.
+func (c *Client) Height(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
+	defer cancel()
+	raw, err := c.qscc.EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(c.cfg.Channel))
+	if err != nil {
+		return 0, mapError(err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("decode chain info: %w", err)
+	}
+	return info.GetHeight(), nil
+}

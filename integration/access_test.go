@@ -25,7 +25,7 @@ func TestAccessControl(t *testing.T) {
 		t.Fatalf("fixture: %d %s", r.Status, r.Raw)
 	}
 	creditID := r.Body["outcome"].(map[string]any)["creditId"].(string)
-	time.Sleep(500 * time.Millisecond)
+	barrier(t)
 
 	type cell struct {
 		slot         int

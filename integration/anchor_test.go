@@ -183,8 +183,16 @@ func TestConcurrentDuplicatesAnchorOnce(t *testing.T) {
 	}
 }
 
-// dialOrg connects to an org's peer as its User1, as a gateway does.
+// dialOrg connects to an org's peer as its User1, as a gateway does, for
+// the duration of the test.
 func dialOrg(t *testing.T, slot int) *fabric.Client {
+	t.Helper()
+	c := dialOrgNoCleanup(t, slot)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func dialOrgNoCleanup(t *testing.T, slot int) *fabric.Client {
 	t.Helper()
 	o := orgs[slot]
 	org := filepath.Join(net.state, "crypto", "peerOrganizations", o.domain)
@@ -205,7 +213,6 @@ func dialOrg(t *testing.T, slot int) *fabric.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
 	return c
 }
 
@@ -331,5 +338,55 @@ func TestRedeployBumpsSequence(t *testing.T) {
 	}
 	if _, err := before.Anchor(ctx, randomDigest(t)); err != nil {
 		t.Fatalf("anchor after redeploy: %v", err)
+	}
+}
+
+var clients struct {
+	sync.Mutex
+	all map[int]*fabric.Client
+}
+
+// orgClient returns a shared Fabric client of an org, closed by TestMain's exit.
+func orgClient(t *testing.T, slot int) *fabric.Client {
+	t.Helper()
+	clients.Lock()
+	defer clients.Unlock()
+	if c, ok := clients.all[slot]; ok {
+		return c
+	}
+	c := dialOrgNoCleanup(t, slot)
+	if clients.all == nil {
+		clients.all = map[int]*fabric.Client{}
+	}
+	clients.all[slot] = c
+	return c
+}
+
+// barrier commits a fresh transaction and waits until every department's
+// peer has its block: every write made before it is then visible at every
+// gateway (blocks are totally ordered).
+func barrier(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := orgClient(t, justice).Anchor(ctx, randomDigest(t))
+	if err != nil {
+		t.Fatalf("barrier: %v", err)
+	}
+	for slot := range orgs {
+		for {
+			h, err := orgClient(t, slot).Height(ctx)
+			if err != nil {
+				t.Fatalf("barrier: height at %s: %v", orgs[slot].key, err)
+			}
+			if h > a.BlockNumber {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("barrier: %s did not reach block %d", orgs[slot].key, a.BlockNumber)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
 	}
 }

@@ -327,7 +327,7 @@ func TestCatalogRules(t *testing.T) {
 		t.Fatalf("publish v2: %d %s", r.Status, r.Raw)
 	}
 	// v1 stays readable, unchanged, and no longer accepts letters.
-	time.Sleep(500 * time.Millisecond)
+	barrier(t)
 	if r := call(t, "GET", gatewayURL(police)+"/v1/catalog/items/"+code+"?version=1", ""); r.Status != 200 || r.Body["content"] != "集成测试证明内容" || r.Body["status"] != chengnuo.ItemSuperseded {
 		t.Fatalf("v1 after v2: %d %s", r.Status, r.Raw)
 	}
@@ -347,7 +347,7 @@ func TestCatalogRules(t *testing.T) {
 	if r := callAs(t, apiKey(t, justice, "CATALOG_ADMIN"), "POST", gatewayURL(justice)+"/v1/catalog/items/"+code+"/retire", ""); r.Status != http.StatusOK {
 		t.Fatalf("retire: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(500 * time.Millisecond)
+	barrier(t)
 	if r := submit(t, market, sub2); r.Status != http.StatusBadRequest {
 		t.Fatalf("letter for a retired item: %d %s", r.Status, r.Raw)
 	}

@@ -179,7 +179,7 @@ func TestAssistedVerificationDetailsReachOnlyTarget(t *testing.T) {
 	}
 	// And only PoliceMSP's peer ever received them: the marker is in its
 	// ledger files and in no other peer's or orderer's.
-	time.Sleep(500 * time.Millisecond)
+	barrier(t)
 	if !dirContains(t, filepath.Join(net.state, "data", "peer-police"), marker) {
 		t.Fatal("control: the details are not in PoliceMSP's peer data")
 	}
@@ -266,7 +266,7 @@ func TestManualAnswerAndWrittenRefusal(t *testing.T) {
 	if r := answerAs(justice, `{"result":"CONSISTENT","evidence":"late"}`); r.Status != http.StatusConflict {
 		t.Fatalf("second answer: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	from := callAs(t, apiKey(t, market, "AUDITOR"), "GET", gatewayURL(market)+"/v1/verification/requests?side=from&state=all", "")
 	if !strings.Contains(from.Raw, rid) || !strings.Contains(from.Raw, "本部门不掌握该项数据") {
 		t.Fatalf("the requester does not see the written refusal: %s", from.Raw)
@@ -395,7 +395,7 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 		t.Fatalf("false: %d %s", r.Status, r.Raw)
 	}
 	crx := r.Body["outcome"].(map[string]any)["creditId"].(string)
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	if v := lookup(t, x); v.Body["eligible"] != false {
 		t.Fatalf("after FALSE: %s", v.Raw)
 	}
@@ -413,11 +413,11 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 	if r := decide(market, "CLERK", `{"uphold":true,"reason":"不应由本部门决定"}`); r.Status != http.StatusForbidden {
 		t.Fatalf("market decides an objection: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	if r := decide(credit, "CREDIT_OFFICER", `{"uphold":true,"reason":"经复核，核查对象有误，异议成立"}`); r.Status != 200 || r.Body["status"] != chengnuo.ObjectionUpheld {
 		t.Fatalf("uphold: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	if v := lookup(t, x); v.Body["eligible"] != true || !strings.Contains(v.Raw, chengnuo.CreditAnnulled) {
 		t.Fatalf("after an upheld objection: %s", v.Raw)
 	}
@@ -426,11 +426,11 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 	yid := anchorID(t, code, y)
 	r = recordOutcome(t, market, yid, falseOutcome)
 	cry := r.Body["outcome"].(map[string]any)["creditId"].(string)
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	if r := callAs(t, apiKey(t, credit, "CREDIT_OFFICER"), "POST", gatewayURL(credit)+"/v1/credit/records/"+cry+"/repair", `{"reason":"已整改"}`); r.Status != 200 {
 		t.Fatalf("repair: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	from := time.Now()
 	ids := map[string]bool{anchorID(t, code, y): true}
 	for i := range 5 {
@@ -467,7 +467,7 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 	if rates[900] != 1 || rates[300] != 5 {
 		t.Fatalf("rates %v: want the repaired applicant at 900 and the others at 300", rates)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	g := call(t, "GET", gatewayURL(justice)+"/v1/samples/"+s.Body["id"].(string), "")
 	sample, _ := g.Body["sample"].(map[string]any)
 	results, _ := g.Body["results"].([]any)
@@ -512,12 +512,12 @@ func TestCatalogProposals(t *testing.T) {
 	if r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/catalog/proposals/"+pid+"/decision", `{"approve":true,"reason":"自己批准自己"}`); r.Status != http.StatusForbidden {
 		t.Fatalf("market decides its own proposal: %d %s", r.Status, r.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	d := callAs(t, apiKey(t, justice, "CATALOG_ADMIN"), "POST", gatewayURL(justice)+"/v1/catalog/proposals/"+pid+"/decision", `{"approve":true,"reason":"经审核同意修订"}`)
 	if d.Status != 200 || d.Body["status"] != "APPROVED" || d.Body["version"] != float64(2) {
 		t.Fatalf("approve: %d %s", d.Status, d.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	if r := call(t, "GET", gatewayURL(police)+"/v1/catalog/items/"+code, ""); r.Body["version"] != float64(2) || r.Body["content"] != "部门提议修订的证明内容" {
 		t.Fatalf("after approval: %s", r.Raw)
 	}
@@ -526,7 +526,7 @@ func TestCatalogProposals(t *testing.T) {
 	if add.Status != http.StatusCreated {
 		t.Fatalf("propose add: %d %s", add.Status, add.Raw)
 	}
-	time.Sleep(300 * time.Millisecond)
+	barrier(t)
 	rej := callAs(t, apiKey(t, justice, "CATALOG_ADMIN"), "POST", gatewayURL(justice)+"/v1/catalog/proposals/"+add.Body["id"].(string)+"/decision", `{"approve":false,"reason":"该事项涉及公共安全领域，不适用告知承诺制"}`)
 	if rej.Status != 200 || rej.Body["status"] != "REJECTED" || !strings.Contains(rej.Raw, "公共安全") {
 		t.Fatalf("reject: %d %s", rej.Status, rej.Raw)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -117,6 +118,28 @@ func (d *demo) expect(status, want int, body map[string]any, what string) error 
 	return nil
 }
 
+// waitFor polls cond for up to 15 s.
+func (d *demo) waitFor(ctx context.Context, what string, cond func() (bool, error)) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("demo: timed out waiting for %s", what)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 func demoApplicantID() string {
 	first := fmt.Sprintf("110101199%d%02d%02d%03d", rand.IntN(10), 1+rand.IntN(12), 1+rand.IntN(28), rand.IntN(1000))
 	return first + string(letter.ResidentCheckChar(first))
@@ -162,7 +185,13 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.say("市司法局 publishes catalog item %s version %v (verified online by PoliceMSP within 10 days)", code, it["version"])
-	time.Sleep(300 * time.Millisecond) // let market's peer commit the block
+	// Each department's peer commits the block on its own schedule.
+	if err := d.waitFor(ctx, "the item at market", func() (bool, error) {
+		st, _, err := d.call(ctx, "market", "", "GET", "/v1/catalog/items/"+code, nil)
+		return st == 200, err
+	}); err != nil {
+		return err
+	}
 
 	applicant := map[string]any{"name": "演示申请人", "idType": "RESIDENT_ID", "idNumber": demoApplicantID(), "contact": "13800000000"}
 	sub, err := d.letterFor(ctx, code, applicant)
@@ -235,17 +264,14 @@ func (d *demo) run(ctx context.Context) error {
 	creditID := outcome["creditId"].(string)
 	d.say("market records FALSE: processing terminated, decision revoked, rectification ordered; dishonesty level SERIOUS (严重)")
 
-	time.Sleep(300 * time.Millisecond)
 	lookup := map[string]any{"idType": applicant["idType"], "idNumber": applicant["idNumber"]}
-	st, view, err := d.call(ctx, "credit", "CREDIT_OFFICER", "POST", "/v1/credit/lookup", lookup)
-	if err != nil {
-		return err
-	}
-	if err := d.expect(st, 200, view, "credit lookup"); err != nil {
-		return err
-	}
-	if view["eligible"] != false {
-		return fmt.Errorf("demo: applicant still eligible after a false commitment: %v", view)
+	var view map[string]any
+	if err := d.waitFor(ctx, "the credit record at the credit platform", func() (bool, error) {
+		st, v, err := d.call(ctx, "credit", "CREDIT_OFFICER", "POST", "/v1/credit/lookup", lookup)
+		view = v
+		return st == 200 && v["eligible"] == false, err
+	}); err != nil {
+		return fmt.Errorf("%w (last answer: %v)", err, view)
 	}
 	d.say("信用平台 finds credit record %s; the applicant is not eligible: %v", creditID, view["reason"])
 
@@ -271,12 +297,13 @@ func (d *demo) run(ctx context.Context) error {
 	}
 	d.say("信用平台 records credit repair (信用修复): record %s is %v", creditID, rep["status"])
 
-	time.Sleep(300 * time.Millisecond)
-	st, r, err = d.call(ctx, "market", "CLERK", "POST", "/v1/commitments", again)
-	if err != nil {
-		return err
-	}
-	if err := d.expect(st, 201, r, "submit after repair"); err != nil {
+	if err := d.waitFor(ctx, "market to accept the letter after repair", func() (bool, error) {
+		st, r, err = d.call(ctx, "market", "CLERK", "POST", "/v1/commitments", again)
+		if st == 422 { // market's peer has not seen the repair yet
+			return false, err
+		}
+		return true, errors.Join(err, d.expect(st, 201, r, "submit after repair"))
+	}); err != nil {
 		return err
 	}
 	d.say("the same applicant's new letter is accepted: %s", r["receipt"].(map[string]any)["commitmentId"])
