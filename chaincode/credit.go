@@ -131,8 +131,10 @@ func recordOutcome(stub shim.ChaincodeStubInterface, args []string) ([]byte, err
 	if c.Verification != chengnuo.VerifyNone && c.Verification != chengnuo.VerifyUnder {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s already has the outcome %s", c.ID, c.Verification)
 	}
-	if c.Status == chengnuo.StatusWithdrawn {
-		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s was withdrawn", c.ID)
+	// A withdrawal does not end a verification already under way: otherwise
+	// withdrawing would be a way to escape a false-commitment finding.
+	if c.Status == chengnuo.StatusWithdrawn && c.Verification != chengnuo.VerifyUnder {
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s was withdrawn before any verification", c.ID)
 	}
 	ts, err := txTime(stub)
 	if err != nil {

@@ -123,3 +123,22 @@ func TestSampleSelectionIsReproducible(t *testing.T) {
 		t.Fatalf("%d of 1000 selected at 300 permille", hits)
 	}
 }
+
+// Withdrawing during a verification does not escape its outcome.
+func TestWithdrawalDoesNotEscapeVerification(t *testing.T) {
+	s, id := seed(t)
+	s.ok(t, "tx-req", "RequestVerification", id, strings.Repeat("ef", 32))
+	s.ok(t, "tx-w", "Withdraw", id, digest)
+	out := s.ok(t, "tx-o", "RecordOutcome", id, `{"result":"FALSE","level":"ORDINARY","disposal":{"measures":["TERMINATED"]}}`)
+	var c chengnuo.Commitment
+	_ = json.Unmarshal([]byte(out), &c)
+	if c.Status != chengnuo.StatusWithdrawn || c.Verification != chengnuo.VerifyFalse || c.Outcome.CreditID == "" {
+		t.Fatalf("outcome after withdrawal: %s", out)
+	}
+	// Without a verification under way, a withdrawn commitment takes no outcome.
+	s2, id2 := seed(t)
+	s2.ok(t, "tx-w", "Withdraw", id2, digest)
+	if st, msg := s2.invoke("tx-o", "RecordOutcome", id2, `{"result":"VERIFIED"}`); st == shim.OK || !strings.HasPrefix(msg, chengnuo.ECONFLICT) {
+		t.Fatalf("outcome on a plain withdrawn commitment: %s", msg)
+	}
+}
