@@ -241,3 +241,17 @@ func TestPublicRateLimit(t *testing.T) {
 		t.Fatalf("codes %v: want the burst served, then 429", codes)
 	}
 }
+
+func TestRequestID(t *testing.T) {
+	h := newServer(newFake(), "MarketMSP")
+	for in, keep := range map[string]bool{"abc-123_x.y": true, "": false, "bad id\r\nX: y": false, strings.Repeat("a", 65): false} {
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.Header.Set("X-Request-Id", in)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header().Get("X-Request-Id")
+		if (got == in) != keep || got == "" {
+			t.Errorf("X-Request-Id %q -> %q", in, got)
+		}
+	}
+}
