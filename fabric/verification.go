@@ -163,17 +163,16 @@ func (c *Client) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal
 // LedgerTime implements chengnuo.VerificationLedger: the channel header
 // timestamp of the newest block's first transaction.
 func (c *Client) LedgerTime(ctx context.Context) (time.Time, error) {
+	height, err := c.Height(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if height == 0 {
+		return time.Time{}, errors.New("the channel has no blocks")
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
 	defer cancel()
-	raw, err := c.qscc.EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(c.cfg.Channel))
-	if err != nil {
-		return time.Time{}, mapError(err)
-	}
-	var info common.BlockchainInfo
-	if err := proto.Unmarshal(raw, &info); err != nil || info.GetHeight() == 0 {
-		return time.Time{}, fmt.Errorf("decode chain info: %v", err)
-	}
-	raw, err = c.qscc.EvaluateWithContext(ctx, "GetBlockByNumber", client.WithArguments(c.cfg.Channel, strconv.FormatUint(info.GetHeight()-1, 10)))
+	raw, err := c.qscc.EvaluateWithContext(ctx, "GetBlockByNumber", client.WithArguments(c.cfg.Channel, strconv.FormatUint(height-1, 10)))
 	if err != nil {
 		return time.Time{}, mapError(err)
 	}

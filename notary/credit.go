@@ -19,30 +19,32 @@ func reasonDigest(reason string) (string, error) {
 	return sm.SM3Hex([]byte(reason)), nil
 }
 
-// RepairCredit records credit repair (信用修复) with its reason (credit platform only).
-func (s *Service) RepairCredit(ctx context.Context, creditID, reason string) (*chengnuo.CreditRecord, error) {
+// withReason runs a ledger call that takes the SM3 digest of a checked reason.
+func withReason[T any](s *Service, reason string, call func(chengnuo.VerificationLedger, string) (T, error)) (T, error) {
+	var zero T
 	vl, err := s.vledger()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	d, err := reasonDigest(reason)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return vl.RepairCredit(ctx, creditID, d)
+	return call(vl, d)
+}
+
+// RepairCredit records credit repair (信用修复) with its reason (credit platform only).
+func (s *Service) RepairCredit(ctx context.Context, creditID, reason string) (*chengnuo.CreditRecord, error) {
+	return withReason(s, reason, func(vl chengnuo.VerificationLedger, d string) (*chengnuo.CreditRecord, error) {
+		return vl.RepairCredit(ctx, creditID, d)
+	})
 }
 
 // FileObjection files an applicant's objection (异议) to a credit record.
 func (s *Service) FileObjection(ctx context.Context, creditID, reason string) (*chengnuo.Objection, error) {
-	vl, err := s.vledger()
-	if err != nil {
-		return nil, err
-	}
-	d, err := reasonDigest(reason)
-	if err != nil {
-		return nil, err
-	}
-	return vl.FileObjection(ctx, creditID, d)
+	return withReason(s, reason, func(vl chengnuo.VerificationLedger, d string) (*chengnuo.Objection, error) {
+		return vl.FileObjection(ctx, creditID, d)
+	})
 }
 
 // Disclosure is one publicly disclosed letter (公示), personal data masked.
