@@ -1,7 +1,6 @@
 package chengnuo
 
 import (
-	"context"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -33,19 +32,4 @@ func NormalizeDigest(s string) (string, error) {
 		return "", Errorf(EINVALID, "digest must contain only hex characters 0-9 and a-f")
 	}
 	return s, nil
-}
-
-// AnchorService anchors digests on the shared ledger and reads them back.
-type AnchorService interface {
-	// Anchor records digest on the ledger under the caller's organization.
-	// It returns ECONFLICT, with the existing *Anchor as Detail, if the digest
-	// is already anchored; EINVALID for a malformed digest; EUNAVAILABLE if the
-	// ledger did not answer or the commit status is unknown (TxID is set then).
-	Anchor(ctx context.Context, digest string) (*Anchor, error)
-
-	// FindAnchor returns the record of digest, or ENOTFOUND.
-	FindAnchor(ctx context.Context, digest string) (*Anchor, error)
-
-	// Ping checks that the ledger and the chaincode answer.
-	Ping(ctx context.Context) error
 }

@@ -1,9 +1,6 @@
 package chengnuo
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Commitment statuses.
 const (
@@ -69,27 +66,4 @@ type AnchorResult struct {
 	Code         string      `json:"code,omitempty"`
 	Message      string      `json:"message,omitempty"`
 	Record       *Commitment `json:"record,omitempty"`
-}
-
-// Ledger is everything a department gateway asks of the shared ledger.
-type Ledger interface {
-	AnchorService
-
-	// PublishItem publishes an item or a new version of it (catalog authority only).
-	PublishItem(ctx context.Context, it *Item) (*Item, error)
-	// RetireItem retires an item (catalog authority only).
-	RetireItem(ctx context.Context, code string) (*Item, error)
-	// GetItem returns one version of an item; version 0 is the latest.
-	GetItem(ctx context.Context, code string, version int) (*Item, error)
-	// ListItems returns the latest version of every item.
-	ListItems(ctx context.Context) ([]*Item, error)
-
-	// AnchorCommitments anchors a batch of letters and reports per letter.
-	AnchorCommitments(ctx context.Context, reqs []AnchorRequest) ([]AnchorResult, error)
-	// GetCommitment returns a commitment's public record, or ENOTFOUND.
-	GetCommitment(ctx context.Context, id string) (*Commitment, error)
-	// Withdraw records the applicant's withdrawal (the caller's org only).
-	Withdraw(ctx context.Context, id, reasonDigest string) (*Commitment, error)
-	// Conclude records the matter as concluded (the caller's org only).
-	Conclude(ctx context.Context, id string) (*Commitment, error)
 }

@@ -1,9 +1,6 @@
 package chengnuo
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // CreditAuthority is the MSP id of the credit platform (信用平台), the only
 // organization that may repair credit records and decide objections.
@@ -141,7 +138,7 @@ type Objection struct {
 	Status         string    `json:"status"`
 	FiledAt        time.Time `json:"filedAt"`
 	TxID           string    `json:"txId"`
-	DecisionReason string    `json:"decisionReason,omitempty"`
+	DecisionDigest string    `json:"decisionDigest,omitempty"` // salted SM3 of the decision's reason, kept by the credit platform
 	DecidedAt      time.Time `json:"decidedAt,omitzero"`
 	DecisionTx     string    `json:"decisionTx,omitempty"`
 }
@@ -152,7 +149,9 @@ type ApplicantView struct {
 	Eligible     bool            `json:"eligible"`
 	Reason       string          `json:"reason,omitempty"`
 	Records      []*CreditRecord `json:"records"`
-	Commitments  []*Commitment   `json:"commitments"`
+	Commitments  []*Commitment   `json:"commitments"` // one page
+	Bookmark     string          `json:"bookmark,omitempty"`
+	More         bool            `json:"more"`
 }
 
 // Sample is a recorded random draw (双随机) of commitments for routine
@@ -193,41 +192,4 @@ type Proposal struct {
 	DecisionReason string    `json:"decisionReason,omitempty"`
 	Version        int       `json:"version,omitempty"` // the version published on approval
 	DecisionTx     string    `json:"decisionTx,omitempty"`
-}
-
-// VerificationLedger is what the verification, credit, sampling and
-// proposal flows ask of the shared ledger.
-type VerificationLedger interface {
-	// RequestVerification opens an assisted verification request; DeliverDetails
-	// then writes its details into the target organization's private collection,
-	// endorsed by that organization alone.
-	RequestVerification(ctx context.Context, commitmentID, detailsDigest string) (*VerificationRequest, error)
-	DeliverDetails(ctx context.Context, req *VerificationRequest, details []byte) error
-	GetRequestDetails(ctx context.Context, requestID string) (*RequestDetails, error)
-	// PurgeDetails removes an answered request's details from the target's
-	// private collection (Fabric purge); only their hash remains.
-	PurgeDetails(ctx context.Context, req *VerificationRequest) error
-	AnswerVerification(ctx context.Context, requestID string, answer Answer) (*VerificationRequest, error)
-	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
-	// ListRequests lists requests addressed to ("to") or sent by ("from") the caller.
-	ListRequests(ctx context.Context, side string) ([]*VerificationRequest, error)
-
-	RecordOutcome(ctx context.Context, commitmentID string, o Outcome) (*Commitment, error)
-
-	GetApplicant(ctx context.Context, applicantKey string) (*ApplicantView, error)
-	GetCredit(ctx context.Context, id string) (*CreditRecord, error)
-	RepairCredit(ctx context.Context, id, reasonDigest string) (*CreditRecord, error)
-	FileObjection(ctx context.Context, creditID, reasonDigest string) (*Objection, error)
-	DecideObjection(ctx context.Context, objectionID string, uphold bool, reason string) (*Objection, error)
-
-	DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*Sample, error)
-	GetSample(ctx context.Context, id string) (*Sample, error)
-
-	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
-	DecideProposal(ctx context.Context, id string, approve bool, reason string) (*Proposal, error)
-	GetProposal(ctx context.Context, id string) (*Proposal, error)
-
-	// LedgerTime is the timestamp of the newest block: the clock that judges
-	// disclosure periods, not any gateway's.
-	LedgerTime(ctx context.Context) (time.Time, error)
 }

@@ -1,34 +1,46 @@
-// Package bolt is the department's own durable store (an embedded bbolt
-// database under the state directory) for full signed letters — personal
-// data that never goes to the shared ledger.
+// Package bolt is a department's own durable store (an embedded bbolt
+// database under the state directory): full signed letters, reason texts,
+// the disclosure index and its side of assisted verification — personal
+// data that never goes to the shared ledger. It implements chengnuo.Store.
 package bolt
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"syscall"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/notary"
 )
 
 var (
-	bucketLetters = []byte("letters")
-	bucketPending = []byte("pending")
-	bucketSerials = []byte("serials")
+	bucketLetters     = []byte("letters")
+	bucketPending     = []byte("pending")
+	bucketSerials     = []byte("serials")
+	bucketTexts       = []byte("texts")
+	bucketDisclosures = []byte("disclosures")  // until|id -> row
+	bucketDisclosedAt = []byte("disclosed-at") // id -> until|id
+	bucketOutgoing    = []byte("outgoing")
+	bucketInbox       = []byte("inbox")
+	bucketInboxOrder  = []byte("inbox-order") // requestedAt|id -> id
 )
 
-// DB implements notary.Store. Every write is one fsynced bbolt transaction.
+var allBuckets = [][]byte{bucketLetters, bucketPending, bucketSerials, bucketTexts, bucketDisclosures,
+	bucketDisclosedAt, bucketOutgoing, bucketInbox, bucketInboxOrder}
+
+// DB implements chengnuo.Store. Every write is one fsynced bbolt transaction.
 type DB struct {
 	db *bbolt.DB
 }
 
-var _ notary.Store = (*DB)(nil)
+var _ chengnuo.Store = (*DB)(nil)
 
 // Open opens or creates the database file.
 func Open(path string) (*DB, error) {
@@ -37,12 +49,12 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketLetters, bucketPending, bucketSerials, bucketOutgoing, bucketInbox} {
+		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		return migrateInboxOrder(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -54,62 +66,189 @@ func Open(path string) (*DB, error) {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-func get(tx *bbolt.Tx, id string) (*notary.StoredLetter, error) {
-	raw := tx.Bucket(bucketLetters).Get([]byte(id))
-	if raw == nil {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s is not held by this department", id)
+// update runs one durable write transaction and maps storage failures.
+func (d *DB) update(fn func(*bbolt.Tx) error) error {
+	return storeError(d.db.Update(fn))
+}
+
+// view runs one read transaction.
+func (d *DB) view(fn func(*bbolt.Tx) error) error {
+	return storeError(d.db.View(fn))
+}
+
+// storeError keeps domain errors and turns the rest into EUNAVAILABLE (a
+// full disk, a read-only file system) or EINTERNAL (anything else).
+func storeError(err error) error {
+	if err == nil {
+		return nil
 	}
-	var l notary.StoredLetter
-	if err := json.Unmarshal(raw, &l); err != nil {
-		return nil, fmt.Errorf("decode stored letter %s: %w", id, err)
+	if _, ok := errors.AsType[*chengnuo.Error](err); ok {
+		return err
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT) ||
+		errors.Is(err, bbolt.ErrDatabaseNotOpen) || errors.Is(err, bbolt.ErrTimeout) {
+		return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the department's store cannot write now; nothing was changed", Err: err}
+	}
+	return chengnuo.Internal("the department's store failed", err)
+}
+
+func putJSON(tx *bbolt.Tx, bucket []byte, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put([]byte(key), raw)
+}
+
+func getJSON(tx *bbolt.Tx, bucket []byte, key string, v any) (bool, error) {
+	raw := tx.Bucket(bucket).Get([]byte(key))
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("decode %s/%s: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+// timeKey formats a time so that keys sort by it.
+func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// page reads one page of bucket in key order, starting after the bookmark
+// (the base64 of the last key of the previous page) or at seek.
+func page[T any](tx *bbolt.Tx, bucket []byte, seek []byte, p chengnuo.Page, decode func(k, v []byte) (T, bool, error)) (*chengnuo.List[T], error) {
+	limit, err := p.Limit()
+	if err != nil {
+		return nil, err
+	}
+	out := &chengnuo.List[T]{Items: []T{}}
+	c := tx.Bucket(bucket).Cursor()
+	var k, v []byte
+	if p.Bookmark != "" {
+		after, err := base64.RawURLEncoding.DecodeString(p.Bookmark)
+		if err != nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
+		}
+		k, v = c.Seek(after)
+		if k != nil && string(k) == string(after) {
+			k, v = c.Next()
+		}
+	} else if seek != nil {
+		k, v = c.Seek(seek)
+	} else {
+		k, v = c.First()
+	}
+	var last []byte
+	for ; k != nil; k, v = c.Next() {
+		if len(out.Items) == limit {
+			out.More, out.Bookmark = true, base64.RawURLEncoding.EncodeToString(last)
+			break
+		}
+		item, ok, err := decode(k, v)
+		if err != nil {
+			return nil, err
+		}
+		last = append(last[:0], k...)
+		if ok {
+			out.Items = append(out.Items, item)
+		}
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------- letters
+
+func getLetter(tx *bbolt.Tx, id string) (*chengnuo.StoredLetter, error) {
+	var l chengnuo.StoredLetter
+	ok, err := getJSON(tx, bucketLetters, id, &l)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s is not held by this department", id)
 	}
 	return &l, nil
 }
 
-func put(tx *bbolt.Tx, l *notary.StoredLetter) error {
-	raw, err := json.Marshal(l)
-	if err != nil {
+func putLetter(tx *bbolt.Tx, l *chengnuo.StoredLetter) error {
+	if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketLetters).Put([]byte(l.ID), raw); err != nil {
-		return err
-	}
-	if l.State == notary.StatePending {
+	if l.State == chengnuo.StatePending {
 		return tx.Bucket(bucketPending).Put([]byte(l.ID), nil)
 	}
 	return tx.Bucket(bucketPending).Delete([]byte(l.ID))
 }
 
-// PutPending implements notary.Store.
-func (d *DB) PutPending(_ context.Context, l *notary.StoredLetter) (*notary.StoredLetter, error) {
-	var existing *notary.StoredLetter
-	err := d.db.Update(func(tx *bbolt.Tx) error {
-		if prev, err := get(tx, l.ID); err == nil {
+// PutPending implements chengnuo.Store.
+func (d *DB) PutPending(_ context.Context, l *chengnuo.StoredLetter) (*chengnuo.StoredLetter, error) {
+	var existing *chengnuo.StoredLetter
+	err := d.update(func(tx *bbolt.Tx) error {
+		if prev, err := getLetter(tx, l.ID); err == nil {
 			existing = prev
 			return nil
 		} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 			return err
 		}
-		return put(tx, l)
+		return putLetter(tx, l)
 	})
 	return existing, err
 }
 
-// MarkAnchored implements notary.Store.
-func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
-		l, err := get(tx, id)
+// MarkAnchored implements chengnuo.Store.
+func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment, disclosed *chengnuo.DisclosedLetter) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		l, err := getLetter(tx, id)
 		if err != nil {
 			return err
 		}
-		l.State, l.Record = notary.StateAnchored, rec
-		return put(tx, l)
+		l.State, l.Record = chengnuo.StateAnchored, rec
+		if err := putLetter(tx, l); err != nil {
+			return err
+		}
+		if disclosed == nil || !listed(rec) {
+			return nil
+		}
+		key := timeKey(disclosed.Until) + "|" + id
+		if err := putJSON(tx, bucketDisclosures, key, disclosed); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketDisclosedAt).Put([]byte(id), []byte(key))
 	})
 }
 
-// Delete implements notary.Store.
+// listed says whether a commitment in this state stays on the disclosure list.
+func listed(rec *chengnuo.Commitment) bool {
+	return rec.Status == chengnuo.StatusActive || rec.Status == chengnuo.StatusConcluded
+}
+
+// UpdateRecord implements chengnuo.Store.
+func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		l, err := getLetter(tx, id)
+		if err != nil {
+			return err
+		}
+		l.Record = rec
+		if err := putLetter(tx, l); err != nil {
+			return err
+		}
+		if listed(rec) {
+			return nil
+		}
+		if key := tx.Bucket(bucketDisclosedAt).Get([]byte(id)); key != nil {
+			if err := tx.Bucket(bucketDisclosures).Delete(key); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketDisclosedAt).Delete([]byte(id))
+		}
+		return nil
+	})
+}
+
+// Delete implements chengnuo.Store.
 func (d *DB) Delete(_ context.Context, id string) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
+	return d.update(func(tx *bbolt.Tx) error {
 		if err := tx.Bucket(bucketPending).Delete([]byte(id)); err != nil {
 			return err
 		}
@@ -117,49 +256,50 @@ func (d *DB) Delete(_ context.Context, id string) error {
 	})
 }
 
-// Get implements notary.Store.
-func (d *DB) Get(_ context.Context, id string) (*notary.StoredLetter, error) {
-	var l *notary.StoredLetter
-	err := d.db.View(func(tx *bbolt.Tx) error {
+// Get implements chengnuo.Store.
+func (d *DB) Get(_ context.Context, id string) (*chengnuo.StoredLetter, error) {
+	var l *chengnuo.StoredLetter
+	err := d.view(func(tx *bbolt.Tx) error {
 		var err error
-		l, err = get(tx, id)
+		l, err = getLetter(tx, id)
 		return err
 	})
 	return l, err
 }
 
-// Pending implements notary.Store.
-func (d *DB) Pending(_ context.Context) ([]*notary.StoredLetter, error) {
-	var out []*notary.StoredLetter
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
-			l, err := get(tx, string(k))
+// Pending implements chengnuo.Store.
+func (d *DB) Pending(_ context.Context, limit int) ([]*chengnuo.StoredLetter, error) {
+	var out []*chengnuo.StoredLetter
+	err := d.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketPending).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			l, err := getLetter(tx, string(k))
 			if err != nil {
 				return err
 			}
 			out = append(out, l)
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
 
-// AddNote implements notary.Store.
-func (d *DB) AddNote(_ context.Context, id string, n notary.Note) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
-		l, err := get(tx, id)
+// AddNote implements chengnuo.Store.
+func (d *DB) AddNote(_ context.Context, id string, n chengnuo.Note) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		l, err := getLetter(tx, id)
 		if err != nil {
 			return err
 		}
 		l.Notes = append(l.Notes, n)
-		return put(tx, l)
+		return putLetter(tx, l)
 	})
 }
 
-// NextNumber implements notary.Store.
+// NextNumber implements chengnuo.Store.
 func (d *DB) NextNumber(_ context.Context, year int) (int, error) {
 	var n uint64
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	err := d.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSerials)
 		k := []byte(strconv.Itoa(year))
 		if raw := b.Get(k); len(raw) == 8 {
@@ -171,4 +311,44 @@ func (d *DB) NextNumber(_ context.Context, year int) (int, error) {
 		return b.Put(k, buf[:])
 	})
 	return int(n), err
+}
+
+// PutText implements chengnuo.Store.
+func (d *DB) PutText(_ context.Context, t *chengnuo.Text) error {
+	return d.update(func(tx *bbolt.Tx) error { return putJSON(tx, bucketTexts, t.Digest, t) })
+}
+
+// GetText implements chengnuo.Store.
+func (d *DB) GetText(_ context.Context, digest string) (*chengnuo.Text, error) {
+	var t chengnuo.Text
+	err := d.view(func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx, bucketTexts, digest, &t)
+		if err == nil && !ok {
+			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no text with digest %s is kept here", digest)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Disclosures implements chengnuo.Store: rows whose period ends after at,
+// in the order their periods end; rows whose period has not begun are skipped.
+func (d *DB) Disclosures(_ context.Context, at time.Time, p chengnuo.Page) (*chengnuo.List[*chengnuo.DisclosedLetter], error) {
+	var out *chengnuo.List[*chengnuo.DisclosedLetter]
+	err := d.view(func(tx *bbolt.Tx) error {
+		var err error
+		// Seek past every key of a period ending at or before at.
+		out, err = page(tx, bucketDisclosures, []byte(timeKey(at)+"|\xff"), p, func(_, v []byte) (*chengnuo.DisclosedLetter, bool, error) {
+			var row chengnuo.DisclosedLetter
+			if err := json.Unmarshal(v, &row); err != nil {
+				return nil, false, err
+			}
+			return &row, !at.Before(row.From), nil
+		})
+		return err
+	})
+	return out, err
 }

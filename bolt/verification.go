@@ -3,46 +3,21 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"sort"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/notary"
 )
 
-var (
-	bucketOutgoing = []byte("outgoing")
-	bucketInbox    = []byte("inbox")
-)
-
-var _ notary.VerificationStore = (*DB)(nil)
-
-func putJSON(tx *bbolt.Tx, bucket []byte, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucket).Put([]byte(key), raw)
+// PutOutgoing implements chengnuo.Store.
+func (d *DB) PutOutgoing(_ context.Context, o *chengnuo.Outgoing) error {
+	return d.update(func(tx *bbolt.Tx) error { return putJSON(tx, bucketOutgoing, o.Request.ID, o) })
 }
 
-func getJSON(tx *bbolt.Tx, bucket []byte, key string, v any) (bool, error) {
-	raw := tx.Bucket(bucket).Get([]byte(key))
-	if raw == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(raw, v)
-}
-
-// PutOutgoing implements notary.VerificationStore.
-func (d *DB) PutOutgoing(_ context.Context, o *notary.Outgoing) error {
-	return d.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx, bucketOutgoing, o.Request.ID, o) })
-}
-
-// MarkDelivered implements notary.VerificationStore.
+// MarkDelivered implements chengnuo.Store.
 func (d *DB) MarkDelivered(_ context.Context, id string) error {
-	return d.db.Update(func(tx *bbolt.Tx) error {
-		var o notary.Outgoing
+	return d.update(func(tx *bbolt.Tx) error {
+		var o chengnuo.Outgoing
 		ok, err := getJSON(tx, bucketOutgoing, id, &o)
 		if err != nil || !ok {
 			return err
@@ -53,44 +28,67 @@ func (d *DB) MarkDelivered(_ context.Context, id string) error {
 	})
 }
 
-// Undelivered implements notary.VerificationStore.
-func (d *DB) Undelivered(_ context.Context) ([]*notary.Outgoing, error) {
-	var out []*notary.Outgoing
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketOutgoing).ForEach(func(_, v []byte) error {
-			var o notary.Outgoing
+// Undelivered implements chengnuo.Store.
+func (d *DB) Undelivered(_ context.Context, limit int) ([]*chengnuo.Outgoing, error) {
+	var out []*chengnuo.Outgoing
+	err := d.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketOutgoing).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			var o chengnuo.Outgoing
 			if err := json.Unmarshal(v, &o); err != nil {
 				return err
 			}
 			if !o.Delivered {
 				out = append(out, &o)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
 
-// PutInbox implements notary.VerificationStore.
-func (d *DB) PutInbox(_ context.Context, e *notary.InboxEntry) (bool, error) {
+func inboxOrderKey(e *chengnuo.InboxEntry) []byte {
+	return []byte(timeKey(e.Request.RequestedAt) + "|" + e.Request.ID)
+}
+
+// migrateInboxOrder indexes inbox entries written before the order index existed.
+func migrateInboxOrder(tx *bbolt.Tx) error {
+	order := tx.Bucket(bucketInboxOrder)
+	if order.Stats().KeyN > 0 {
+		return nil
+	}
+	return tx.Bucket(bucketInbox).ForEach(func(k, v []byte) error {
+		var e chengnuo.InboxEntry
+		if err := json.Unmarshal(v, &e); err != nil || e.Request == nil {
+			return err
+		}
+		return order.Put(inboxOrderKey(&e), k)
+	})
+}
+
+// PutInbox implements chengnuo.Store.
+func (d *DB) PutInbox(_ context.Context, e *chengnuo.InboxEntry) (bool, error) {
 	added := false
-	err := d.db.Update(func(tx *bbolt.Tx) error {
-		var prev notary.InboxEntry
+	err := d.update(func(tx *bbolt.Tx) error {
+		var prev chengnuo.InboxEntry
 		ok, err := getJSON(tx, bucketInbox, e.Request.ID, &prev)
 		if err != nil || ok {
 			return err
 		}
 		added = true
+		if err := tx.Bucket(bucketInboxOrder).Put(inboxOrderKey(e), []byte(e.Request.ID)); err != nil {
+			return err
+		}
 		return putJSON(tx, bucketInbox, e.Request.ID, e)
 	})
 	return added, err
 }
 
 // updateInbox applies fn to one inbox entry in a single transaction.
-func (d *DB) updateInbox(id string, fn func(*notary.InboxEntry) (bool, error)) (bool, error) {
+func (d *DB) updateInbox(id string, fn func(*chengnuo.InboxEntry) bool) (bool, error) {
 	changed := false
-	err := d.db.Update(func(tx *bbolt.Tx) error {
-		var e notary.InboxEntry
+	err := d.update(func(tx *bbolt.Tx) error {
+		var e chengnuo.InboxEntry
 		ok, err := getJSON(tx, bucketInbox, id, &e)
 		if err != nil {
 			return err
@@ -98,63 +96,39 @@ func (d *DB) updateInbox(id string, fn func(*notary.InboxEntry) (bool, error)) (
 		if !ok {
 			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
 		}
-		if changed, err = fn(&e); err != nil || !changed {
-			return err
+		if changed = fn(&e); !changed {
+			return nil
 		}
 		return putJSON(tx, bucketInbox, id, &e)
 	})
 	return changed, err
 }
 
-// MarkHandled implements notary.VerificationStore.
+// MarkHandled implements chengnuo.Store.
 func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
-	return d.updateInbox(id, func(e *notary.InboxEntry) (bool, error) {
+	return d.updateInbox(id, func(e *chengnuo.InboxEntry) bool {
 		if e.Handled {
-			return false, nil
+			return false
 		}
 		e.Handled, e.Note = true, note
 		e.Handlings++
-		return true, nil
+		return true
 	})
 }
 
-// Inbox implements notary.VerificationStore, oldest first.
-func (d *DB) Inbox(_ context.Context) ([]*notary.InboxEntry, error) {
-	out := []*notary.InboxEntry{}
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketInbox).ForEach(func(_, v []byte) error {
-			var e notary.InboxEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
-			out = append(out, &e)
-			return nil
-		})
+// SetRegistryAnswer implements chengnuo.Store.
+func (d *DB) SetRegistryAnswer(_ context.Context, id string, a chengnuo.AnswerRequest) error {
+	_, err := d.updateInbox(id, func(e *chengnuo.InboxEntry) bool {
+		e.Registry = &a
+		return true
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Request.RequestedAt.Before(out[j].Request.RequestedAt) })
-	return out, err
+	return err
 }
 
-// Letters implements notary.LetterLister.
-func (d *DB) Letters(_ context.Context) ([]*notary.StoredLetter, error) {
-	var out []*notary.StoredLetter
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketLetters).ForEach(func(_, v []byte) error {
-			var l notary.StoredLetter
-			if err := json.Unmarshal(v, &l); err != nil {
-				return err
-			}
-			out = append(out, &l)
-			return nil
-		})
-	})
-	return out, err
-}
-
-// InboxEntry implements notary.VerificationStore.
-func (d *DB) InboxEntry(_ context.Context, id string) (*notary.InboxEntry, error) {
-	var e notary.InboxEntry
-	err := d.db.View(func(tx *bbolt.Tx) error {
+// InboxEntry implements chengnuo.Store.
+func (d *DB) InboxEntry(_ context.Context, id string) (*chengnuo.InboxEntry, error) {
+	var e chengnuo.InboxEntry
+	err := d.view(func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx, bucketInbox, id, &e)
 		if err == nil && !ok {
 			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
@@ -167,11 +141,17 @@ func (d *DB) InboxEntry(_ context.Context, id string) (*notary.InboxEntry, error
 	return &e, nil
 }
 
-// SetRegistryAnswer implements notary.VerificationStore.
-func (d *DB) SetRegistryAnswer(_ context.Context, id string, a notary.AnswerRequest) error {
-	_, err := d.updateInbox(id, func(e *notary.InboxEntry) (bool, error) {
-		e.Registry = &a
-		return true, nil
+// Inbox implements chengnuo.Store: oldest request first.
+func (d *DB) Inbox(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.InboxEntry], error) {
+	var out *chengnuo.List[*chengnuo.InboxEntry]
+	err := d.view(func(tx *bbolt.Tx) error {
+		var err error
+		out, err = page(tx, bucketInboxOrder, nil, p, func(_, id []byte) (*chengnuo.InboxEntry, bool, error) {
+			var e chengnuo.InboxEntry
+			ok, err := getJSON(tx, bucketInbox, string(id), &e)
+			return &e, ok, err
+		})
+		return err
 	})
-	return err
+	return out, err
 }

@@ -1,7 +1,6 @@
 package chaincode
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,12 +8,8 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/letter"
-)
-
-const (
-	itemObject     = "item"
-	itemHeadObject = "itemhead"
 )
 
 // itemHead is the latest version and the item-level status of a code.
@@ -69,31 +64,6 @@ func validateItem(it *chengnuo.Item) error {
 	return nil
 }
 
-func readJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) {
-	raw, err := stub.GetState(key)
-	if err != nil {
-		return false, fmt.Errorf("read %q: %w", key, err)
-	}
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("decode %q: %w", key, err)
-	}
-	return true, nil
-}
-
-func putJSON(stub shim.ChaincodeStubInterface, key string, v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if err := stub.PutState(key, raw); err != nil {
-		return nil, fmt.Errorf("write %q: %w", key, err)
-	}
-	return raw, nil
-}
-
 func itemKey(stub shim.ChaincodeStubInterface, code string, version int) (string, error) {
 	return stub.CreateCompositeKey(itemObject, []string{code, fmt.Sprintf("%06d", version)})
 }
@@ -114,22 +84,18 @@ func readHead(stub shim.ChaincodeStubInterface, code string) (*itemHead, error) 
 // publishItem publishes a new item or a new version of an existing one. The
 // version number, status, notice digest and publication time are assigned
 // here; the caller must be the catalog authority.
-func publishItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
+func publishItem(stub shim.ChaincodeStubInterface, it *chengnuo.Item) (*chengnuo.Item, error) {
 	if _, err := requireCatalogAuthority(stub); err != nil {
 		return nil, err
 	}
-	var it chengnuo.Item
-	if err := strictUnmarshal([]byte(args[0]), &it); err != nil {
-		return nil, err
-	}
-	out, err := publish(stub, &it)
+	out, err := publish(stub, it)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(out)
+	if err := setEvent(stub, contract.ItemPublished, *out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func publish(stub shim.ChaincodeStubInterface, it *chengnuo.Item) (*chengnuo.Item, error) {
@@ -173,18 +139,14 @@ func publish(stub shim.ChaincodeStubInterface, it *chengnuo.Item) (*chengnuo.Ite
 }
 
 // retireItem stops an item from accepting new letters; its versions stay readable.
-func retireItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
+func retireItem(stub shim.ChaincodeStubInterface, a *contract.ItemArgs) (*chengnuo.Item, error) {
 	if _, err := requireCatalogAuthority(stub); err != nil {
 		return nil, err
 	}
-	it, err := retire(stub, args[0])
-	if err != nil {
-		return nil, err
+	if a.Version != 0 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "an item is retired as a whole, not one version")
 	}
-	return json.Marshal(it)
+	return retire(stub, a.Code)
 }
 
 func retire(stub shim.ChaincodeStubInterface, code string) (*chengnuo.Item, error) {
@@ -206,7 +168,14 @@ func retire(stub shim.ChaincodeStubInterface, code string) (*chengnuo.Item, erro
 	if _, err := putJSON(stub, hk, head); err != nil {
 		return nil, err
 	}
-	return loadItem(stub, head.Code, head.Latest)
+	// A transaction does not read its own writes: the head read back would
+	// still say active.
+	it, err := loadItem(stub, head.Code, head.Latest)
+	if err != nil {
+		return nil, err
+	}
+	it.Status = chengnuo.ItemRetired
+	return it, nil
 }
 
 // loadItem reads one version (0: the latest) with the item-level status.
@@ -243,50 +212,25 @@ func loadItem(stub shim.ChaincodeStubInterface, code string, version int) (*chen
 	return &it, nil
 }
 
-func getItemVersion(stub shim.ChaincodeStubInterface, code string, version int) ([]byte, error) {
-	it, err := loadItem(stub, code, version)
-	if err != nil {
-		return nil, err
+// getItem returns one version of an item (0: the latest).
+func getItem(stub shim.ChaincodeStubInterface, a *contract.ItemArgs) (*chengnuo.Item, error) {
+	if a.Version < 0 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
 	}
-	return json.Marshal(it)
+	return loadItem(stub, a.Code, a.Version)
 }
 
-// getItem: args code [version]; version 0 or absent means the latest.
-func getItem(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if len(args) < 1 || len(args) > 2 {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "expected code and optional version")
-	}
-	v := 0
-	if len(args) == 2 && args[1] != "" {
-		if _, err := fmt.Sscanf(args[1], "%d", &v); err != nil || v < 0 {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
-		}
-	}
-	return getItemVersion(stub, args[0], v)
-}
-
-// listItems returns the latest version of every item, in code order.
-func listItems(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	iter, err := stub.GetStateByPartialCompositeKey(itemHeadObject, nil)
-	if err != nil {
-		return nil, fmt.Errorf("list items: %w", err)
-	}
-	defer iter.Close()
-	items := []*chengnuo.Item{}
-	for iter.HasNext() && len(items) < 1000 {
-		kv, err := iter.Next()
+// listItems returns one page of the latest version of every item, in code order.
+func listItems(stub shim.ChaincodeStubInterface, p *contract.PageArgs) (*chengnuo.List[*chengnuo.Item], error) {
+	out := &chengnuo.List[*chengnuo.Item]{Items: []*chengnuo.Item{}}
+	var err error
+	out.Bookmark, out.More, err = indexPage(stub, itemHeadObject, nil, *p, func(code string) error {
+		it, err := loadItem(stub, code, 0)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var h itemHead
-		if err := json.Unmarshal(kv.Value, &h); err != nil {
-			return nil, err
-		}
-		it, err := loadItem(stub, h.Code, h.Latest)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return json.Marshal(items)
+		out.Items = append(out.Items, it)
+		return nil
+	})
+	return out, err
 }

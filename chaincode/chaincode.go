@@ -1,11 +1,16 @@
 // Package chaincode is the notary smart contract: it records SM3 digests of
-// signed commitment letters on the shared channel.
+// signed commitment letters and what became of them on the shared channel.
 //
-// It is deterministic: time comes only from the transaction timestamp, JSON
-// is encoded from structs (stable field order), and nothing reads the network
-// or the clock. Errors cross to the client as text that starts with a stable
-// code from the domain package ("CONFLICT: …"); the Fabric adapter maps the
-// code back to a *chengnuo.Error.
+// Its functions, their argument and result types and its events are those
+// of package contract, which the Fabric adapter uses too. It is
+// deterministic: time comes only from the transaction timestamp, JSON is
+// encoded from structs (stable field order), and nothing reads the network
+// or the clock. Errors cross to the client as text that starts with a
+// stable code from the domain package ("CONFLICT: …"); the Fabric adapter
+// maps the code back to a *chengnuo.Error.
+//
+// Files by concern: catalog, commitments (and bare anchors), verification,
+// credit, sampling, proposals; records.go holds the shared record helpers.
 package chaincode
 
 import (
@@ -19,25 +24,81 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 )
 
 // Version is reported by Ping so operators can see which build is serving.
 var Version = "dev"
 
-// Event names emitted by the contract.
-const (
-	EventAnchored = "Anchored"
-)
-
-// Key prefixes (composite key object types).
-const (
-	anchorObject = "anchor"
-)
-
 // Contract implements shim.Chaincode by dispatching on the function name.
 type Contract struct{}
 
-type handler func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error)
+// handler runs one function on its raw arguments.
+type handler func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error)
+
+// route binds a function of the wire contract to its implementation: the
+// argument is decoded into, and the result encoded from, the contract's
+// types, so both sides of the wire agree by construction.
+func route[A, R any](fn contract.Fn[A, R], impl func(shim.ChaincodeStubInterface, *A) (*R, error)) (string, handler) {
+	return fn.Name, func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error) {
+		if len(args) != 1 {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s takes one JSON argument, got %d", fn.Name, len(args))
+		}
+		a, err := fn.DecodeArgs(args[0])
+		if err != nil {
+			return nil, err
+		}
+		r, err := impl(stub, a)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(r)
+	}
+}
+
+var routes = func() map[string]handler {
+	m := map[string]handler{}
+	add := func(name string, h handler) { m[name] = h }
+	add(route(contract.Ping, ping))
+	add(route(contract.Anchor, anchor))
+	add(route(contract.GetAnchor, getAnchor))
+	add(route(contract.PublishItem, publishItem))
+	add(route(contract.RetireItem, retireItem))
+	add(route(contract.GetItem, getItem))
+	add(route(contract.ListItems, listItems))
+	add(route(contract.AnchorCommitments, anchorCommitments))
+	add(route(contract.GetCommitment, getCommitment))
+	add(route(contract.Withdraw, withdraw))
+	add(route(contract.Conclude, conclude))
+	add(route(contract.RequestVerification, requestVerification))
+	add(route(contract.DeliverDetails, deliverDetails))
+	add(route(contract.GetRequestDetails, getRequestDetails))
+	add(route(contract.PurgeDetails, purgeDetails))
+	add(route(contract.AnswerVerification, answerVerification))
+	add(route(contract.GetVerification, getRecordByID[chengnuo.VerificationRequest](requestObject, "verification request")))
+	add(route(contract.ListRequests, listRequests))
+	add(route(contract.RecordOutcome, recordOutcome))
+	add(route(contract.GetApplicant, getApplicant))
+	add(route(contract.GetCredit, getCredit))
+	add(route(contract.RepairCredit, repairCredit))
+	add(route(contract.FileObjection, fileObjection))
+	add(route(contract.DecideObjection, decideObjection))
+	add(route(contract.DrawSample, drawSample))
+	add(route(contract.GetSample, getRecordByID[chengnuo.Sample](sampleObject, "sample")))
+	add(route(contract.ProposeItemChange, proposeItemChange))
+	add(route(contract.DecideProposal, decideProposal))
+	add(route(contract.GetProposal, getRecordByID[chengnuo.Proposal](proposalObject, "proposal")))
+	return m
+}()
+
+// Functions lists the names the contract serves, for tests and tooling.
+func Functions() []string {
+	out := make([]string, 0, len(routes))
+	for name := range routes {
+		out = append(out, name)
+	}
+	return out
+}
 
 // Init does nothing: the contract needs no initialisation transaction.
 func (c *Contract) Init(shim.ChaincodeStubInterface) *peer.Response {
@@ -47,73 +108,34 @@ func (c *Contract) Init(shim.ChaincodeStubInterface) *peer.Response {
 // Invoke routes the call to the named function and turns its error into a
 // coded chaincode error.
 func (c *Contract) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
-	fn, args := stub.GetFunctionAndParameters()
-	h, ok := c.routes()[fn]
+	all := stub.GetArgs()
+	if len(all) == 0 {
+		return errorResponse(chengnuo.Errorf(chengnuo.EINVALID, "no function named"))
+	}
+	fn := string(all[0])
+	h, ok := routes[fn]
 	if !ok {
 		return errorResponse(chengnuo.Errorf(chengnuo.EINVALID, "unknown function %q", fn))
 	}
-	out, err := h(stub, args)
+	out, err := h(stub, all[1:])
 	if err != nil {
 		return errorResponse(err)
 	}
 	return shim.Success(out)
 }
 
-func (c *Contract) routes() map[string]handler {
-	return map[string]handler{
-		"Ping":                ping,
-		"Anchor":              anchor,
-		"GetAnchor":           getAnchor,
-		"PublishItem":         publishItem,
-		"RetireItem":          retireItem,
-		"GetItem":             getItem,
-		"ListItems":           listItems,
-		"AnchorCommitments":   anchorCommitments,
-		"GetCommitment":       getCommitment,
-		"Withdraw":            withdraw,
-		"Conclude":            conclude,
-		"RequestVerification": requestVerification,
-		"DeliverDetails":      deliverDetails,
-		"GetRequestDetails":   getRequestDetails,
-		"PurgeDetails":        purgeDetails,
-		"AnswerVerification":  answerVerification,
-		"GetVerification":     getRecord[chengnuo.VerificationRequest](requestObject, "verification request"),
-		"ListRequests":        listRequests,
-		"RecordOutcome":       recordOutcome,
-		"GetApplicant":        getApplicant,
-		"GetCredit":           getCredit,
-		"RepairCredit":        repairCredit,
-		"FileObjection":       fileObjection,
-		"DecideObjection":     decideObjection,
-		"DrawSample":          drawSample,
-		"GetSample":           getRecord[chengnuo.Sample](sampleObject, "sample"),
-		"ProposeItemChange":   proposeItemChange,
-		"DecideProposal":      decideProposal,
-		"GetProposal":         getRecord[chengnuo.Proposal](proposalObject, "proposal"),
-	}
-}
-
 // errorResponse renders err as "CODE: message". Unexpected errors keep their
-// text (it stays inside the consortium) under the INTERNAL code.
+// text (it stays inside the consortium; the gateway logs it and shows
+// clients only a generic message) under the INTERNAL code.
 func errorResponse(err error) *peer.Response {
-	if e, ok := errors.AsType[*chengnuo.Error](err); ok {
+	if e, ok := errors.AsType[*chengnuo.Error](err); ok && e.Code != chengnuo.EINTERNAL {
 		return shim.Error(e.Code + ": " + e.Message)
 	}
 	return shim.Error(chengnuo.EINTERNAL + ": " + err.Error())
 }
 
-func wantArgs(args []string, n int) error {
-	if len(args) != n {
-		return chengnuo.Errorf(chengnuo.EINVALID, "expected %d argument(s), got %d", n, len(args))
-	}
-	return nil
-}
-
-func ping(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	return json.Marshal(struct {
-		Version string `json:"version"`
-		Channel string `json:"channel"`
-	}{Version, stub.GetChannelID()})
+func ping(stub shim.ChaincodeStubInterface, _ *contract.Empty) (*contract.PingResult, error) {
+	return &contract.PingResult{Version: Version, Channel: stub.GetChannelID()}, nil
 }
 
 // txTime is the transaction timestamp in UTC: the only clock chaincode uses.
@@ -135,86 +157,14 @@ func callerMSP(stub shim.ChaincodeStubInterface) (string, error) {
 	return msp, nil
 }
 
-func anchorKey(stub shim.ChaincodeStubInterface, digest string) (string, error) {
-	return stub.CreateCompositeKey(anchorObject, []string{digest})
-}
-
-func readAnchor(stub shim.ChaincodeStubInterface, digest string) (*chengnuo.Anchor, error) {
-	key, err := anchorKey(stub, digest)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := stub.GetState(key)
-	if err != nil {
-		return nil, fmt.Errorf("read anchor: %w", err)
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	var a chengnuo.Anchor
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("decode anchor: %w", err)
-	}
-	return &a, nil
-}
-
-// anchor records an SM3 digest. A digest already on the ledger is refused
-// with CONFLICT, so the first anchoring (and its time) can never be replaced.
-func anchor(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	digest, err := chengnuo.NormalizeDigest(args[0])
-	if err != nil {
-		return nil, err
-	}
-	existing, err := readAnchor(stub, digest)
-	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "digest %s is already anchored (tx %s)", digest, existing.TxID)
-	}
+// requireOrg returns the caller's MSP id if it is msp, else EFORBIDDEN.
+func requireOrg(stub shim.ChaincodeStubInterface, msp, what string) (string, error) {
 	org, err := callerMSP(stub)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	ts, err := txTime(stub)
-	if err != nil {
-		return nil, err
+	if org != msp {
+		return "", chengnuo.Errorf(chengnuo.EFORBIDDEN, "only %s may %s; caller is %s", msp, what, org)
 	}
-	rec := chengnuo.Anchor{Digest: digest, Org: org, TxID: stub.GetTxID(), Timestamp: ts}
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return nil, err
-	}
-	key, err := anchorKey(stub, digest)
-	if err != nil {
-		return nil, err
-	}
-	if err := stub.PutState(key, raw); err != nil {
-		return nil, fmt.Errorf("write anchor: %w", err)
-	}
-	if err := stub.SetEvent(EventAnchored, raw); err != nil {
-		return nil, fmt.Errorf("set event: %w", err)
-	}
-	return raw, nil
-}
-
-func getAnchor(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
-	digest, err := chengnuo.NormalizeDigest(args[0])
-	if err != nil {
-		return nil, err
-	}
-	a, err := readAnchor(stub, digest)
-	if err != nil {
-		return nil, err
-	}
-	if a == nil {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "digest %s is not anchored", digest)
-	}
-	return json.Marshal(a)
+	return org, nil
 }

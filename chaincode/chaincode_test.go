@@ -1,175 +1,40 @@
 package chaincode_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"maps"
-	"math/big"
-	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
-	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/chaincode"
+	"github.com/chengnuo/chengnuo/contract"
 )
 
-// fakeStub is an in-memory world state with a fixed creator and timestamp.
-// It implements the parts of shim.ChaincodeStubInterface the contract uses;
-// anything else panics through the nil embedded interface.
-type fakeStub struct {
-	shim.ChaincodeStubInterface
-	state   map[string][]byte
-	creator []byte
-	txID    string
-	ts      time.Time
-	args    []string
-	events  map[string][]byte
-}
-
-func newStub(tb testing.TB, mspID string) *fakeStub {
-	tb.Helper()
-	return &fakeStub{state: map[string][]byte{}, creator: mustCreator(tb, mspID), ts: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)}
-}
-
-func (s *fakeStub) GetFunctionAndParameters() (string, []string) { return s.args[0], s.args[1:] }
-func (s *fakeStub) GetState(k string) ([]byte, error)            { return s.state[k], nil }
-func (s *fakeStub) PutState(k string, v []byte) error            { s.state[k] = v; return nil }
-func (s *fakeStub) GetTxID() string                              { return s.txID }
-func (s *fakeStub) GetChannelID() string                         { return "chengnuo" }
-func (s *fakeStub) GetCreator() ([]byte, error)                  { return s.creator, nil }
-func (s *fakeStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
-	return timestamppb.New(s.ts), nil
-}
-func (s *fakeStub) SetEvent(name string, payload []byte) error {
-	if s.events == nil {
-		s.events = map[string][]byte{}
-	}
-	s.events[name] = payload
-	return nil
-}
-func (s *fakeStub) CreateCompositeKey(objectType string, attrs []string) (string, error) {
-	return "\x00" + objectType + "\x00" + strings.Join(attrs, "\x00") + "\x00", nil
-}
-
-func (s *fakeStub) SplitCompositeKey(key string) (string, []string, error) {
-	parts := strings.Split(strings.Trim(key, "\x00"), "\x00")
-	return parts[0], parts[1:], nil
-}
-
-// GetStateByPartialCompositeKey iterates the keys with the prefix, in order.
-func (s *fakeStub) GetStateByPartialCompositeKey(objectType string, attrs []string) (shim.StateQueryIteratorInterface, error) {
-	prefix := "\x00" + objectType + "\x00"
-	for _, a := range attrs {
-		prefix += a + "\x00"
-	}
-	var keys []string
-	for k := range s.state {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	it := &fakeIter{}
-	for _, k := range keys {
-		it.kvs = append(it.kvs, &queryresult.KV{Key: k, Value: s.state[k]})
-	}
-	return it, nil
-}
-
-type fakeIter struct{ kvs []*queryresult.KV }
-
-func (i *fakeIter) HasNext() bool { return len(i.kvs) > 0 }
-func (i *fakeIter) Close() error  { return nil }
-func (i *fakeIter) Next() (*queryresult.KV, error) {
-	kv := i.kvs[0]
-	i.kvs = i.kvs[1:]
-	return kv, nil
-}
-
-// invoke runs one transaction against the contract.
-func (s *fakeStub) invoke(txID string, args ...string) (int32, string) {
-	s.txID, s.args, s.events = txID, args, nil
-	r := (&chaincode.Contract{}).Invoke(s)
-	if r.Status != shim.OK {
-		return r.Status, r.Message
-	}
-	return r.Status, string(r.Payload)
-}
-
-func mustCreator(tb testing.TB, mspID string) []byte {
-	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "User1@" + mspID},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	id, err := proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return id
-}
-
-const digest = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-
 func TestAnchorRecordsCallerOrgTimeAndTx(t *testing.T) {
-	s := newStub(t, "MarketMSP")
-	st, out := s.invoke("tx1", "Anchor", strings.ToUpper(digest))
-	if st != shim.OK {
-		t.Fatalf("Anchor: %d %s", st, out)
-	}
-	var a chengnuo.Anchor
-	if err := json.Unmarshal([]byte(out), &a); err != nil {
-		t.Fatal(err)
-	}
-	want := chengnuo.Anchor{Digest: digest, Org: "MarketMSP", TxID: "tx1", Timestamp: s.ts}
-	if a != want {
+	l := newLedger(t)
+	a := must(t, l.as(t, "MarketMSP"), contract.Anchor, contract.DigestArgs{Digest: strings.ToUpper(digest)})
+	want := chengnuo.Anchor{Digest: digest, Org: "MarketMSP", TxID: "tx0001", Timestamp: l.now}
+	if *a != want {
 		t.Fatalf("record = %+v, want %+v", a, want)
 	}
-	if ev := s.events[chaincode.EventAnchored]; string(ev) != out {
-		t.Fatalf("event payload = %q, want the record %q", ev, out)
+	ev, _ := contract.Anchored.Decode(l.events[contract.Anchored.Name])
+	if ev == nil || *ev != want {
+		t.Fatalf("event payload = %+v, want the record", ev)
 	}
-	st, got := s.invoke("tx2", "GetAnchor", digest)
-	if st != shim.OK || got != out {
-		t.Fatalf("GetAnchor = %d %s, want %s", st, got, out)
+	if got := must(t, l.as(t, "PoliceMSP"), contract.GetAnchor, contract.DigestArgs{Digest: digest}); *got != want {
+		t.Fatalf("GetAnchor = %+v", got)
 	}
-}
-
-func TestAnchorRefusesDuplicateAndKeepsFirst(t *testing.T) {
-	s := newStub(t, "MarketMSP")
-	if st, msg := s.invoke("tx1", "Anchor", digest); st != shim.OK {
-		t.Fatal(msg)
-	}
-	first := maps.Clone(s.state)
-	s.creator = mustCreator(t, "PoliceMSP")
-	st, msg := s.invoke("tx2", "Anchor", digest)
-	if st == shim.OK || !strings.HasPrefix(msg, chengnuo.ECONFLICT+": ") {
-		t.Fatalf("duplicate anchor = %d %q, want CONFLICT", st, msg)
-	}
-	if s.events != nil {
+	refused(t, l, contract.Anchor, contract.DigestArgs{Digest: digest}, chengnuo.ECONFLICT)
+	if l.events != nil {
 		t.Fatal("a refused anchor emitted an event")
 	}
-	if !reflect.DeepEqual(s.state, first) {
-		t.Fatal("a refused anchor changed the state")
-	}
+	refused(t, l, contract.GetAnchor, contract.DigestArgs{Digest: hex64("ab")}, chengnuo.ENOTFOUND)
+	refused(t, l, contract.GetAnchor, contract.DigestArgs{Digest: "x"}, chengnuo.EINVALID)
+	refused(t, l, contract.Anchor, contract.DigestArgs{Digest: strings.Repeat("g", 64)}, chengnuo.EINVALID)
 }
 
 func TestInvokeErrorsAreCoded(t *testing.T) {
@@ -178,35 +43,270 @@ func TestInvokeErrorsAreCoded(t *testing.T) {
 		args []string
 		code string
 	}{
+		{"no function", nil, chengnuo.EINVALID},
 		{"unknown function", []string{"Nope"}, chengnuo.EINVALID},
-		{"anchor without digest", []string{"Anchor"}, chengnuo.EINVALID},
-		{"anchor with two args", []string{"Anchor", digest, digest}, chengnuo.EINVALID},
-		{"anchor short digest", []string{"Anchor", digest[:63]}, chengnuo.EINVALID},
-		{"anchor non-hex digest", []string{"Anchor", strings.Repeat("g", 64)}, chengnuo.EINVALID},
-		{"get unknown", []string{"GetAnchor", digest}, chengnuo.ENOTFOUND},
-		{"get malformed", []string{"GetAnchor", "x"}, chengnuo.EINVALID},
+		{"no argument", []string{"Anchor"}, chengnuo.EINVALID},
+		{"two arguments", []string{"Anchor", `{"digest":"` + digest + `"}`, `{}`}, chengnuo.EINVALID},
+		{"positional argument", []string{"Anchor", digest}, chengnuo.EINVALID},
+		{"unknown field", []string{"Anchor", `{"digest":"` + digest + `","org":"PoliceMSP"}`}, chengnuo.EINVALID},
+		{"trailing data", []string{"Anchor", `{"digest":"` + digest + `"} {}`}, chengnuo.EINVALID},
+		{"wrong type", []string{"Anchor", `{"digest":42}`}, chengnuo.EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newStub(t, "MarketMSP")
-			st, msg := s.invoke("tx", tt.args...)
-			if st == shim.OK {
-				t.Fatalf("succeeded: %s", msg)
+			l := newLedger(t)
+			var args [][]byte
+			for _, a := range tt.args {
+				args = append(args, []byte(a))
 			}
-			if !strings.HasPrefix(msg, tt.code+": ") {
-				t.Fatalf("message %q does not start with %s", msg, tt.code)
+			l.invoke(t, args...)
+			if lastStatus == shim.OK || !strings.HasPrefix(lastResponse, tt.code+": ") {
+				t.Fatalf("got %d %q, want %s", lastStatus, lastResponse, tt.code)
 			}
-			if len(s.state) != 0 {
+			if len(l.world.Keys()) != 0 {
 				t.Fatal("a failed call wrote state")
 			}
 		})
 	}
 }
 
+// Every function of the wire contract is served, and nothing else.
+func TestEveryContractFunctionIsServed(t *testing.T) {
+	names := []string{contract.Ping.Name, contract.Anchor.Name, contract.GetAnchor.Name, contract.PublishItem.Name,
+		contract.RetireItem.Name, contract.GetItem.Name, contract.ListItems.Name, contract.AnchorCommitments.Name,
+		contract.GetCommitment.Name, contract.Withdraw.Name, contract.Conclude.Name, contract.RequestVerification.Name,
+		contract.DeliverDetails.Name, contract.GetRequestDetails.Name, contract.PurgeDetails.Name,
+		contract.AnswerVerification.Name, contract.GetVerification.Name, contract.ListRequests.Name,
+		contract.RecordOutcome.Name, contract.GetApplicant.Name, contract.GetCredit.Name, contract.RepairCredit.Name,
+		contract.FileObjection.Name, contract.DecideObjection.Name, contract.DrawSample.Name, contract.GetSample.Name,
+		contract.ProposeItemChange.Name, contract.DecideProposal.Name, contract.GetProposal.Name}
+	got := chaincode.Functions()
+	slices.Sort(names)
+	slices.Sort(got)
+	if !slices.Equal(names, got) {
+		t.Fatalf("served %v, contract %v", got, names)
+	}
+}
+
 func TestPing(t *testing.T) {
-	s := newStub(t, "JusticeMSP")
-	st, out := s.invoke("tx", "Ping")
-	if st != shim.OK || !strings.Contains(out, `"channel":"chengnuo"`) {
-		t.Fatalf("Ping = %d %s", st, out)
+	l := newLedger(t)
+	p := must(t, l, contract.Ping, contract.Empty{})
+	if p.Channel != "chengnuo" || p.Version == "" {
+		t.Fatalf("Ping = %+v", p)
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	l := newLedger(t)
+	refused(t, l.as(t, "MarketMSP"), contract.PublishItem, testItem("A-1"), chengnuo.EFORBIDDEN)
+	l.as(t, "JusticeMSP")
+	bad := map[string]func(*chengnuo.Item){
+		"code":        func(it *chengnuo.Item) { it.Code = "bad code!" },
+		"empty name":  func(it *chengnuo.Item) { it.Name = "" },
+		"too long":    func(it *chengnuo.Item) { it.Content = strings.Repeat("x", 12001) },
+		"disclosure":  func(it *chengnuo.Item) { it.Disclosure = chengnuo.Disclosure{Public: true} },
+		"method":      func(it *chengnuo.Item) { it.Verification.Method = "PHONE" },
+		"time limit":  func(it *chengnuo.Item) { it.Verification.TimeLimitDays = 0 },
+		"no verifier": func(it *chengnuo.Item) { it.Verification.Department = "" },
+	}
+	for name, mutate := range bad {
+		it := testItem("A-1")
+		mutate(&it)
+		if _, err := call(t, l, contract.PublishItem, it); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	v1 := must(t, l, contract.PublishItem, testItem("A-1"))
+	if v1.Version != 1 || v1.Status != chengnuo.ItemActive || v1.NoticeDigest == "" || v1.PublishedTx == "" {
+		t.Fatalf("v1 = %+v", v1)
+	}
+	if ev, _ := contract.ItemPublished.Decode(l.events[contract.ItemPublished.Name]); ev == nil || ev.Version != 1 {
+		t.Fatalf("no ItemPublished event: %v", l.events)
+	}
+	changed := testItem("A-1")
+	changed.Content = "新内容"
+	v2 := must(t, l, contract.PublishItem, changed)
+	if v2.Version != 2 || v2.NoticeDigest == v1.NoticeDigest {
+		t.Fatalf("v2 = %+v", v2)
+	}
+	if old := must(t, l, contract.GetItem, contract.ItemArgs{Code: "A-1", Version: 1}); old.Status != chengnuo.ItemSuperseded {
+		t.Fatalf("v1 now %s", old.Status)
+	}
+	refused(t, l, contract.GetItem, contract.ItemArgs{Code: "A-1", Version: 3}, chengnuo.ENOTFOUND)
+	refused(t, l, contract.GetItem, contract.ItemArgs{Code: "A-1", Version: -1}, chengnuo.EINVALID)
+	refused(t, l, contract.GetItem, contract.ItemArgs{Code: "Z-9"}, chengnuo.ENOTFOUND)
+	refused(t, l.as(t, "PoliceMSP"), contract.RetireItem, contract.ItemArgs{Code: "A-1"}, chengnuo.EFORBIDDEN)
+	l.as(t, "JusticeMSP")
+	refused(t, l, contract.RetireItem, contract.ItemArgs{Code: "A-1", Version: 1}, chengnuo.EINVALID)
+	refused(t, l, contract.RetireItem, contract.ItemArgs{Code: "Z-9"}, chengnuo.ENOTFOUND)
+	if r := must(t, l, contract.RetireItem, contract.ItemArgs{Code: "A-1"}); r.Status != chengnuo.ItemRetired {
+		t.Fatalf("retired item says %s", r.Status)
+	}
+	refused(t, l, contract.RetireItem, contract.ItemArgs{Code: "A-1"}, chengnuo.ECONFLICT)
+	if got := must(t, l, contract.GetItem, contract.ItemArgs{Code: "A-1"}); got.Status != chengnuo.ItemRetired || got.Version != 2 {
+		t.Fatalf("after retiring: %+v", got)
+	}
+	for _, c := range []string{"B-1", "C-1", "D-1"} {
+		must(t, l, contract.PublishItem, testItem(c))
+	}
+	var codes []string
+	p := contract.PageArgs{PageSize: 3}
+	for {
+		page := must(t, l, contract.ListItems, p)
+		for _, it := range page.Items {
+			codes = append(codes, it.Code)
+		}
+		if !page.More {
+			break
+		}
+		p.Bookmark = page.Bookmark
+	}
+	if strings.Join(codes, ",") != "A-1,B-1,C-1,D-1" {
+		t.Fatalf("listed %v", codes)
+	}
+	refused(t, l, contract.ListItems, contract.PageArgs{PageSize: contract.MaxPageSize + 1}, chengnuo.EINVALID)
+}
+
+func TestAnchorBatchRules(t *testing.T) {
+	l, it, id := seed(t)
+	ok := letterReq(it, hex64("01"), hex64("aa"))
+	// Two letters whose digests share the 24 hex characters of the id.
+	clash := letterReq(it, hex64("01")[:60]+"ffff", hex64("aa"))
+	reqs := []chengnuo.AnchorRequest{
+		ok, ok, clash,
+		letterReq(it, digest, hex64("aa")), // anchored by seed
+		{LetterDigest: "NOTHEX", ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+		{LetterDigest: hex64("02"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "INK"},
+		{LetterDigest: hex64("03"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: "short", SignedBy: "SM2"},
+		{LetterDigest: hex64("04"), ItemCode: it.Code, ItemVersion: 0, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+		{LetterDigest: hex64("05"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: hex64("99"), ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+		{LetterDigest: hex64("06"), ItemCode: "NONE", ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+	}
+	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: reqs}).Results
+	want := []string{"", chengnuo.EINVALID, chengnuo.ECONFLICT, chengnuo.ECONFLICT, chengnuo.EINVALID, chengnuo.EINVALID,
+		chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID}
+	for i, r := range res {
+		if r.Code != want[i] || r.Created != (want[i] == "") {
+			t.Errorf("letter %d: %+v, want code %q", i, r, want[i])
+		}
+	}
+	if res[3].Record == nil || res[3].Record.ID != id {
+		t.Fatalf("an anchored letter's conflict does not carry its record: %+v", res[3])
+	}
+	created, _ := contract.CommitmentsAnchored.Decode(l.events[contract.CommitmentsAnchored.Name])
+	if created == nil || len(*created) != 1 || (*created)[0].LetterDigest != ok.LetterDigest {
+		t.Fatalf("event: %v", created)
+	}
+	c := must(t, l, contract.GetCommitment, contract.IDArgs{ID: chengnuo.CommitmentID(ok.LetterDigest)})
+	if c.LetterDigest != ok.LetterDigest || c.Org != "MarketMSP" || c.Status != chengnuo.StatusActive || len(c.History) != 1 {
+		t.Fatalf("record %+v", c)
+	}
+	refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{}, chengnuo.EINVALID)
+	refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: make([]chengnuo.AnchorRequest, contract.MaxBatch+1)}, chengnuo.EINVALID)
+	refused(t, l, contract.GetCommitment, contract.IDArgs{ID: "CNnone"}, chengnuo.ENOTFOUND)
+
+	must(t, l.as(t, "JusticeMSP"), contract.RetireItem, contract.ItemArgs{Code: it.Code})
+	res = must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
+		letterReq(it, hex64("07"), hex64("aa"))}}).Results
+	if res[0].Code != chengnuo.EINVALID {
+		t.Fatalf("a letter for a retired item: %+v", res[0])
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	l, _, id := seed(t)
+	refused(t, l.as(t, "PoliceMSP"), contract.Withdraw, contract.TransitionArgs{ID: id, ReasonDigest: digest}, chengnuo.EFORBIDDEN)
+	l.as(t, "MarketMSP")
+	refused(t, l, contract.Withdraw, contract.TransitionArgs{ID: id}, chengnuo.EINVALID)
+	refused(t, l, contract.Conclude, contract.TransitionArgs{ID: id, ReasonDigest: digest}, chengnuo.EINVALID)
+	refused(t, l, contract.Withdraw, contract.TransitionArgs{ID: "CNnone", ReasonDigest: digest}, chengnuo.ENOTFOUND)
+	c := must(t, l, contract.Conclude, contract.TransitionArgs{ID: id})
+	if c.Status != chengnuo.StatusConcluded || len(c.History) != 2 || c.History[1].Org != "MarketMSP" || c.History[1].TxID == "" {
+		t.Fatalf("concluded: %+v", c)
+	}
+	if ev, _ := contract.CommitmentChanged.Decode(l.events[contract.CommitmentChanged.Name]); ev == nil || ev.Status != chengnuo.StatusConcluded {
+		t.Fatal("no CommitmentChanged event")
+	}
+	refused(t, l, contract.Withdraw, contract.TransitionArgs{ID: id, ReasonDigest: digest}, chengnuo.ECONFLICT)
+}
+
+func TestSampleSelectionIsReproducible(t *testing.T) {
+	hits := 0
+	for i := range 1000 {
+		id := "CN" + strings.Repeat("0", 20) + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
+		if chaincode.SampleSelected("seed", id, 300) {
+			hits++
+		}
+		if chaincode.SampleSelected("seed", id, 0) || !chaincode.SampleSelected("seed", id, 1000) {
+			t.Fatal("rates 0 and 1000 must select none and all")
+		}
+	}
+	if hits < 200 || hits > 400 {
+		t.Fatalf("%d of 1000 selected at 300 permille", hits)
+	}
+}
+
+func TestSampling(t *testing.T) {
+	l, it, first := seed(t)
+	l.as(t, "MarketMSP")
+	t0 := l.now
+	var ids []string
+	for i := range 5 {
+		l.now = t0.Add(time.Duration(i+1) * time.Hour)
+		r := must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
+			letterReq(it, hex64(string(rune('a'+i))+"0"), hex64("bb"))}})
+		ids = append(ids, r.Results[0].Record.ID)
+	}
+	// A false commitment of applicant bb makes its later letters always drawn.
+	must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: first, Result: chengnuo.VerifyVerified})
+	l.now = t0.Add(10 * time.Hour)
+	// [t0+2h, t0+4h): the second and third letters only.
+	s := must(t, l, contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour), BasePermille: 1000})
+	var got []string
+	for _, c := range s.Candidates {
+		got = append(got, c.CommitmentID)
+	}
+	if !slices.Equal(got, ids[1:3]) || !slices.Equal(s.Selected, ids[1:3]) {
+		t.Fatalf("candidates %v, selected %v, want %v", got, s.Selected, ids[1:3])
+	}
+	if s.Seed != chaincode.SampleSeed(s.TxID, "MarketMSP", it.Code, "2026-01-02T05:04:05.000000006Z", "2026-01-02T07:04:05.000000006Z") {
+		t.Fatalf("seed %s is not recomputable", s.Seed)
+	}
+	// Another department's draw sees none of market's letters.
+	if s := must(t, l.as(t, "PoliceMSP"), contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10}); len(s.Candidates) != 0 {
+		t.Fatalf("police drew market's letters: %+v", s.Candidates)
+	}
+	l.as(t, "MarketMSP")
+	for name, a := range map[string]contract.SampleArgs{
+		"reversed": {ItemCode: it.Code, From: l.now, To: t0, BasePermille: 10},
+		"rate 0":   {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 0},
+		"rate":     {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 1001},
+		"item":     {ItemCode: "bad item!", From: t0, To: l.now, BasePermille: 10},
+		"no from":  {ItemCode: it.Code, To: l.now, BasePermille: 10},
+	} {
+		if _, err := call(t, l, contract.DrawSample, a); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	got2 := must(t, l.as(t, "CreditMSP"), contract.GetSample, contract.IDArgs{ID: s.ID})
+	if got2.Seed != s.Seed {
+		t.Fatal("GetSample differs")
+	}
+	raw, _ := json.Marshal(got2)
+	if strings.Contains(string(raw), hex64("bb")) {
+		t.Fatal("a sample holds applicant keys")
+	}
+}
+
+func TestSamplePermilleByCredit(t *testing.T) {
+	l, it, first := seed(t)
+	l.as(t, "MarketMSP")
+	must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: first, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor,
+		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}})
+	from := l.now.Add(-time.Hour)
+	l.now = l.now.Add(time.Minute)
+	s := must(t, l, contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: from, To: l.now, BasePermille: 1})
+	if len(s.Candidates) != 1 || s.Candidates[0].Permille != 1000 || len(s.Selected) != 1 {
+		t.Fatalf("an applicant with an active record: %+v", s)
 	}
 }

@@ -1,8 +1,6 @@
 package chaincode
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,114 +11,32 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/sm"
 )
-
-const (
-	requestObject     = "vreq"
-	requestToObject   = "vreq_to"
-	requestFromObject = "vreq_from"
-
-	// EventVerificationRequested carries a new request's public record.
-	EventVerificationRequested = "VerificationRequested"
-	// EventVerificationAnswered carries an answered request's public record.
-	EventVerificationAnswered = "VerificationAnswered"
-
-	// TransientDetails is the transient-map key of a request's details.
-	TransientDetails = "details"
-)
-
-// ImplicitCollection is the name of an organization's implicit private data collection.
-func ImplicitCollection(msp string) string { return "_implicit_org_" + msp }
-
-// deriveID makes a deterministic record id from the transaction and a key.
-func deriveID(prefix string, stub shim.ChaincodeStubInterface, key string) string {
-	d := sm.SM3([]byte(stub.GetTxID() + "|" + key))
-	return prefix + hex.EncodeToString(d[:12])
-}
-
-// readRecord reads the JSON record object/id, or returns ENOTFOUND naming what.
-func readRecord[T any](stub shim.ChaincodeStubInterface, object, id, what string) (*T, string, error) {
-	key, err := stub.CreateCompositeKey(object, []string{id})
-	if err != nil {
-		return nil, "", err
-	}
-	var v T
-	ok, err := readJSON(stub, key, &v)
-	if err != nil {
-		return nil, key, err
-	}
-	if !ok {
-		return nil, key, chengnuo.Errorf(chengnuo.ENOTFOUND, "%s %s does not exist", what, id)
-	}
-	return &v, key, nil
-}
-
-// getRecord is the handler of a public read of one record by id.
-func getRecord[T any](object, what string) handler {
-	return func(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-		if err := wantArgs(args, 1); err != nil {
-			return nil, err
-		}
-		v, _, err := readRecord[T](stub, object, args[0], what)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(v)
-	}
-}
 
 func readRequest(stub shim.ChaincodeStubInterface, id string) (*chengnuo.VerificationRequest, string, error) {
 	return readRecord[chengnuo.VerificationRequest](stub, requestObject, id, "verification request")
 }
 
-func putIndex(stub shim.ChaincodeStubInterface, object string, attrs ...string) error {
-	k, err := stub.CreateCompositeKey(object, attrs)
-	if err != nil {
-		return err
-	}
-	return stub.PutState(k, []byte{0})
-}
-
-// ownCommitment loads a commitment the caller's organization anchored.
-func ownCommitment(stub shim.ChaincodeStubInterface, id string) (*chengnuo.Commitment, string, string, error) {
-	org, err := callerMSP(stub)
-	if err != nil {
-		return nil, "", "", err
-	}
-	c, key, err := readCommitment(stub, id)
-	if err != nil {
-		return nil, "", "", err
-	}
-	if c == nil {
-		return nil, "", "", chengnuo.Errorf(chengnuo.ENOTFOUND, "commitment %s does not exist", id)
-	}
-	if c.Org != org {
-		return nil, "", "", chengnuo.Errorf(chengnuo.EFORBIDDEN, "commitment %s belongs to %s; %s may not act on it", id, c.Org, org)
-	}
-	return c, key, org, nil
-}
+func detailsKey(requestID string) string { return "details~" + requestID }
 
 // requestVerification opens an assisted verification request (协助核查) to
-// the item's verifying department. Args: commitment id, SM3 of the details.
-func requestVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 2); err != nil {
-		return nil, err
-	}
-	if !isHex64(args[1]) {
+// the item's verifying department.
+func requestVerification(stub shim.ChaincodeStubInterface, a *contract.RequestArgs) (*chengnuo.VerificationRequest, error) {
+	if !isHex64(a.DetailsDigest) {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "detailsDigest must be 64 lower-case hex characters")
 	}
-	c, ckey, org, err := ownCommitment(stub, args[0])
+	c, ckey, org, err := ownCommitment(stub, a.CommitmentID, "request verification of")
 	if err != nil {
 		return nil, err
 	}
-	if c.Status == chengnuo.StatusWithdrawn {
+	switch {
+	case c.Status == chengnuo.StatusWithdrawn:
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s was withdrawn", c.ID)
-	}
-	if c.Verification == chengnuo.VerifyUnder {
+	case c.Verification == chengnuo.VerifyUnder:
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s already has an open verification request", c.ID)
-	}
-	if c.Verification != chengnuo.VerifyNone {
+	case c.Verification != chengnuo.VerifyNone:
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s already has the outcome %s", c.ID, c.Verification)
 	}
 	it, err := loadItem(stub, c.ItemCode, c.ItemVersion)
@@ -138,20 +54,15 @@ func requestVerification(stub shim.ChaincodeStubInterface, args []string) ([]byt
 		ID: deriveID("VR", stub, c.ID), CommitmentID: c.ID, ItemCode: c.ItemCode, ItemVersion: c.ItemVersion,
 		From: org, To: it.Verification.Department, Method: it.Verification.Method, RequestedAt: ts,
 		DueAt: ts.Add(time.Duration(it.Verification.TimeLimitDays) * 24 * time.Hour), TxID: stub.GetTxID(),
-		DetailsDigest: args[1], Status: chengnuo.RequestPending,
+		DetailsDigest: a.DetailsDigest, Status: chengnuo.RequestPending,
 	}
-	key, err := stub.CreateCompositeKey(requestObject, []string{r.ID})
-	if err != nil {
+	if _, err := putRecord(stub, requestObject, r.ID, r); err != nil {
 		return nil, err
 	}
-	out, err := putJSON(stub, key, r)
-	if err != nil {
+	if err := putIndex(stub, requestToObject, r.To, timeKey(ts), r.ID); err != nil {
 		return nil, err
 	}
-	if err := putIndex(stub, requestToObject, r.To, r.ID); err != nil {
-		return nil, err
-	}
-	if err := putIndex(stub, requestFromObject, r.From, r.ID); err != nil {
+	if err := putIndex(stub, requestFromObject, r.From, timeKey(ts), r.ID); err != nil {
 		return nil, err
 	}
 	c.Verification = chengnuo.VerifyUnder
@@ -159,24 +70,20 @@ func requestVerification(stub shim.ChaincodeStubInterface, args []string) ([]byt
 	if _, err := putJSON(stub, ckey, c); err != nil {
 		return nil, err
 	}
-	if err := stub.SetEvent(EventVerificationRequested, out); err != nil {
+	if err := setEvent(stub, contract.VerificationRequested, *r); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return r, nil
 }
 
-// requestAs reads the request named by args[0] (the only argument beyond
-// extra) and checks that the caller is its requester (from) or its target
-// (to), so that it may do what.
-func requestAs(stub shim.ChaincodeStubInterface, args []string, extra int, side, what string) (*chengnuo.VerificationRequest, string, error) {
-	if err := wantArgs(args, 1+extra); err != nil {
-		return nil, "", err
-	}
+// requestAs reads a request and checks that the caller is its requester
+// (side "from") or its target ("to"), so that it may do what.
+func requestAs(stub shim.ChaincodeStubInterface, id, side, what string) (*chengnuo.VerificationRequest, string, error) {
 	org, err := callerMSP(stub)
 	if err != nil {
 		return nil, "", err
 	}
-	r, key, err := readRequest(stub, args[0])
+	r, key, err := readRequest(stub, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -190,12 +97,12 @@ func requestAs(stub shim.ChaincodeStubInterface, args []string, extra int, side,
 	return r, key, nil
 }
 
-// deliverDetails writes a request's details (transient, key "details") into
-// the target organization's implicit collection. It writes nothing public,
-// so only the target organization endorses it and only its peers ever see
-// the details. Args: request id.
-func deliverDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	r, _, err := requestAs(stub, args, 0, "from", "deliver the details of")
+// deliverDetails writes a request's details (transient data) into the
+// target organization's implicit collection. It writes nothing public, so
+// only the target organization endorses it and only its peers ever see the
+// details.
+func deliverDetails(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*contract.Done, error) {
+	r, _, err := requestAs(stub, a.ID, "from", "deliver the details of")
 	if err != nil {
 		return nil, err
 	}
@@ -203,64 +110,68 @@ func deliverDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	details, ok := tm[TransientDetails]
-	if !ok || len(details) == 0 || len(details) > 16<<10 {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details must be passed as transient data %q (at most 16 KiB)", TransientDetails)
+	details, ok := tm[contract.TransientDetails]
+	if !ok || len(details) == 0 || len(details) > contract.MaxDetailsBytes {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details must be passed as transient data %q (at most %d bytes)", contract.TransientDetails, contract.MaxDetailsBytes)
 	}
 	if sm.SM3Hex(details) != r.DetailsDigest {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details do not match the request's details digest")
 	}
 	var d chengnuo.RequestDetails
-	if err := strictUnmarshal(details, &d); err != nil {
-		return nil, err
+	if err := contract.Strict(details, &d); err != nil {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed details: %v", err)
 	}
 	if d.CommitmentID != r.CommitmentID {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the details are about commitment %s, not %s", d.CommitmentID, r.CommitmentID)
 	}
-	if err := stub.PutPrivateData(ImplicitCollection(r.To), "details~"+r.ID, details); err != nil {
+	if err := stub.PutPrivateData(contract.ImplicitCollection(r.To), detailsKey(r.ID), details); err != nil {
 		return nil, fmt.Errorf("write details: %w", err)
 	}
-	return []byte(`{"delivered":true}`), nil
+	return &contract.Done{Done: true}, nil
 }
 
-// getRequestDetails returns a request's details to the target organization
-// only. Args: request id.
-func getRequestDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	r, _, err := requestAs(stub, args, 0, "to", "read the details of")
+// getRequestDetails returns a request's details to the target organization only.
+func getRequestDetails(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*chengnuo.RequestDetails, error) {
+	r, _, err := requestAs(stub, a.ID, "to", "read the details of")
 	if err != nil {
 		return nil, err
 	}
-	d, err := stub.GetPrivateData(ImplicitCollection(r.To), "details~"+r.ID)
+	raw, err := stub.GetPrivateData(contract.ImplicitCollection(r.To), detailsKey(r.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read details: %w", err)
 	}
-	if d == nil {
+	if raw == nil {
 		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "the details of request %s are not here: not delivered yet, or purged", r.ID)
 	}
-	return d, nil
+	var d chengnuo.RequestDetails
+	if err := contract.Strict(raw, &d); err != nil {
+		return nil, fmt.Errorf("decode details: %w", err)
+	}
+	return &d, nil
 }
 
 // purgeDetails purges a request's details from the target organization's
 // private collection once the request is answered or declined: the hash
 // stays on the ledger, the personal data leaves every peer's private store
 // (Fabric 2.5 purge). It writes only that collection, so the target alone
-// endorses it. Args: request id.
-func purgeDetails(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	r, _, err := requestAs(stub, args, 0, "to", "purge the details of")
+// endorses it.
+func purgeDetails(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*contract.Done, error) {
+	r, _, err := requestAs(stub, a.ID, "to", "purge the details of")
 	if err != nil {
 		return nil, err
 	}
 	if r.Status == chengnuo.RequestPending {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "request %s is still pending; answer it before purging its details", r.ID)
 	}
-	if err := stub.PurgePrivateData(ImplicitCollection(r.To), "details~"+r.ID); err != nil {
+	if err := stub.PurgePrivateData(contract.ImplicitCollection(r.To), detailsKey(r.ID)); err != nil {
 		return nil, fmt.Errorf("purge details: %w", err)
 	}
-	return []byte(`{"purged":true}`), nil
+	return &contract.Done{Done: true}, nil
 }
 
-// writtenReason checks a decline reason: mandatory, bounded, and free of
-// long digit runs, so an ID or phone number cannot slip onto the ledger.
+// writtenReason checks a written reason that goes on the ledger: mandatory,
+// bounded, and free of long digit runs, so an ID or phone number cannot slip
+// onto the ledger.
 func writtenReason(s string) error {
 	n := utf8.RuneCountInString(strings.TrimSpace(s))
 	if n < 4 || n > 500 {
@@ -280,26 +191,15 @@ func writtenReason(s string) error {
 	return nil
 }
 
-type answerArgs struct {
-	Result         string `json:"result"`
-	EvidenceDigest string `json:"evidenceDigest"`
-	DeclineReason  string `json:"declineReason"`
-	Automatic      bool   `json:"automatic"`
-}
-
 // answerVerification records the target department's answer, or its
-// written refusal. Args: request id, answer JSON.
-func answerVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	r, key, err := requestAs(stub, args, 1, "to", "answer")
+// written refusal.
+func answerVerification(stub shim.ChaincodeStubInterface, a *contract.AnswerArgs) (*chengnuo.VerificationRequest, error) {
+	r, key, err := requestAs(stub, a.RequestID, "to", "answer")
 	if err != nil {
 		return nil, err
 	}
 	if r.Status != chengnuo.RequestPending {
 		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "request %s is already %s", r.ID, r.Status)
-	}
-	var a answerArgs
-	if err := strictUnmarshal([]byte(args[1]), &a); err != nil {
-		return nil, err
 	}
 	ts, err := txTime(stub)
 	if err != nil {
@@ -326,51 +226,35 @@ func answerVerification(stub shim.ChaincodeStubInterface, args []string) ([]byte
 		r.Status = chengnuo.RequestAnswered
 	}
 	r.Answer = ans
-	out, err := putJSON(stub, key, r)
-	if err != nil {
+	if _, err := putJSON(stub, key, r); err != nil {
 		return nil, err
 	}
-	if err := stub.SetEvent(EventVerificationAnswered, out); err != nil {
+	if err := setEvent(stub, contract.VerificationAnswered, *r); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return r, nil
 }
 
-// listRequests lists the requests addressed to ("to") or sent by ("from")
-// the caller's organization, newest last, at most 1000.
-func listRequests(stub shim.ChaincodeStubInterface, args []string) ([]byte, error) {
-	if err := wantArgs(args, 1); err != nil {
-		return nil, err
-	}
+// listRequests returns one page of the requests addressed to ("to") or sent
+// by ("from") the caller's organization, oldest first (the index sorts by
+// the request's time).
+func listRequests(stub shim.ChaincodeStubInterface, a *contract.ListRequestsArgs) (*chengnuo.List[*chengnuo.VerificationRequest], error) {
 	org, err := callerMSP(stub)
 	if err != nil {
 		return nil, err
 	}
-	object := map[string]string{"to": requestToObject, "from": requestFromObject}[args[0]]
+	object := map[string]string{"to": requestToObject, "from": requestFromObject}[a.Side]
 	if object == "" {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "side must be to or from")
 	}
-	iter, err := stub.GetStateByPartialCompositeKey(object, []string{org})
-	if err != nil {
-		return nil, err
-	}
-	defer iter.Close()
-	out := []*chengnuo.VerificationRequest{}
-	for iter.HasNext() && len(out) < 1000 {
-		kv, err := iter.Next()
+	out := &chengnuo.List[*chengnuo.VerificationRequest]{Items: []*chengnuo.VerificationRequest{}}
+	out.Bookmark, out.More, err = indexPage(stub, object, []string{org}, a.PageArgs, func(id string) error {
+		r, _, err := readRequest(stub, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		_, attrs, err := stub.SplitCompositeKey(kv.Key)
-		if err != nil || len(attrs) != 2 {
-			return nil, fmt.Errorf("bad index key: %v", err)
-		}
-		r, _, err := readRequest(stub, attrs[1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b *chengnuo.VerificationRequest) int { return a.RequestedAt.Compare(b.RequestedAt) })
-	return json.Marshal(out)
+		out.Items = append(out.Items, r)
+		return nil
+	})
+	return out, err
 }

@@ -6,47 +6,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/chaincode"
+	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/sm"
 )
 
-// as switches the submitting organization.
-func (s *fakeStub) as(t *testing.T, msp string) *fakeStub {
-	s.creator = mustCreator(t, msp)
-	return s
+func detailsOf(id string) []byte {
+	raw, _ := json.Marshal(chengnuo.RequestDetails{CommitmentID: id, Name: "张三", IDType: "RESIDENT_ID", IDNumber: "11010519491231002X", Claim: "c", Salt: "00"})
+	return raw
 }
 
-// ok invokes and fails the test unless the call succeeds.
-func (s *fakeStub) ok(t *testing.T, txID string, args ...string) string {
+// request opens a verification request of commitment id at market.
+func request(t *testing.T, l *ledger, id string) *chengnuo.VerificationRequest {
 	t.Helper()
-	st, out := s.invoke(txID, args...)
-	if st != shim.OK {
-		t.Fatalf("%v failed: %s", args, out)
-	}
-	return out
-}
-
-// seed publishes an item verified by PoliceMSP within 2 days and anchors one
-// letter at MarketMSP; it returns the commitment id and the stub.
-func seed(t *testing.T) (*fakeStub, string) {
-	s := newStub(t, "JusticeMSP")
-	item := map[string]any{"code": "T-1", "name": "n", "department": "MarketMSP", "purpose": "p", "legalBasis": "b",
-		"content": "c", "eligibleApplicants": "e", "commitmentMethod": "m", "verificationPower": "v", "liability": "l",
-		"disclosure":   map[string]any{"public": false},
-		"verification": map[string]any{"exempt": false, "method": "ONLINE", "department": "PoliceMSP", "timeLimitDays": 2}}
-	raw, _ := json.Marshal(item)
-	var it chengnuo.Item
-	_ = json.Unmarshal([]byte(s.ok(t, "tx-item", "PublishItem", string(raw))), &it)
-	req, _ := json.Marshal([]chengnuo.AnchorRequest{{LetterDigest: digest, ItemCode: "T-1", ItemVersion: 1, NoticeDigest: it.NoticeDigest,
-		ApplicantKey: strings.Repeat("cd", 32), SignedBy: chengnuo.SignedSM2}})
-	var res []chengnuo.AnchorResult
-	_ = json.Unmarshal([]byte(s.as(t, "MarketMSP").ok(t, "tx-anchor", "AnchorCommitments", string(req))), &res)
-	if len(res) != 1 || !res[0].Created {
-		t.Fatalf("anchor: %+v", res)
-	}
-	return s, res[0].Record.ID
+	return must(t, l.as(t, "MarketMSP"), contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: sm.SM3Hex(detailsOf(id))})
 }
 
 // Overdue is judged by ledger time: the answer transaction's timestamp
@@ -56,89 +29,311 @@ func TestAnswerOverdueByLedgerTime(t *testing.T) {
 		after   time.Duration
 		overdue bool
 	}{{47 * time.Hour, false}, {49 * time.Hour, true}} {
-		s, id := seed(t)
-		var r chengnuo.VerificationRequest
-		_ = json.Unmarshal([]byte(s.ok(t, "tx-req", "RequestVerification", id, strings.Repeat("ef", 32))), &r)
-		if r.To != "PoliceMSP" || !r.DueAt.Equal(s.ts.Add(48*time.Hour)) || s.events[chaincode.EventVerificationRequested] == nil {
+		l, _, id := seed(t)
+		r := request(t, l, id)
+		if r.To != "PoliceMSP" || !r.DueAt.Equal(l.now.Add(48*time.Hour)) || l.events[contract.VerificationRequested.Name] == nil {
 			t.Fatalf("request: %+v", r)
 		}
-		s.ts = s.ts.Add(tc.after)
-		if st, msg := s.as(t, "MarketMSP").invoke("tx-a0", "AnswerVerification", r.ID, `{"result":"CONSISTENT","evidenceDigest":"`+digest+`"}`); st == shim.OK || !strings.HasPrefix(msg, chengnuo.EFORBIDDEN) {
-			t.Fatalf("the requester answered its own request: %s", msg)
-		}
-		out := s.as(t, "PoliceMSP").ok(t, "tx-a1", "AnswerVerification", r.ID, `{"result":"CONSISTENT","evidenceDigest":"`+digest+`"}`)
-		var a chengnuo.VerificationRequest
-		_ = json.Unmarshal([]byte(out), &a)
+		l.now = l.now.Add(tc.after)
+		answer := contract.AnswerArgs{RequestID: r.ID, Result: chengnuo.AnswerConsistent, EvidenceDigest: digest}
+		refused(t, l.as(t, "MarketMSP"), contract.AnswerVerification, answer, chengnuo.EFORBIDDEN)
+		a := must(t, l.as(t, "PoliceMSP"), contract.AnswerVerification, answer)
 		if a.Status != chengnuo.RequestAnswered || a.Answer.Overdue != tc.overdue {
 			t.Errorf("answered %s after the request: overdue %v, want %v", tc.after, a.Answer.Overdue, tc.overdue)
 		}
+		if l.events[contract.VerificationAnswered.Name] == nil {
+			t.Error("no VerificationAnswered event")
+		}
+		refused(t, l, contract.AnswerVerification, answer, chengnuo.ECONFLICT)
 	}
 }
 
-func TestEligibilityGate(t *testing.T) {
-	s, id := seed(t)
-	var it chengnuo.Item
-	_ = json.Unmarshal([]byte(s.ok(t, "tx-g", "GetItem", "T-1")), &it)
-	out := s.as(t, "MarketMSP").ok(t, "tx-o", "RecordOutcome", id,
-		`{"result":"FALSE","level":"MINOR","disposal":{"measures":["TERMINATED"]}}`)
-	var c chengnuo.Commitment
-	_ = json.Unmarshal([]byte(out), &c)
-	if c.Outcome == nil || c.Outcome.CreditID == "" {
-		t.Fatalf("no credit record: %s", out)
+func TestRequestRules(t *testing.T) {
+	l, _, id := seed(t)
+	refused(t, l.as(t, "PoliceMSP"), contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.EFORBIDDEN)
+	refused(t, l.as(t, "MarketMSP"), contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: "short"}, chengnuo.EINVALID)
+	r := request(t, l, id)
+	refused(t, l, contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.ECONFLICT)
+	c := must(t, l, contract.GetCommitment, contract.IDArgs{ID: id})
+	if c.Verification != chengnuo.VerifyUnder {
+		t.Fatalf("verification %q", c.Verification)
 	}
-	next := strings.Repeat("12", 32)
-	req, _ := json.Marshal([]chengnuo.AnchorRequest{{LetterDigest: next, ItemCode: "T-1", ItemVersion: 1, NoticeDigest: it.NoticeDigest,
-		ApplicantKey: strings.Repeat("cd", 32), SignedBy: chengnuo.SignedSM2}})
-	var res []chengnuo.AnchorResult
-	_ = json.Unmarshal([]byte(s.ok(t, "tx-2", "AnchorCommitments", string(req))), &res)
-	if res[0].Created || res[0].Code != chengnuo.EINELIGIBLE {
-		t.Fatalf("ineligible applicant anchored: %+v", res[0])
+	for name, a := range map[string]contract.AnswerArgs{
+		"no result":       {RequestID: r.ID},
+		"bad result":      {RequestID: r.ID, Result: "MAYBE", EvidenceDigest: digest},
+		"no evidence":     {RequestID: r.ID, Result: chengnuo.AnswerConsistent},
+		"both":            {RequestID: r.ID, Result: chengnuo.AnswerConsistent, DeclineReason: "本部门不掌握该数据"},
+		"short reason":    {RequestID: r.ID, DeclineReason: "no"},
+		"digits":          {RequestID: r.ID, DeclineReason: "数据含有身份证号110101198501010011"},
+		"unknown request": {RequestID: "VRnone", Result: chengnuo.AnswerConsistent, EvidenceDigest: digest},
+	} {
+		want := chengnuo.EINVALID
+		if name == "unknown request" {
+			want = chengnuo.ENOTFOUND
+		}
+		if _, err := call(t, l.as(t, "PoliceMSP"), contract.AnswerVerification, a); chengnuo.ErrorCode(err) != want {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
-	if st, msg := s.as(t, "MarketMSP").invoke("tx-r0", "RepairCredit", c.Outcome.CreditID, digest); st == shim.OK || !strings.HasPrefix(msg, chengnuo.EFORBIDDEN) {
-		t.Fatalf("market repaired credit: %s", msg)
+	d := must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, DeclineReason: "本部门不掌握该项数据"})
+	if d.Status != chengnuo.RequestDeclined || d.Answer.DeclineReason == "" {
+		t.Fatalf("declined: %+v", d)
 	}
-	s.as(t, "CreditMSP").ok(t, "tx-r1", "RepairCredit", c.Outcome.CreditID, digest)
-	_ = json.Unmarshal([]byte(s.as(t, "MarketMSP").ok(t, "tx-3", "AnchorCommitments", string(req))), &res)
-	if !res[0].Created {
-		t.Fatalf("repaired applicant refused: %+v", res[0])
+	for side, org := range map[string]string{"to": "PoliceMSP", "from": "MarketMSP"} {
+		page := must(t, l.as(t, org), contract.ListRequests, contract.ListRequestsArgs{Side: side})
+		if len(page.Items) != 1 || page.Items[0].ID != r.ID || page.More {
+			t.Fatalf("%s list: %+v", side, page)
+		}
+	}
+	if page := must(t, l.as(t, "JusticeMSP"), contract.ListRequests, contract.ListRequestsArgs{Side: "to"}); len(page.Items) != 0 {
+		t.Fatalf("justice sees %+v", page.Items)
+	}
+	refused(t, l, contract.ListRequests, contract.ListRequestsArgs{Side: "sideways"}, chengnuo.EINVALID)
+	refused(t, l, contract.GetVerification, contract.IDArgs{ID: "VRnone"}, chengnuo.ENOTFOUND)
+}
+
+// Requests list oldest first over many pages.
+func TestListRequestsPagesInTimeOrder(t *testing.T) {
+	l, it, _ := seed(t)
+	var want []string
+	for i := range 7 {
+		l.now = l.now.Add(time.Minute)
+		res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
+			letterReq(it, hex64(string(rune('0'+i))+"a"), hex64("ee"))}})
+		want = append(want, request(t, l, res.Results[0].Record.ID).ID)
+	}
+	var got []string
+	p := contract.PageArgs{PageSize: 3}
+	for {
+		page := must(t, l.as(t, "PoliceMSP"), contract.ListRequests, contract.ListRequestsArgs{Side: "to", PageArgs: p})
+		for _, r := range page.Items {
+			got = append(got, r.ID)
+		}
+		if !page.More {
+			break
+		}
+		p.Bookmark = page.Bookmark
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("listed %v, want %v (request order)", got, want)
 	}
 }
 
-func TestSampleSelectionIsReproducible(t *testing.T) {
-	hits := 0
-	for i := range 1000 {
-		id := "CN" + strings.Repeat("0", 20) + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
-		a := chaincode.SampleSelected("seed", id, 300)
-		if a != chaincode.SampleSelected("seed", id, 300) {
-			t.Fatal("selection is not deterministic")
-		}
-		if a {
-			hits++
-		}
-		if chaincode.SampleSelected("seed", id, 0) || !chaincode.SampleSelected("seed", id, 1000) {
-			t.Fatal("rates 0 and 1000 must select none and all")
+func TestDetailsReachOnlyTheTarget(t *testing.T) {
+	l, _, id := seed(t)
+	r := request(t, l, id)
+	details := detailsOf(id)
+	l.peer = "PoliceMSP"
+	l.trans = map[string][]byte{contract.TransientDetails: details}
+	refused(t, l.as(t, "PoliceMSP"), contract.DeliverDetails, contract.IDArgs{ID: r.ID}, chengnuo.EFORBIDDEN)
+	l.as(t, "MarketMSP")
+	for name, tm := range map[string]map[string][]byte{
+		"missing":   nil,
+		"mismatch":  {contract.TransientDetails: []byte(`{"commitmentId":"x"}`)},
+		"too large": {contract.TransientDetails: make([]byte, contract.MaxDetailsBytes+1)},
+	} {
+		l.trans = tm
+		if _, err := call(t, l, contract.DeliverDetails, contract.IDArgs{ID: r.ID}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if hits < 200 || hits > 400 {
-		t.Fatalf("%d of 1000 selected at 300 permille", hits)
+	l.trans = map[string][]byte{contract.TransientDetails: details}
+	must(t, l, contract.DeliverDetails, contract.IDArgs{ID: r.ID})
+	if len(l.world.Keys()) == 0 || strings.Contains(strings.Join(l.world.Keys(), ""), "details") {
+		t.Fatal("details went to public state")
+	}
+	l.trans = nil
+	refused(t, l, contract.GetRequestDetails, contract.IDArgs{ID: r.ID}, chengnuo.EFORBIDDEN)
+	got := must(t, l.as(t, "PoliceMSP"), contract.GetRequestDetails, contract.IDArgs{ID: r.ID})
+	if got.Name != "张三" {
+		t.Fatalf("details %+v", got)
+	}
+	refused(t, l, contract.PurgeDetails, contract.IDArgs{ID: r.ID}, chengnuo.ECONFLICT)
+	must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, Result: chengnuo.AnswerConsistent, EvidenceDigest: digest})
+	refused(t, l.as(t, "MarketMSP"), contract.PurgeDetails, contract.IDArgs{ID: r.ID}, chengnuo.EFORBIDDEN)
+	must(t, l.as(t, "PoliceMSP"), contract.PurgeDetails, contract.IDArgs{ID: r.ID})
+	refused(t, l, contract.GetRequestDetails, contract.IDArgs{ID: r.ID}, chengnuo.ENOTFOUND)
+	// Another peer holds no copy.
+	l.peer = "CreditMSP"
+	if _, err := call(t, l.as(t, "PoliceMSP"), contract.GetRequestDetails, contract.IDArgs{ID: r.ID}); err == nil {
+		t.Fatal("a non-member peer answered with private data")
+	}
+}
+
+func falseOutcome(id string) contract.OutcomeArgs {
+	return contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor,
+		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}}
+}
+
+func TestOutcomeRules(t *testing.T) {
+	l, _, id := seed(t)
+	l.as(t, "MarketMSP")
+	bad := map[string]contract.OutcomeArgs{
+		"unknown result":      {CommitmentID: id, Result: "MAYBE"},
+		"unverifiable no why": {CommitmentID: id, Result: chengnuo.VerifyUnverifiable},
+		"exempt not exempt":   {CommitmentID: id, Result: chengnuo.VerifyExempt},
+		"false no disposal":   {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor},
+		"false no level":      {CommitmentID: id, Result: chengnuo.VerifyFalse, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}}},
+		"unknown measure":     {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"JAIL"}}},
+		"rectify no deadline": {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"RECTIFY"}}},
+		"penalty no text":     {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}}},
+		"bad reason digest":   {CommitmentID: id, Result: chengnuo.VerifyVerified, ReasonDigest: "x"},
+		"request of none":     {CommitmentID: id, Result: chengnuo.VerifyVerified, RequestID: "VRnone"},
+	}
+	for name, a := range bad {
+		want := chengnuo.EINVALID
+		if name == "request of none" {
+			want = chengnuo.ENOTFOUND
+		}
+		if _, err := call(t, l, contract.RecordOutcome, a); chengnuo.ErrorCode(err) != want {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	refused(t, l.as(t, "PoliceMSP"), contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyVerified}, chengnuo.EFORBIDDEN)
+	c := must(t, l.as(t, "MarketMSP"), contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyUnverifiable, ReasonDigest: digest})
+	if c.Verification != chengnuo.VerifyUnverifiable || c.Outcome.ReasonDigest != digest || l.events[contract.OutcomeRecorded.Name] == nil {
+		t.Fatalf("outcome: %+v", c)
+	}
+	refused(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyVerified}, chengnuo.ECONFLICT)
+	refused(t, l, contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.ECONFLICT)
+}
+
+func TestEligibilityGateAndCredit(t *testing.T) {
+	l, it, id := seed(t)
+	c := must(t, l.as(t, "MarketMSP"), contract.RecordOutcome, falseOutcome(id))
+	cid := c.Outcome.CreditID
+	if cid == "" {
+		t.Fatalf("no credit record: %+v", c)
+	}
+	next := []chengnuo.AnchorRequest{letterReq(it, hex64("12"), hex64("cd"))}
+	res := must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: next})
+	if res.Results[0].Created || res.Results[0].Code != chengnuo.EINELIGIBLE {
+		t.Fatalf("ineligible applicant anchored: %+v", res.Results[0])
+	}
+	refused(t, l, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd")}, chengnuo.EFORBIDDEN)
+	refused(t, l, contract.GetCredit, contract.IDArgs{ID: cid}, chengnuo.EFORBIDDEN)
+	refused(t, l, contract.RepairCredit, contract.ReasonArgs{ID: cid, ReasonDigest: digest}, chengnuo.EFORBIDDEN)
+	view := must(t, l.as(t, "CreditMSP"), contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd")})
+	if view.Eligible || len(view.Records) != 1 || len(view.Commitments) != 1 || view.Reason == "" {
+		t.Fatalf("view %+v", view)
+	}
+	refused(t, l, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: "short"}, chengnuo.EINVALID)
+	refused(t, l, contract.RepairCredit, contract.ReasonArgs{ID: cid, ReasonDigest: "short"}, chengnuo.EINVALID)
+	refused(t, l, contract.GetCredit, contract.IDArgs{ID: "CRnone"}, chengnuo.ENOTFOUND)
+
+	// Objection filed through market, rejected, then another upheld: the record is annulled.
+	refused(t, l.as(t, "MarketMSP"), contract.FileObjection, contract.ReasonArgs{ID: cid, ReasonDigest: "x"}, chengnuo.EINVALID)
+	ob := must(t, l, contract.FileObjection, contract.ReasonArgs{ID: cid, ReasonDigest: digest})
+	refused(t, l, contract.DecideObjection, contract.DecideObjectionArgs{ID: ob.ID, ReasonDigest: digest}, chengnuo.EFORBIDDEN)
+	l.as(t, "CreditMSP")
+	refused(t, l, contract.DecideObjection, contract.DecideObjectionArgs{ID: ob.ID, ReasonDigest: "x"}, chengnuo.EINVALID)
+	if d := must(t, l, contract.DecideObjection, contract.DecideObjectionArgs{ID: ob.ID, ReasonDigest: digest}); d.Status != chengnuo.ObjectionRejected {
+		t.Fatalf("rejected: %+v", d)
+	}
+	refused(t, l, contract.DecideObjection, contract.DecideObjectionArgs{ID: ob.ID, ReasonDigest: digest}, chengnuo.ECONFLICT)
+	l.now = l.now.Add(time.Second)
+	ob2 := must(t, l.as(t, "PoliceMSP"), contract.FileObjection, contract.ReasonArgs{ID: cid, ReasonDigest: hex64("77")})
+	if d := must(t, l.as(t, "CreditMSP"), contract.DecideObjection, contract.DecideObjectionArgs{ID: ob2.ID, Uphold: true, ReasonDigest: digest}); d.Status != chengnuo.ObjectionUpheld || d.DecisionDigest != digest {
+		t.Fatalf("upheld: %+v", d)
+	}
+	if cr := must(t, l, contract.GetCredit, contract.IDArgs{ID: cid}); cr.Status != chengnuo.CreditAnnulled {
+		t.Fatalf("credit record after an upheld objection: %s", cr.Status)
+	}
+	refused(t, l, contract.RepairCredit, contract.ReasonArgs{ID: cid, ReasonDigest: digest}, chengnuo.ECONFLICT)
+	refused(t, l.as(t, "MarketMSP"), contract.FileObjection, contract.ReasonArgs{ID: cid, ReasonDigest: digest}, chengnuo.ECONFLICT)
+	res = must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: next})
+	if !res.Results[0].Created {
+		t.Fatalf("applicant with an annulled record refused: %+v", res.Results[0])
+	}
+}
+
+func TestRepairReopensTheRoute(t *testing.T) {
+	l, it, id := seed(t)
+	c := must(t, l.as(t, "MarketMSP"), contract.RecordOutcome, falseOutcome(id))
+	cr := must(t, l.as(t, "CreditMSP"), contract.RepairCredit, contract.ReasonArgs{ID: c.Outcome.CreditID, ReasonDigest: digest})
+	if cr.Status != chengnuo.CreditRepaired || len(cr.History) != 2 {
+		t.Fatalf("repaired: %+v", cr)
+	}
+	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, hex64("13"), hex64("cd"))}})
+	if !res.Results[0].Created {
+		t.Fatalf("repaired applicant refused: %+v", res.Results[0])
+	}
+	view := must(t, l.as(t, "CreditMSP"), contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd"), PageArgs: contract.PageArgs{PageSize: 1}})
+	if !view.Eligible || len(view.Commitments) != 1 || !view.More || view.Bookmark == "" {
+		t.Fatalf("paged view %+v", view)
 	}
 }
 
 // Withdrawing during a verification does not escape its outcome.
 func TestWithdrawalDoesNotEscapeVerification(t *testing.T) {
-	s, id := seed(t)
-	s.ok(t, "tx-req", "RequestVerification", id, strings.Repeat("ef", 32))
-	s.ok(t, "tx-w", "Withdraw", id, digest)
-	out := s.ok(t, "tx-o", "RecordOutcome", id, `{"result":"FALSE","level":"ORDINARY","disposal":{"measures":["TERMINATED"]}}`)
-	var c chengnuo.Commitment
-	_ = json.Unmarshal([]byte(out), &c)
+	l, _, id := seed(t)
+	request(t, l, id)
+	must(t, l, contract.Withdraw, contract.TransitionArgs{ID: id, ReasonDigest: digest})
+	c := must(t, l, contract.RecordOutcome, falseOutcome(id))
 	if c.Status != chengnuo.StatusWithdrawn || c.Verification != chengnuo.VerifyFalse || c.Outcome.CreditID == "" {
-		t.Fatalf("outcome after withdrawal: %s", out)
+		t.Fatalf("outcome after withdrawal: %+v", c)
 	}
-	// Without a verification under way, a withdrawn commitment takes no outcome.
-	s2, id2 := seed(t)
-	s2.ok(t, "tx-w", "Withdraw", id2, digest)
-	if st, msg := s2.invoke("tx-o", "RecordOutcome", id2, `{"result":"VERIFIED"}`); st == shim.OK || !strings.HasPrefix(msg, chengnuo.ECONFLICT) {
-		t.Fatalf("outcome on a plain withdrawn commitment: %s", msg)
+	l2, _, id2 := seed(t)
+	must(t, l2.as(t, "MarketMSP"), contract.Withdraw, contract.TransitionArgs{ID: id2, ReasonDigest: digest})
+	refused(t, l2, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id2, Result: chengnuo.VerifyVerified}, chengnuo.ECONFLICT)
+	refused(t, l2, contract.RequestVerification, contract.RequestArgs{CommitmentID: id2, DetailsDigest: digest}, chengnuo.ECONFLICT)
+}
+
+func TestExemptItems(t *testing.T) {
+	l := newLedger(t)
+	ex := testItem("EX-1")
+	ex.Verification = chengnuo.VerificationRule{Exempt: true}
+	it := must(t, l.as(t, "JusticeMSP"), contract.PublishItem, ex)
+	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, digest, hex64("cd"))}})
+	id := res.Results[0].Record.ID
+	refused(t, l, contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.EINVALID)
+	if c := must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyExempt}); c.Verification != chengnuo.VerifyExempt {
+		t.Fatalf("exempt: %+v", c)
+	}
+}
+
+func TestProposals(t *testing.T) {
+	l := newLedger(t)
+	must(t, l.as(t, "JusticeMSP"), contract.PublishItem, testItem("OLD-1"))
+	l.as(t, "MarketMSP")
+	newItem := testItem("NEW-1")
+	bad := map[string]contract.ProposalArgs{
+		"kind":           {Kind: "DROP", Code: "OLD-1", Reason: "理由足够长"},
+		"short reason":   {Kind: "RETIRE", Code: "OLD-1", Reason: "短"},
+		"add no item":    {Kind: "ADD", Reason: "理由足够长"},
+		"retire w/ item": {Kind: "RETIRE", Code: "OLD-1", Item: &newItem, Reason: "理由足够长"},
+		"bad item":       {Kind: "ADD", Item: &chengnuo.Item{Code: "X"}, Reason: "理由足够长"},
+	}
+	for name, a := range bad {
+		if _, err := call(t, l, contract.ProposeItemChange, a); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	old := testItem("OLD-1")
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &old, Reason: "理由足够长"}, chengnuo.ECONFLICT)
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &newItem, Reason: "理由足够长"}, chengnuo.ENOTFOUND)
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "NONE-1", Reason: "理由足够长"}, chengnuo.ENOTFOUND)
+	add := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &newItem, Reason: "建议新增事项"})
+	ret := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "OLD-1", Reason: "建议取消事项"})
+	rej := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &old, Reason: "建议修改事项"})
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "自己批准"}, chengnuo.EFORBIDDEN)
+	l.as(t, "JusticeMSP")
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "短"}, chengnuo.EINVALID)
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: "PRnone", Approve: true, Reason: "经审核同意"}, chengnuo.ENOTFOUND)
+	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "经审核同意"}); d.Status != "APPROVED" || d.Version != 1 {
+		t.Fatalf("add: %+v", d)
+	}
+	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: ret.ID, Approve: true, Reason: "经审核同意"}); d.Status != "APPROVED" {
+		t.Fatalf("retire: %+v", d)
+	}
+	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, Reason: "不符合条件"}); d.Status != "REJECTED" {
+		t.Fatalf("reject: %+v", d)
+	}
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, Approve: true, Reason: "再次决定"}, chengnuo.ECONFLICT)
+	if it := must(t, l, contract.GetItem, contract.ItemArgs{Code: "OLD-1"}); it.Status != chengnuo.ItemRetired {
+		t.Fatalf("OLD-1 is %s", it.Status)
+	}
+	if p := must(t, l, contract.GetProposal, contract.IDArgs{ID: add.ID}); p.Status != "APPROVED" || p.From != "MarketMSP" {
+		t.Fatalf("get: %+v", p)
 	}
 }

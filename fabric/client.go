@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 )
 
 // Config names the peer to connect to and the identity to sign with.
@@ -32,6 +36,8 @@ type Config struct {
 	KeyFile        string // PEM (PKCS#8) private key of the signing identity
 	Channel        string
 	Chaincode      string
+	Checkpoint     string       // file of the chaincode event checkpoint (ListenVerificationRequests)
+	Logger         *slog.Logger // default: discard
 
 	EvaluateTimeout time.Duration // default 5 s
 	EndorseTimeout  time.Duration // default 15 s
@@ -84,6 +90,18 @@ func Dial(cfg Config) (*Client, error) {
 		conn.Close()
 		return nil, err
 	}
+	c, err := New(cfg, conn, id, sign)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// New returns a Client over an existing connection to the organization's
+// peer, signing as id. Close closes conn.
+func New(cfg Config, conn *grpc.ClientConn, id identity.Identity, sign identity.Sign) (*Client, error) {
+	cfg.defaults()
 	gw, err := client.Connect(id,
 		client.WithSign(sign),
 		client.WithHash(hash.SHA256),
@@ -94,7 +112,6 @@ func Dial(cfg Config) (*Client, error) {
 		client.WithCommitStatusTimeout(cfg.CommitTimeout),
 	)
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("connect gateway: %w", err)
 	}
 	network := gw.GetNetwork(cfg.Channel)
@@ -149,31 +166,68 @@ func (c *Client) MSPID() string { return c.cfg.MSPID }
 // tools that need options this adapter does not wrap.
 func (c *Client) Contract() *client.Contract { return c.contract }
 
+// Network exposes the channel, for event listeners and tests.
+func (c *Client) Network() *client.Network { return c.network }
+
+// Result is the outcome of a committed transaction.
+type Result struct {
+	TxID        string
+	BlockNumber uint64
+}
+
+// call runs one function of the wire contract: a query is evaluated on the
+// organization's peer, a transaction is endorsed, ordered and committed.
+// The argument and result types are the contract's, shared with the
+// chaincode. For a query the Result is nil.
+func call[A, R any](ctx context.Context, c *Client, fn contract.Fn[A, R], a A, opts ...client.ProposalOption) (*R, *Result, error) {
+	raw, err := fn.EncodeArgs(&a)
+	if err != nil {
+		return nil, nil, chengnuo.Internal("could not encode the ledger call", err)
+	}
+	opts = append([]client.ProposalOption{client.WithBytesArguments(raw)}, opts...)
+	var out []byte
+	var res *Result
+	if fn.Submit {
+		out, res, err = c.submit(ctx, fn.Name, opts...)
+	} else {
+		out, err = c.evaluate(ctx, fn.Name, opts...)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := fn.DecodeResult(out)
+	if err != nil {
+		err = chengnuo.Internal("the ledger's answer could not be read", err)
+		if res != nil {
+			err = withTx(err, res.TxID)
+		}
+		return nil, nil, err
+	}
+	return r, res, nil
+}
+
 // evaluate runs a query on the organization's peer under the evaluate timeout.
-func (c *Client) evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
+func (c *Client) evaluate(ctx context.Context, fn string, opts ...client.ProposalOption) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
 	defer cancel()
-	out, err := c.contract.EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+	proposal, err := c.contract.NewProposal(fn, opts...)
+	if err != nil {
+		return nil, chengnuo.Internal("could not build the ledger query", err)
+	}
+	out, err := proposal.EvaluateWithContext(ctx)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	return out, nil
 }
 
-// Result is the outcome of a committed transaction.
-type Result struct {
-	Payload     []byte
-	TxID        string
-	BlockNumber uint64
-}
-
 // submit endorses, orders and waits for the commit of one transaction, each
 // step under its own timeout. A commit-status timeout is reported as
 // EUNAVAILABLE with the tx id: the transaction may still commit.
-func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalOption) (*Result, error) {
+func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalOption) ([]byte, *Result, error) {
 	proposal, err := c.contract.NewProposal(fn, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("new proposal: %w", err)
+		return nil, nil, chengnuo.Internal("could not build the transaction", err)
 	}
 	txID := proposal.TransactionID()
 
@@ -181,25 +235,23 @@ func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalO
 	txn, err := proposal.EndorseWithContext(ectx)
 	cancel()
 	if err != nil {
-		return nil, withTx(mapError(err), txID)
+		return nil, nil, withTx(mapError(err), txID)
 	}
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
 	commit, err := txn.SubmitWithContext(sctx)
 	cancel()
 	if err != nil {
-		return nil, withTx(mapError(err), txID)
+		return nil, nil, withTx(mapError(err), txID)
 	}
 	cctx, cancel := context.WithTimeout(ctx, c.cfg.CommitTimeout)
 	status, err := commit.StatusWithContext(cctx)
 	cancel()
 	if err != nil {
-		return nil, withTx(commitUnknown(err), txID)
+		return nil, nil, withTx(commitUnknown(err), txID)
 	}
 	if !status.Successful {
-		return nil, withTx(mapCommitCode(txID, status.Code), txID)
+		return nil, nil, withTx(mapCommitCode(txID, status.Code), txID)
 	}
-	return &Result{Payload: txn.Result(), TxID: txID, BlockNumber: status.BlockNumber}, nil
+	c.blocks.put(txID, status.BlockNumber)
+	return txn.Result(), &Result{TxID: txID, BlockNumber: status.BlockNumber}, nil
 }
-
-// Network exposes the channel, for event listeners and tests.
-func (c *Client) Network() *client.Network { return c.network }

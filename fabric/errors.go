@@ -26,6 +26,10 @@ func mapError(err error) error {
 		return err
 	}
 	if e := chaincodeError(err); e != nil {
+		if e.Code == chengnuo.EINTERNAL {
+			// The chaincode's own failure text stays in the log.
+			return chengnuo.Internal("the chaincode failed", errors.New(e.Message))
+		}
 		return e
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -40,30 +44,32 @@ func mapError(err error) error {
 	if st, ok := status.FromError(err); ok {
 		switch st.Code() {
 		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.ResourceExhausted:
-			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ledger is unavailable: " + st.Message()}
+			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ledger is unavailable", Err: err}
 		case codes.FailedPrecondition:
 			// The gateway could not find enough endorsers for the policy.
-			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "not enough organizations could endorse the transaction: " + st.Message()}
+			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "not enough organizations could endorse the transaction", Err: err}
+		case codes.Aborted:
+			return &chengnuo.Error{Code: chengnuo.EABORTED, Message: "the endorsing peers disagreed; retry", Err: err}
 		}
 	}
-	return &chengnuo.Error{Code: chengnuo.EINTERNAL, Message: "ledger call failed: " + err.Error()}
+	return chengnuo.Internal("the ledger call failed", err)
 }
 
 // commitUnknown reports a transaction whose commit status could not be
 // obtained. It is not a failure: the transaction may still commit.
-func commitUnknown(error) error {
-	return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the transaction was submitted but its commit status is unknown; it may still commit, look it up again later"}
+func commitUnknown(err error) error {
+	return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the transaction was submitted but its commit status is unknown; it may still commit, look it up again later", Err: err}
 }
 
 // mapCommitCode maps a transaction's validation code to a domain error.
 func mapCommitCode(txID string, code peer.TxValidationCode) error {
 	switch code {
 	case peer.TxValidationCode_MVCC_READ_CONFLICT, peer.TxValidationCode_PHANTOM_READ_CONFLICT:
-		return &chengnuo.Error{Code: chengnuo.ECONFLICT, Message: "a concurrent transaction changed the same record", TxID: txID}
+		return &chengnuo.Error{Code: chengnuo.EABORTED, Message: "a concurrent transaction changed the same record; retry", TxID: txID}
 	case peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
 		return &chengnuo.Error{Code: chengnuo.EPOLICY, Message: "the transaction was not endorsed by enough organizations and was rejected", TxID: txID}
 	default:
-		return &chengnuo.Error{Code: chengnuo.EINTERNAL, Message: "the transaction was rejected at commit: " + code.String(), TxID: txID}
+		return &chengnuo.Error{Code: chengnuo.EINTERNAL, Message: "the transaction was rejected at commit", TxID: txID, Err: errors.New(code.String())}
 	}
 }
 

@@ -70,8 +70,8 @@ func TestMapError(t *testing.T) {
 
 func TestMapCommitCode(t *testing.T) {
 	tests := map[peer.TxValidationCode]string{
-		peer.TxValidationCode_MVCC_READ_CONFLICT:         chengnuo.ECONFLICT,
-		peer.TxValidationCode_PHANTOM_READ_CONFLICT:      chengnuo.ECONFLICT,
+		peer.TxValidationCode_MVCC_READ_CONFLICT:         chengnuo.EABORTED,
+		peer.TxValidationCode_PHANTOM_READ_CONFLICT:      chengnuo.EABORTED,
 		peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE: chengnuo.EPOLICY,
 		peer.TxValidationCode_BAD_PAYLOAD:                chengnuo.EINTERNAL,
 	}

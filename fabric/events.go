@@ -2,55 +2,68 @@ package fabric
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/retry"
 )
 
-// EventVerificationRequested is the chaincode event of a new request.
-const EventVerificationRequested = "VerificationRequested"
+var _ chengnuo.LedgerEvents = (*Client)(nil)
 
-// ListenVerificationRequests feeds every VerificationRequested event to
-// handle, in ledger order, and checkpoints each event only after handle
-// returned, fsyncing the checkpoint file: after a restart the stream resumes
-// at the first event not yet handled, so no event is missed, and the
-// handler's own idempotence covers the one event that may be replayed. It
-// reconnects after stream errors and returns when ctx ends.
-func (c *Client) ListenVerificationRequests(ctx context.Context, checkpointFile string, log *slog.Logger,
-	handle func(context.Context, *chengnuo.VerificationRequest) error) error {
-	cp, err := client.NewFileCheckpointer(checkpointFile)
+// handlePolicy bounds the handling of one event: after it the event is
+// skipped (logged) so that one bad request cannot stall the stream; the
+// request stays in the ledger and the inbox for a clerk.
+var handlePolicy = retry.Policy{Initial: 500 * time.Millisecond, Max: 10 * time.Second, Attempts: 8}
+
+// streamPolicy paces reconnections of the event stream.
+var streamPolicy = retry.Policy{Initial: time.Second, Max: 15 * time.Second}
+
+// ListenVerificationRequests implements chengnuo.LedgerEvents. It feeds
+// every VerificationRequested event to handle, in ledger order, and
+// checkpoints each event (in Config.Checkpoint, fsynced) only after handle
+// returned: after a restart the stream resumes at the first event not yet
+// handled, so no event is missed, and the handler's own idempotence covers
+// the one event that may be replayed. It reconnects after stream errors and
+// returns when ctx ends.
+func (c *Client) ListenVerificationRequests(ctx context.Context, handle func(context.Context, *chengnuo.VerificationRequest) error) error {
+	if c.cfg.Checkpoint == "" {
+		return errors.New("no checkpoint file configured for the event listener")
+	}
+	cp, err := client.NewFileCheckpointer(c.cfg.Checkpoint)
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	for ctx.Err() == nil {
+	log := c.log()
+	err = retry.Do(ctx, streamPolicy, nil, func(ctx context.Context) error {
 		opts := []client.ChaincodeEventsOption{client.WithCheckpoint(cp)}
 		if cp.BlockNumber() == 0 && cp.TransactionID() == "" {
 			opts = append(opts, client.WithStartBlock(0)) // the first run reads from the start
 		}
 		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		events, err := c.network.ChaincodeEvents(sctx, c.cfg.Chaincode, opts...)
 		if err != nil {
-			cancel()
 			log.Warn("event stream", slog.String("error", err.Error()))
-			sleep(ctx, 2*time.Second)
-			continue
+			return err
 		}
 		for ev := range events {
-			if ev.EventName == EventVerificationRequested {
-				var r chengnuo.VerificationRequest
-				if err := json.Unmarshal(ev.Payload, &r); err != nil {
+			if ev.EventName == contract.VerificationRequested.Name {
+				r, err := contract.VerificationRequested.Decode(ev.Payload)
+				if err != nil {
 					log.Error("undecodable event", slog.String("txId", ev.TransactionID), slog.String("error", err.Error()))
-				} else {
-					c.handleWithRetry(ctx, log, &r, handle)
+				} else if err := retry.Do(ctx, handlePolicy, nil, func(ctx context.Context) error { return handle(ctx, r) }); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					log.Error("giving up automatic handling; the request stays in the inbox for a clerk",
+						slog.String("request", r.ID), slog.String("error", err.Error()))
 				}
-			}
-			if ctx.Err() != nil {
-				break
 			}
 			if err := cp.CheckpointChaincodeEvent(ev); err != nil {
 				log.Error("checkpoint", slog.String("error", err.Error()))
@@ -59,33 +72,14 @@ func (c *Client) ListenVerificationRequests(ctx context.Context, checkpointFile 
 				log.Error("checkpoint sync", slog.String("error", err.Error()))
 			}
 		}
-		cancel()
-		sleep(ctx, time.Second)
-	}
-	return ctx.Err()
+		return errors.New("event stream ended")
+	})
+	return err
 }
 
-func (c *Client) handleWithRetry(ctx context.Context, log *slog.Logger, r *chengnuo.VerificationRequest,
-	handle func(context.Context, *chengnuo.VerificationRequest) error) {
-	delay := 500 * time.Millisecond
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		err := handle(ctx, r)
-		if err == nil {
-			return
-		}
-		log.Warn("handling verification request", slog.String("request", r.ID), slog.Int("attempt", attempt), slog.String("error", err.Error()))
-		if attempt >= 8 {
-			log.Error("giving up automatic handling; the request stays in the inbox for a clerk", slog.String("request", r.ID))
-			return
-		}
-		sleep(ctx, delay)
-		delay = min(2*delay, 10*time.Second)
+func (c *Client) log() *slog.Logger {
+	if c.cfg.Logger != nil {
+		return c.cfg.Logger
 	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+	return slog.New(slog.DiscardHandler)
 }

@@ -2,83 +2,119 @@ package fabric
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 )
 
 var _ chengnuo.Ledger = (*Client)(nil)
 
-func decodeInto[T any](raw []byte, what string) (T, error) {
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, fmt.Errorf("decode %s: %w", what, err)
+// value calls fn and returns only its result.
+func value[A, R any](ctx context.Context, c *Client, fn contract.Fn[A, R], a A, opts ...client.ProposalOption) (*R, error) {
+	r, _, err := call(ctx, c, fn, a, opts...)
+	return r, err
+}
+
+func pageArgs(p chengnuo.Page) (contract.PageArgs, error) {
+	n, err := p.Limit()
+	return contract.PageArgs{PageSize: n, Bookmark: p.Bookmark}, err
+}
+
+// Ping implements chengnuo.Ledger: the peer answers and the chaincode runs a query.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := value(ctx, c, contract.Ping, contract.Empty{})
+	return err
+}
+
+// Anchor implements chengnuo.Ledger.
+func (c *Client) Anchor(ctx context.Context, digest string) (*chengnuo.Anchor, error) {
+	digest, err := chengnuo.NormalizeDigest(digest)
+	if err != nil {
+		return nil, err
 	}
-	return v, nil
+	a, res, err := call(ctx, c, contract.Anchor, contract.DigestArgs{Digest: digest})
+	if err != nil {
+		// Refused by the chaincode, or lost a race at commit to a concurrent
+		// anchoring of the same digest: either way report the winner.
+		if code := chengnuo.ErrorCode(err); code == chengnuo.ECONFLICT || code == chengnuo.EABORTED {
+			return nil, c.conflict(ctx, digest, err)
+		}
+		return nil, err
+	}
+	a.BlockNumber = res.BlockNumber
+	return a, nil
+}
+
+func (c *Client) conflict(ctx context.Context, digest string, cause error) error {
+	existing, err := c.FindAnchor(ctx, digest)
+	if err != nil {
+		return cause
+	}
+	return &chengnuo.Error{
+		Code:    chengnuo.ECONFLICT,
+		Message: fmt.Sprintf("digest %s is already anchored", digest),
+		TxID:    existing.TxID,
+		Detail:  existing,
+	}
+}
+
+// FindAnchor implements chengnuo.Ledger.
+func (c *Client) FindAnchor(ctx context.Context, digest string) (*chengnuo.Anchor, error) {
+	digest, err := chengnuo.NormalizeDigest(digest)
+	if err != nil {
+		return nil, err
+	}
+	a, err := value(ctx, c, contract.GetAnchor, contract.DigestArgs{Digest: digest})
+	if err != nil {
+		return nil, err
+	}
+	if a.BlockNumber, err = c.BlockOf(ctx, a.TxID); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // PublishItem implements chengnuo.Ledger.
 func (c *Client) PublishItem(ctx context.Context, it *chengnuo.Item) (*chengnuo.Item, error) {
-	raw, err := json.Marshal(it)
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.submit(ctx, "PublishItem", client.WithArguments(string(raw)))
-	if err != nil {
-		return nil, err
-	}
-	return decodeInto[*chengnuo.Item](res.Payload, "item")
+	return value(ctx, c, contract.PublishItem, *it)
 }
 
 // RetireItem implements chengnuo.Ledger.
 func (c *Client) RetireItem(ctx context.Context, code string) (*chengnuo.Item, error) {
-	res, err := c.submit(ctx, "RetireItem", client.WithArguments(code))
-	if err != nil {
-		return nil, err
-	}
-	return decodeInto[*chengnuo.Item](res.Payload, "item")
+	return value(ctx, c, contract.RetireItem, contract.ItemArgs{Code: code})
 }
 
 // GetItem implements chengnuo.Ledger.
 func (c *Client) GetItem(ctx context.Context, code string, version int) (*chengnuo.Item, error) {
-	out, err := c.evaluate(ctx, "GetItem", code, strconv.Itoa(version))
-	if err != nil {
-		return nil, err
-	}
-	return decodeInto[*chengnuo.Item](out, "item")
+	return value(ctx, c, contract.GetItem, contract.ItemArgs{Code: code, Version: version})
 }
 
 // ListItems implements chengnuo.Ledger.
-func (c *Client) ListItems(ctx context.Context) ([]*chengnuo.Item, error) {
-	out, err := c.evaluate(ctx, "ListItems")
+func (c *Client) ListItems(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Item], error) {
+	pa, err := pageArgs(p)
 	if err != nil {
 		return nil, err
 	}
-	return decodeInto[[]*chengnuo.Item](out, "items")
+	return value(ctx, c, contract.ListItems, pa)
 }
 
-// AnchorCommitments implements chengnuo.Ledger. Every created record carries
-// the block number of the transaction.
+// AnchorCommitments implements chengnuo.Ledger. Every record carries the
+// block number of the transaction that created it.
 func (c *Client) AnchorCommitments(ctx context.Context, reqs []chengnuo.AnchorRequest) ([]chengnuo.AnchorResult, error) {
-	raw, err := json.Marshal(reqs)
+	out, res, err := call(ctx, c, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: reqs})
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.submit(ctx, "AnchorCommitments", client.WithArguments(string(raw)))
-	if err != nil {
-		return nil, err
+	if len(out.Results) != len(reqs) {
+		return nil, withTx(chengnuo.Internal("the ledger answered a batch with the wrong number of results",
+			fmt.Errorf("%d results for %d letters", len(out.Results), len(reqs))), res.TxID)
 	}
-	results, err := decodeInto[[]chengnuo.AnchorResult](res.Payload, "anchor results")
-	if err != nil {
-		return nil, err
-	}
-	c.blocks.put(res.TxID, res.BlockNumber)
-	for i := range results {
-		if r := results[i].Record; r != nil {
+	for i := range out.Results {
+		if r := out.Results[i].Record; r != nil {
 			if r.TxID == res.TxID {
 				r.BlockNumber = res.BlockNumber
 			} else if n, err := c.BlockOf(ctx, r.TxID); err == nil {
@@ -86,16 +122,11 @@ func (c *Client) AnchorCommitments(ctx context.Context, reqs []chengnuo.AnchorRe
 			}
 		}
 	}
-	return results, nil
+	return out.Results, nil
 }
 
-// GetCommitment implements chengnuo.Ledger.
-func (c *Client) GetCommitment(ctx context.Context, id string) (*chengnuo.Commitment, error) {
-	out, err := c.evaluate(ctx, "GetCommitment", id)
-	if err != nil {
-		return nil, err
-	}
-	cm, err := decodeInto[*chengnuo.Commitment](out, "commitment")
+// commitment fills in the block number of a commitment read from the ledger.
+func (c *Client) commitment(ctx context.Context, cm *chengnuo.Commitment, err error) (*chengnuo.Commitment, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -105,25 +136,128 @@ func (c *Client) GetCommitment(ctx context.Context, id string) (*chengnuo.Commit
 	return cm, nil
 }
 
-func (c *Client) transition(ctx context.Context, fn string, args ...string) (*chengnuo.Commitment, error) {
-	res, err := c.submit(ctx, fn, client.WithArguments(args...))
-	if err != nil {
-		return nil, err
-	}
-	cm, err := decodeInto[*chengnuo.Commitment](res.Payload, "commitment")
-	if err != nil {
-		return nil, err
-	}
-	cm.BlockNumber, _ = c.BlockOf(ctx, cm.TxID)
-	return cm, nil
+// GetCommitment implements chengnuo.Ledger.
+func (c *Client) GetCommitment(ctx context.Context, id string) (*chengnuo.Commitment, error) {
+	cm, err := value(ctx, c, contract.GetCommitment, contract.IDArgs{ID: id})
+	return c.commitment(ctx, cm, err)
 }
 
 // Withdraw implements chengnuo.Ledger.
 func (c *Client) Withdraw(ctx context.Context, id, reasonDigest string) (*chengnuo.Commitment, error) {
-	return c.transition(ctx, "Withdraw", id, reasonDigest)
+	cm, err := value(ctx, c, contract.Withdraw, contract.TransitionArgs{ID: id, ReasonDigest: reasonDigest})
+	return c.commitment(ctx, cm, err)
 }
 
 // Conclude implements chengnuo.Ledger.
 func (c *Client) Conclude(ctx context.Context, id string) (*chengnuo.Commitment, error) {
-	return c.transition(ctx, "Conclude", id)
+	cm, err := value(ctx, c, contract.Conclude, contract.TransitionArgs{ID: id})
+	return c.commitment(ctx, cm, err)
+}
+
+// RequestVerification implements chengnuo.Ledger.
+func (c *Client) RequestVerification(ctx context.Context, commitmentID, detailsDigest string) (*chengnuo.VerificationRequest, error) {
+	return value(ctx, c, contract.RequestVerification, contract.RequestArgs{CommitmentID: commitmentID, DetailsDigest: detailsDigest})
+}
+
+// DeliverDetails implements chengnuo.Ledger. The details travel as
+// transient data to the target organization's peers only: the proposal
+// names that organization as the sole endorser, so not even this
+// organization's own peer simulates it.
+func (c *Client) DeliverDetails(ctx context.Context, req *chengnuo.VerificationRequest, details []byte) error {
+	_, err := value(ctx, c, contract.DeliverDetails, contract.IDArgs{ID: req.ID},
+		client.WithTransient(map[string][]byte{contract.TransientDetails: details}),
+		client.WithEndorsingOrganizations(req.To))
+	return err
+}
+
+// PurgeDetails implements chengnuo.Ledger; like DeliverDetails it is
+// endorsed by the target organization alone.
+func (c *Client) PurgeDetails(ctx context.Context, req *chengnuo.VerificationRequest) error {
+	_, err := value(ctx, c, contract.PurgeDetails, contract.IDArgs{ID: req.ID}, client.WithEndorsingOrganizations(req.To))
+	return err
+}
+
+// GetRequestDetails implements chengnuo.Ledger.
+func (c *Client) GetRequestDetails(ctx context.Context, requestID string) (*chengnuo.RequestDetails, error) {
+	return value(ctx, c, contract.GetRequestDetails, contract.IDArgs{ID: requestID})
+}
+
+// AnswerVerification implements chengnuo.Ledger.
+func (c *Client) AnswerVerification(ctx context.Context, requestID string, a chengnuo.Answer) (*chengnuo.VerificationRequest, error) {
+	return value(ctx, c, contract.AnswerVerification, contract.AnswerArgs{RequestID: requestID, Result: a.Result,
+		EvidenceDigest: a.EvidenceDigest, DeclineReason: a.DeclineReason, Automatic: a.Automatic})
+}
+
+// GetVerification implements chengnuo.Ledger.
+func (c *Client) GetVerification(ctx context.Context, requestID string) (*chengnuo.VerificationRequest, error) {
+	return value(ctx, c, contract.GetVerification, contract.IDArgs{ID: requestID})
+}
+
+// ListRequests implements chengnuo.Ledger.
+func (c *Client) ListRequests(ctx context.Context, side string, p chengnuo.Page) (*chengnuo.List[*chengnuo.VerificationRequest], error) {
+	pa, err := pageArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	return value(ctx, c, contract.ListRequests, contract.ListRequestsArgs{Side: side, PageArgs: pa})
+}
+
+// RecordOutcome implements chengnuo.Ledger.
+func (c *Client) RecordOutcome(ctx context.Context, commitmentID string, o chengnuo.Outcome) (*chengnuo.Commitment, error) {
+	return value(ctx, c, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: commitmentID, Result: o.Result,
+		ReasonDigest: o.ReasonDigest, RequestID: o.RequestID, Disposal: o.Disposal, Level: o.Level})
+}
+
+// GetApplicant implements chengnuo.Ledger.
+func (c *Client) GetApplicant(ctx context.Context, applicantKey string, p chengnuo.Page) (*chengnuo.ApplicantView, error) {
+	pa, err := pageArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	return value(ctx, c, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: applicantKey, PageArgs: pa})
+}
+
+// GetCredit implements chengnuo.Ledger.
+func (c *Client) GetCredit(ctx context.Context, id string) (*chengnuo.CreditRecord, error) {
+	return value(ctx, c, contract.GetCredit, contract.IDArgs{ID: id})
+}
+
+// RepairCredit implements chengnuo.Ledger.
+func (c *Client) RepairCredit(ctx context.Context, id, reasonDigest string) (*chengnuo.CreditRecord, error) {
+	return value(ctx, c, contract.RepairCredit, contract.ReasonArgs{ID: id, ReasonDigest: reasonDigest})
+}
+
+// FileObjection implements chengnuo.Ledger.
+func (c *Client) FileObjection(ctx context.Context, creditID, reasonDigest string) (*chengnuo.Objection, error) {
+	return value(ctx, c, contract.FileObjection, contract.ReasonArgs{ID: creditID, ReasonDigest: reasonDigest})
+}
+
+// DecideObjection implements chengnuo.Ledger.
+func (c *Client) DecideObjection(ctx context.Context, objectionID string, uphold bool, reasonDigest string) (*chengnuo.Objection, error) {
+	return value(ctx, c, contract.DecideObjection, contract.DecideObjectionArgs{ID: objectionID, Uphold: uphold, ReasonDigest: reasonDigest})
+}
+
+// DrawSample implements chengnuo.Ledger.
+func (c *Client) DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*chengnuo.Sample, error) {
+	return value(ctx, c, contract.DrawSample, contract.SampleArgs{ItemCode: itemCode, From: from, To: to, BasePermille: basePermille})
+}
+
+// GetSample implements chengnuo.Ledger.
+func (c *Client) GetSample(ctx context.Context, id string) (*chengnuo.Sample, error) {
+	return value(ctx, c, contract.GetSample, contract.IDArgs{ID: id})
+}
+
+// ProposeItemChange implements chengnuo.Ledger.
+func (c *Client) ProposeItemChange(ctx context.Context, p chengnuo.Proposal) (*chengnuo.Proposal, error) {
+	return value(ctx, c, contract.ProposeItemChange, contract.ProposalArgs{Kind: p.Kind, Code: p.Code, Item: p.Item, Reason: p.Reason})
+}
+
+// DecideProposal implements chengnuo.Ledger.
+func (c *Client) DecideProposal(ctx context.Context, id string, approve bool, reason string) (*chengnuo.Proposal, error) {
+	return value(ctx, c, contract.DecideProposal, contract.DecideProposalArgs{ID: id, Approve: approve, Reason: reason})
+}
+
+// GetProposal implements chengnuo.Ledger.
+func (c *Client) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal, error) {
+	return value(ctx, c, contract.GetProposal, contract.IDArgs{ID: id})
 }

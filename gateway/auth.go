@@ -15,28 +15,14 @@ import (
 	"github.com/chengnuo/chengnuo/sm"
 )
 
-// Roles of API clients.
-const (
-	RoleClerk        = "clerk"         // drafts, submits and manages the department's letters
-	RoleCatalogAdmin = "catalog-admin" // publishes and retires catalog items
-	RoleAuditor      = "auditor"       // reads the department's letters
-)
-
-// APIKey is one client's key, stored only as its SM3 hash (hex).
-type APIKey struct {
-	Name  string   `json:"name"`
-	Hash  string   `json:"hash"`
-	Roles []string `json:"roles"`
-}
-
-// HashKey returns the stored form of an API key.
+// HashKey returns the stored form of an API key: its SM3 (hex).
 func HashKey(key string) string { return sm.SM3Hex([]byte(key)) }
 
 const ctxClient = "client"
 
 // authenticate resolves the caller's key, if any, from "Authorization:
 // Bearer <key>" or "X-API-Key: <key>".
-func (s *Server) authenticate(c *gin.Context) (*APIKey, bool) {
+func (s *Server) authenticate(c *gin.Context) (*chengnuo.APIKey, bool) {
 	key := c.GetHeader("X-API-Key")
 	if h := c.GetHeader("Authorization"); key == "" && strings.HasPrefix(h, "Bearer ") {
 		key = strings.TrimPrefix(h, "Bearer ")

@@ -1,6 +1,8 @@
-// Package gateway is a department's HTTP API (Gin) in front of the shared
-// ledger. It depends on the domain's service interfaces only; cmd/ hands it
-// the Fabric adapter, tests hand it fakes.
+// Package gateway is a department's HTTP API (Gin). It depends on the
+// domain only: it serves a chengnuo.Service, which cmd/ wires to the
+// application service and tests replace with fakes. Every handler has one
+// shape — bind, call the service, respond — and every error is mapped to
+// an HTTP status once, in statusOf.
 package gateway
 
 import (
@@ -17,7 +19,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/notary"
 )
 
 // OpenAPI is the API's OpenAPI 3 document, served at /openapi.yaml.
@@ -28,24 +29,29 @@ var OpenAPI []byte
 // DefaultMaxBodyBytes is the documented request body limit.
 const DefaultMaxBodyBytes = 64 << 10
 
+// MaxScanBodyBytes is the body limit of the routes that carry a scanned
+// paper letter (base64 in JSON, or raw bytes).
+const MaxScanBodyBytes = 12 << 20
+
 // Options configures a Server.
 type Options struct {
-	Anchors      chengnuo.AnchorService
-	Ledger       chengnuo.Ledger             // catalog and commitments; nil disables those routes
-	Notary       *notary.Service             // letters; nil disables those routes
-	Verification chengnuo.VerificationLedger // verification, credit, sampling, proposals; needs Notary too
-	APIKeys      []APIKey                    // clients of the protected routes
-	PublicRate   float64                     // requests per second per client on public routes; default 20
-	PublicBurst  int                         // default 40
+	Service      chengnuo.Service
+	APIKeys      []chengnuo.APIKey // clients of the protected routes
+	PublicRate   float64           // requests per second per client on public routes; default 20
+	PublicBurst  int               // default 40
 	Logger       *slog.Logger
 	MSPID        string        // the department this gateway speaks for, shown in /healthz
 	MaxBodyBytes int64         // default DefaultMaxBodyBytes
 	ReadyTimeout time.Duration // how long /readyz waits for the ledger; default 3 s
+	// RequestTimeout bounds the work of one request (default 60 s); the
+	// request's context also ends when its client goes away.
+	RequestTimeout time.Duration
 }
 
-// Server routes HTTP requests to the domain services.
+// Server routes HTTP requests to the service.
 type Server struct {
 	opts   Options
+	svc    chengnuo.Service
 	log    *slog.Logger
 	engine *gin.Engine
 	limit  *limiter
@@ -61,57 +67,34 @@ func New(opts Options) *Server {
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 3 * time.Second
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 60 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.PublicRate <= 0 {
 		opts.PublicRate, opts.PublicBurst = 20, 40
 	}
-	s := &Server{opts: opts, log: opts.Logger, engine: gin.New(), limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1))}
+	s := &Server{opts: opts, svc: opts.Service, log: opts.Logger, engine: gin.New(),
+		limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1))}
 	s.engine.HandleMethodNotAllowed = true
-	s.engine.Use(s.requestID, s.accessLog, s.recover, s.limitBody)
+	s.engine.Use(s.requestID, s.accessLog, s.recover, s.deadline, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) {
 		s.fail(c, chengnuo.Errorf(chengnuo.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	s.engine.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Code: "METHOD_NOT_ALLOWED", Message: "method " + c.Request.Method + " is not allowed here"})
+		s.fail(c, chengnuo.Errorf(chengnuo.EMETHOD, "method %s is not allowed here", c.Request.Method))
 	})
-
-	s.engine.GET("/healthz", s.healthz)
-	s.engine.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
-	s.engine.GET("/readyz", s.readyz)
-	v1 := s.engine.Group("/v1")
-	clerk := s.require(RoleClerk)
-	reader := s.require(RoleClerk, RoleAuditor)
-	v1.POST("/anchors", clerk, s.postAnchor)
-	v1.GET("/anchors/:digest", s.public, s.getAnchor)
-	if opts.Ledger != nil {
-		v1.GET("/catalog/items", s.public, s.listItems)
-		v1.GET("/catalog/items/:code", s.public, s.getItem)
-		v1.POST("/catalog/items", s.require(RoleCatalogAdmin), s.publishItem)
-		v1.POST("/catalog/items/:code/retire", s.require(RoleCatalogAdmin), s.retireItem)
-	}
-	if opts.Notary != nil {
-		v1.POST("/drafts", clerk, s.draft)
-		v1.POST("/commitments", clerk, s.submit)
-		v1.POST("/commitments/paper", clerk, s.submitPaper)
-		v1.GET("/commitments/:id", reader, s.commitment)
-		v1.GET("/commitments/:id/receipt.png", reader, s.receiptPNG)
-		v1.POST("/commitments/:id/withdraw", clerk, s.withdraw)
-		v1.POST("/commitments/:id/conclude", clerk, s.conclude)
-		v1.POST("/verify", s.public, s.verifyLetter)
-		v1.POST("/verify/file", s.public, s.verifyFile)
-		v1.GET("/verify/:digest", s.public, s.verifyDigest)
-		v1.GET("/public/commitments/:id", s.public, s.publicCommitment)
-		if opts.Verification != nil {
-			s.routesVerification(v1)
-		}
-	}
+	s.routes()
 	return s
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered routes (method and path), for documentation checks.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 // requestIDRE is what a caller's X-Request-Id may look like; anything else
 // is replaced, so logs and headers never echo arbitrary input.
@@ -164,9 +147,14 @@ func (s *Server) recover(c *gin.Context) {
 	c.Next()
 }
 
-// MaxScanBodyBytes is the body limit of the routes that carry a scanned
-// paper letter (base64 in JSON, or raw bytes).
-const MaxScanBodyBytes = 12 << 20
+// deadline bounds a request's work; its context already ends when the
+// client goes away.
+func (s *Server) deadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RequestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
 
 func (s *Server) limitBody(c *gin.Context) {
 	limit := s.opts.MaxBodyBytes
@@ -187,8 +175,8 @@ func (s *Server) healthz(c *gin.Context) {
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.ReadyTimeout)
 	defer cancel()
-	if err := s.opts.Anchors.Ping(ctx); err != nil {
-		s.fail(c, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "ledger not ready: " + chengnuo.ErrorMessage(err)})
+	if err := s.svc.Ping(ctx); err != nil {
+		s.fail(c, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "ledger not ready: " + chengnuo.ErrorMessage(err), Err: err})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "org": s.opts.MSPID})
@@ -207,8 +195,10 @@ var statusOf = map[string]int{
 	chengnuo.EINVALID:      http.StatusBadRequest,
 	chengnuo.ENOTFOUND:     http.StatusNotFound,
 	chengnuo.ECONFLICT:     http.StatusConflict,
+	chengnuo.EABORTED:      http.StatusConflict,
 	chengnuo.EFORBIDDEN:    http.StatusForbidden,
 	chengnuo.EUNAUTHORIZED: http.StatusUnauthorized,
+	chengnuo.EMETHOD:       http.StatusMethodNotAllowed,
 	chengnuo.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	chengnuo.ERATELIMITED:  http.StatusTooManyRequests,
 	chengnuo.EUNAVAILABLE:  http.StatusServiceUnavailable,
@@ -225,6 +215,9 @@ func HTTPStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
+// fail writes err as the error body. Internal causes go to the log with the
+// request id, never to the client; an INTERNAL error's message is replaced
+// by a generic one that names the request id.
 func (s *Server) fail(c *gin.Context, err error) {
 	code := chengnuo.ErrorCode(err)
 	body := errorBody{Code: code, Message: chengnuo.ErrorMessage(err)}
@@ -235,12 +228,16 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if body.TxID != "" {
 		c.Set(ctxTxID, body.TxID)
 	}
-	if code == chengnuo.EINTERNAL {
-		s.log.Error("internal error", slog.String("requestId", c.GetString(ctxRequestID)), slog.String("error", err.Error()))
+	status := HTTPStatus(code)
+	if status >= 500 {
+		s.log.Error("request failed", slog.String("requestId", c.GetString(ctxRequestID)), slog.String("code", code),
+			slog.String("error", err.Error()))
 	}
-	c.AbortWithStatusJSON(HTTPStatus(code), body)
+	if code == chengnuo.EINTERNAL {
+		body.Message = "internal error (request " + c.GetString(ctxRequestID) + ")"
+	}
+	if code == chengnuo.EABORTED || code == chengnuo.EUNAVAILABLE {
+		c.Header("Retry-After", "1")
+	}
+	c.AbortWithStatusJSON(status, body)
 }
-
-// Routes lists the registered routes (method and path), for documentation
-// checks.
-func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }

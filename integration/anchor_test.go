@@ -17,7 +17,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/chaincode"
+	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/fabric"
 )
 
@@ -222,7 +222,11 @@ func TestOneDepartmentAloneCannotWrite(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	proposal, err := c.Contract().NewProposal("Anchor", client.WithArguments(d), client.WithEndorsingOrganizations("MarketMSP"))
+	args, err := contract.Anchor.EncodeArgs(&contract.DigestArgs{Digest: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proposal, err := c.Contract().NewProposal(contract.Anchor.Name, client.WithBytesArguments(args), client.WithEndorsingOrganizations("MarketMSP"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +274,7 @@ func TestAnchoringEmitsEvent(t *testing.T) {
 				t.Fatal("event stream closed")
 			}
 			var a chengnuo.Anchor
-			if ev.EventName != chaincode.EventAnchored || json.Unmarshal(ev.Payload, &a) != nil || a.Digest != d {
+			if ev.EventName != contract.Anchored.Name || json.Unmarshal(ev.Payload, &a) != nil || a.Digest != d {
 				continue
 			}
 			if ev.TransactionID != r.Body["txId"] || float64(ev.BlockNumber) != r.Body["blockNumber"] || a.Org != "MarketMSP" {

@@ -16,7 +16,7 @@ import (
 	"github.com/chengnuo/chengnuo/gateway"
 )
 
-var contract struct {
+var apiContract struct {
 	once   sync.Once
 	router routers.Router
 	err    error
@@ -25,22 +25,22 @@ var contract struct {
 // contractRouter loads the gateway's OpenAPI document once.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
-	contract.once.Do(func() {
+	apiContract.once.Do(func() {
 		doc, err := openapi3.NewLoader().LoadFromData(gateway.OpenAPI)
 		if err != nil {
-			contract.err = err
+			apiContract.err = err
 			return
 		}
 		if err := doc.Validate(context.Background()); err != nil {
-			contract.err = err
+			apiContract.err = err
 			return
 		}
-		contract.router, contract.err = gorillamux.NewRouter(doc)
+		apiContract.router, apiContract.err = gorillamux.NewRouter(doc)
 	})
-	if contract.err != nil {
-		t.Fatalf("OpenAPI document: %v", contract.err)
+	if apiContract.err != nil {
+		t.Fatalf("OpenAPI document: %v", apiContract.err)
 	}
-	return contract.router
+	return apiContract.router
 }
 
 // checkContract validates one exchange against the OpenAPI document: the

@@ -40,53 +40,14 @@ var Statements = []string{
 	"所作承诺是本人（本单位）真实意思的表示。",
 }
 
-// Applicant is section 一's data about the applicant (申请人). Personal data:
-// it never goes on the shared ledger.
-type Applicant struct {
-	Name     string `json:"name"`
-	IDType   string `json:"idType"`
-	IDNumber string `json:"idNumber"`
-	Contact  string `json:"contact"`
-}
-
-// Organ is the administrative organ (行政机关) that issues the letter.
-type Organ struct {
-	MSPID        string `json:"mspId"`
-	Name         string `json:"name"`
-	ContactName  string `json:"contactName"`
-	ContactPhone string `json:"contactPhone"`
-}
-
-// Notice is section 二, the organ's notice, copied from one catalog item
-// version. The applicant signs the exact notice they were shown.
-type Notice struct {
-	ItemCode           string                    `json:"itemCode"`
-	ItemVersion        int                       `json:"itemVersion"`
-	ItemName           string                    `json:"itemName"`           // (一)
-	Purpose            string                    `json:"purpose"`            // (二)
-	LegalBasis         string                    `json:"legalBasis"`         // (三)
-	Content            string                    `json:"content"`            // (四)
-	EligibleApplicants string                    `json:"eligibleApplicants"` // (五)
-	CommitmentMethod   string                    `json:"commitmentMethod"`   // (六)
-	Effect             string                    `json:"effect"`             // (七)
-	VerificationPower  string                    `json:"verificationPower"`  // (八)
-	Liability          string                    `json:"liability"`          // (九)
-	Disclosure         chengnuo.Disclosure       `json:"disclosure"`         // (十)
-	Verification       chengnuo.VerificationRule `json:"verification"`
-}
-
-// Letter is a commitment letter in the form the applicant signs.
-type Letter struct {
-	Schema       string    `json:"schema"`
-	Number       string    `json:"number"`
-	Salt         string    `json:"salt"`
-	DraftedAt    string    `json:"draftedAt"`
-	Applicant    Applicant `json:"applicant"`
-	Organ        Organ     `json:"organ"`
-	Notice       Notice    `json:"notice"`
-	NoticeDigest string    `json:"noticeDigest"`
-	Commitment   []string  `json:"commitment"`
-}
+// The letter's parts are domain types; these aliases keep this package's
+// callers short.
+type (
+	Applicant = chengnuo.Applicant
+	Organ     = chengnuo.Organ
+	Notice    = chengnuo.Notice
+	Letter    = chengnuo.Letter
+)
 
 // NoticeOf is the notice of an item version.
 func NoticeOf(it *chengnuo.Item) Notice {
@@ -204,7 +165,7 @@ func Parse(canonical []byte) (*Letter, error) {
 	if err := dec.Decode(&l); err != nil {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter does not match schema %s: %s", Schema, shortErr(err))
 	}
-	if err := l.Validate(); err != nil {
+	if err := Validate(&l); err != nil {
 		return nil, err
 	}
 	return &l, nil
@@ -219,7 +180,7 @@ func shortErr(err error) string {
 }
 
 // Validate checks a decoded letter's fields.
-func (l *Letter) Validate() error {
+func Validate(l *Letter) error {
 	if l.Schema != Schema {
 		return chengnuo.Errorf(chengnuo.EINVALID, "letter schema must be %s", Schema)
 	}
@@ -288,7 +249,7 @@ func New(it *chengnuo.Item, a Applicant, o Organ, number, salt, draftedAt string
 	}
 	l := &Letter{Schema: Schema, Number: number, Salt: salt, DraftedAt: draftedAt, Applicant: a, Organ: o,
 		Notice: NoticeOf(it), NoticeDigest: nd, Commitment: append([]string{}, Statements...)}
-	if err := l.Validate(); err != nil {
+	if err := Validate(l); err != nil {
 		return nil, nil, fmt.Errorf("draft: %w", err)
 	}
 	c, err := Canonical(l)

@@ -137,7 +137,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil || string(again) != string(in) {
 			t.Fatalf("accepted letter does not round-trip:\n in %s\nout %s", in, again)
 		}
-		if err := l.Validate(); err != nil {
+		if err := letter.Validate(l); err != nil {
 			t.Fatalf("accepted letter fails validation: %v", err)
 		}
 	})

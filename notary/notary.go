@@ -1,80 +1,26 @@
-// Package notary is a department's application service for commitment
-// letters: it renders drafts from the catalog, checks signed letters,
-// keeps the full letters in the department's own store and anchors their
-// public records on the ledger, coalescing concurrent submissions into
-// batches. It depends on the domain, the letter rules and two ports — the
-// Ledger and the Store — that adapters implement.
+// Package notary is a department's application service: it implements
+// chengnuo.Service over two ports, the shared Ledger and the department's
+// own Store (and, for a data-holding department, its Registry). It renders
+// drafts from the catalog, checks signed letters, keeps the full letters
+// in the store and anchors their public records on the ledger, coalescing
+// concurrent submissions into batches; it runs assisted verification,
+// outcomes, credit, sampling and disclosure. It is the one place that
+// decides what is hashed, what is stored and what goes on the ledger.
 package notary
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/letter"
-	"github.com/chengnuo/chengnuo/sm"
 )
-
-// Letter states in the department's store.
-const (
-	StatePending  = "PENDING"  // stored, not yet known to be anchored
-	StateAnchored = "ANCHORED" // the ledger holds its record
-)
-
-// StoredLetter is a full signed letter as the anchoring department keeps it.
-// Personal data: it never leaves the department.
-type StoredLetter struct {
-	ID          string                 `json:"id"`
-	Digest      string                 `json:"digest"`
-	Canonical   string                 `json:"canonical,omitempty"` // an electronically signed letter
-	Scan        string                 `json:"scan,omitempty"`      // base64 of a paper letter's scan
-	MediaType   string                 `json:"mediaType,omitempty"`
-	Applicant   *letter.Applicant      `json:"applicant,omitempty"` // of a paper letter (an electronic one carries it)
-	Signature   string                 `json:"signature,omitempty"` // base64 DER
-	PublicKey   string                 `json:"publicKey,omitempty"`
-	Certificate string                 `json:"certificate,omitempty"`
-	Request     chengnuo.AnchorRequest `json:"request"`
-	State       string                 `json:"state"`
-	Record      *chengnuo.Commitment   `json:"record,omitempty"`
-	StoredAt    time.Time              `json:"storedAt"`
-	Notes       []Note                 `json:"notes,omitempty"`
-}
-
-// Note is a reason text kept beside a ledger transition (whose record holds
-// only the text's SM3 digest).
-type Note struct {
-	Status string    `json:"status"`
-	Text   string    `json:"text"`
-	At     time.Time `json:"at"`
-}
-
-// Store keeps a department's letters durably.
-type Store interface {
-	// PutPending stores l unless a letter with the same id exists, in which
-	// case it returns the existing one and stores nothing.
-	PutPending(ctx context.Context, l *StoredLetter) (existing *StoredLetter, err error)
-	// MarkAnchored records the ledger record of a stored letter.
-	MarkAnchored(ctx context.Context, id string, rec *chengnuo.Commitment) error
-	// Delete removes a letter the ledger refused.
-	Delete(ctx context.Context, id string) error
-	// Get returns a stored letter or ENOTFOUND.
-	Get(ctx context.Context, id string) (*StoredLetter, error)
-	// Pending lists letters not yet known to be anchored.
-	Pending(ctx context.Context) ([]*StoredLetter, error)
-	// AddNote appends a reason note to a stored letter.
-	AddNote(ctx context.Context, id string, n Note) error
-	// NextNumber returns the next letter serial number of a year (1, 2, …).
-	NextNumber(ctx context.Context, year int) (int, error)
-}
 
 // Config configures a Service.
 type Config struct {
@@ -85,25 +31,25 @@ type Config struct {
 	Logger          *slog.Logger
 	Now             func() time.Time
 	BatchWorkers    int // concurrent anchoring transactions; default 4
-
-	// Verification enables assisted verification, outcomes and credit; nil disables them.
-	Verification chengnuo.VerificationLedger
-	// Webhook is this department's registry for online verification; empty: answers come from clerks.
-	Webhook string
+	// Registry answers verification requests addressed to this department
+	// automatically (online verification); nil: clerks answer them.
+	Registry chengnuo.Registry
 }
 
-// Service is the department's letter service.
+// Service is a department's application service.
 type Service struct {
 	cfg    Config
 	ledger chengnuo.Ledger
-	store  Store
+	store  chengnuo.Store
 	log    *slog.Logger
 	queue  chan *job
 }
 
+var _ chengnuo.Service = (*Service)(nil)
+
 // New returns a Service and starts its anchoring workers, which stop when
 // ctx ends.
-func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store Store) (*Service, error) {
+func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo.Store) (*Service, error) {
 	if cfg.MSPID == "" || len(cfg.ApplicantSecret) < 16 {
 		return nil, fmt.Errorf("notary: MSP id and an applicant secret of at least 16 bytes are required")
 	}
@@ -126,24 +72,78 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store Store) (
 	return s, nil
 }
 
-// DraftRequest is what a clerk supplies to render a letter.
-type DraftRequest struct {
-	ItemCode     string           `json:"itemCode"`
-	ItemVersion  int              `json:"itemVersion"`
-	Applicant    letter.Applicant `json:"applicant"`
-	ContactName  string           `json:"contactName"`
-	ContactPhone string           `json:"contactPhone"`
+// Ping implements chengnuo.Service.
+func (s *Service) Ping(ctx context.Context) error { return s.ledger.Ping(ctx) }
+
+// Anchor implements chengnuo.Service.
+func (s *Service) Anchor(ctx context.Context, digest string) (*chengnuo.Anchor, error) {
+	return s.ledger.Anchor(ctx, digest)
 }
 
-// Draft is an unsigned letter: the canonical bytes are what the applicant signs.
-type Draft struct {
-	Letter    *letter.Letter `json:"letter"`
-	Canonical string         `json:"canonical"`
-	Digest    string         `json:"digest"`
+// FindAnchor implements chengnuo.Service.
+func (s *Service) FindAnchor(ctx context.Context, digest string) (*chengnuo.Anchor, error) {
+	return s.ledger.FindAnchor(ctx, digest)
 }
 
-// Draft renders a letter from the current catalog version of an item.
-func (s *Service) Draft(ctx context.Context, req DraftRequest) (*Draft, error) {
+// ListItems implements chengnuo.Service.
+func (s *Service) ListItems(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Item], error) {
+	return s.ledger.ListItems(ctx, p)
+}
+
+// GetItem implements chengnuo.Service.
+func (s *Service) GetItem(ctx context.Context, code string, version int) (*chengnuo.Item, error) {
+	if version < 0 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
+	}
+	return s.ledger.GetItem(ctx, code, version)
+}
+
+// PublishItem implements chengnuo.Service.
+func (s *Service) PublishItem(ctx context.Context, it *chengnuo.Item) (*chengnuo.Item, error) {
+	return s.ledger.PublishItem(ctx, it)
+}
+
+// RetireItem implements chengnuo.Service.
+func (s *Service) RetireItem(ctx context.Context, code string) (*chengnuo.Item, error) {
+	return s.ledger.RetireItem(ctx, code)
+}
+
+// ProposeItemChange implements chengnuo.Service.
+func (s *Service) ProposeItemChange(ctx context.Context, p chengnuo.Proposal) (*chengnuo.Proposal, error) {
+	return s.ledger.ProposeItemChange(ctx, p)
+}
+
+// GetProposal implements chengnuo.Service.
+func (s *Service) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal, error) {
+	return s.ledger.GetProposal(ctx, id)
+}
+
+// DecideProposal implements chengnuo.Service.
+func (s *Service) DecideProposal(ctx context.Context, id string, d chengnuo.ProposalDecision) (*chengnuo.Proposal, error) {
+	return s.ledger.DecideProposal(ctx, id, d.Approve, d.Reason)
+}
+
+// activeItem returns an item version that accepts new letters.
+func (s *Service) activeItem(ctx context.Context, code string, version int) (*chengnuo.Item, error) {
+	if code == "" {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "itemCode is required")
+	}
+	it, err := s.ledger.GetItem(ctx, code, version)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if it.Status != chengnuo.ItemActive {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s version %d is %s and accepts no new letters", it.Code, it.Version, it.Status)
+	}
+	return it, nil
+}
+
+// Draft implements chengnuo.Service: it renders a letter from the current
+// catalog version of an item.
+func (s *Service) Draft(ctx context.Context, req chengnuo.DraftRequest) (*chengnuo.Draft, error) {
 	it, err := s.activeItem(ctx, req.ItemCode, req.ItemVersion)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *Service) Draft(ctx context.Context, req DraftRequest) (*Draft, error) {
 	}
 	salt := make([]byte, letter.SaltBytes)
 	if _, err := rand.Read(salt); err != nil {
-		return nil, err
+		return nil, chengnuo.Internal("no randomness", err)
 	}
 	organ := letter.Organ{MSPID: s.cfg.MSPID, Name: s.cfg.OrganName, ContactName: req.ContactName, ContactPhone: req.ContactPhone}
 	number := fmt.Sprintf("〔%d〕%s第%06d号", now.Year(), s.cfg.MSPID, n)
@@ -163,65 +163,5 @@ func (s *Service) Draft(ctx context.Context, req DraftRequest) (*Draft, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Draft{Letter: l, Canonical: string(c), Digest: letter.Digest(c)}, nil
-}
-
-// SubmitRequest is a signed letter.
-type SubmitRequest struct {
-	Letter      string `json:"letter"`      // the canonical letter, exactly as signed
-	Signature   string `json:"signature"`   // DER SM2 signature, base64 or hex
-	PublicKey   string `json:"publicKey"`   // SM2 public key (PEM or uncompressed hex), or
-	Certificate string `json:"certificate"` // an SM2 X.509 certificate (PEM)
-}
-
-func decodeSignature(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if b, err := hex.DecodeString(s); err == nil && len(b) > 0 {
-		return b, nil
-	}
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) > 0 {
-		return b, nil
-	}
-	return nil, chengnuo.Errorf(chengnuo.EINVALID, "signature must be DER in base64 or hex")
-}
-
-// verifySigner checks the signature. A certificate must have been valid for
-// the whole signing window: from the draft's time to the submission (its
-// validity is an interval, so both ends suffice).
-func (s *Service) verifySigner(req SubmitRequest, canonical []byte, drafted time.Time) error {
-	sig, err := decodeSignature(req.Signature)
-	if err != nil {
-		return err
-	}
-	switch {
-	case req.PublicKey != "" && req.Certificate != "":
-		return chengnuo.Errorf(chengnuo.EINVALID, "give either publicKey or certificate, not both")
-	case req.Certificate != "":
-		cert, err := sm.ParseCertificate(req.Certificate)
-		if err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
-		}
-		for _, at := range []time.Time{drafted, s.cfg.Now()} {
-			if err := sm.VerifyCertificate(cert, s.cfg.Roots, at); err != nil {
-				return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
-			}
-		}
-		if err := sm.Verify(cert.PublicKey.(*ecdsa.PublicKey), sm.DefaultUID, canonical, sig); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the certificate's key")
-		}
-	case req.PublicKey != "":
-		if s.cfg.Roots != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "this department accepts only certificates from its configured roots")
-		}
-		pub, err := sm.ParsePublicKey(req.PublicKey)
-		if err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "publicKey: %v", err)
-		}
-		if err := sm.Verify(pub, sm.DefaultUID, canonical, sig); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the given public key")
-		}
-	default:
-		return chengnuo.Errorf(chengnuo.EINVALID, "publicKey or certificate is required")
-	}
-	return nil
+	return &chengnuo.Draft{Letter: l, Canonical: string(c), Digest: letter.Digest(c)}, nil
 }

@@ -1,301 +1,228 @@
 package notary_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
-	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
-	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/sm"
 )
-
-// fakeLedger keeps the chaincode's anchoring semantics in memory: a letter
-// digest is anchored once; a second anchoring reports CONFLICT with the
-// existing record.
-type fakeLedger struct {
-	chengnuo.Ledger
-	mu      sync.Mutex
-	items   map[string]*chengnuo.Item
-	records map[string]*chengnuo.Commitment
-	calls   int
-	batches [][]chengnuo.AnchorRequest
-	// failBefore fails the next n anchor calls without writing; failAfter
-	// writes, then reports failure (a response lost after commit).
-	failBefore, failAfter int
-}
-
-func newLedger(t *testing.T) (*fakeLedger, *chengnuo.Item) {
-	it := &chengnuo.Item{Code: "T-1", Version: 1, Name: "测试", Department: "MarketMSP", Purpose: "p", LegalBasis: "b",
-		Content: "c", EligibleApplicants: "e", CommitmentMethod: "m", VerificationPower: "v", Liability: "l",
-		Verification: chengnuo.VerificationRule{Exempt: true}, Status: chengnuo.ItemActive}
-	nd, err := letter.NoticeDigest(it)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it.NoticeDigest = nd
-	return &fakeLedger{items: map[string]*chengnuo.Item{it.Code: it}, records: map[string]*chengnuo.Commitment{}}, it
-}
-
-func (f *fakeLedger) GetItem(_ context.Context, code string, v int) (*chengnuo.Item, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	it, ok := f.items[code]
-	if !ok || (v != 0 && v != it.Version) {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "no item %s", code)
-	}
-	cp := *it
-	return &cp, nil
-}
-
-var errDown = &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "ledger down"}
-
-func (f *fakeLedger) AnchorCommitments(_ context.Context, reqs []chengnuo.AnchorRequest) ([]chengnuo.AnchorResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	f.batches = append(f.batches, reqs)
-	if f.failBefore > 0 {
-		f.failBefore--
-		return nil, errDown
-	}
-	out := make([]chengnuo.AnchorResult, len(reqs))
-	for i, r := range reqs {
-		id := chengnuo.CommitmentID(r.LetterDigest)
-		if rec, ok := f.records[id]; ok {
-			out[i] = chengnuo.AnchorResult{LetterDigest: r.LetterDigest, Code: chengnuo.ECONFLICT, Record: rec}
-			continue
-		}
-		rec := &chengnuo.Commitment{ID: id, LetterDigest: r.LetterDigest, ItemCode: r.ItemCode, ItemVersion: r.ItemVersion,
-			Org: "MarketMSP", ApplicantKey: r.ApplicantKey, Status: chengnuo.StatusActive, TxID: "tx" + id, BlockNumber: 9}
-		f.records[id] = rec
-		out[i] = chengnuo.AnchorResult{LetterDigest: r.LetterDigest, Created: true, Record: rec}
-	}
-	if f.failAfter > 0 {
-		f.failAfter--
-		return nil, errDown
-	}
-	return out, nil
-}
-
-func (f *fakeLedger) GetCommitment(_ context.Context, id string) (*chengnuo.Commitment, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r, ok := f.records[id]; ok {
-		return r, nil
-	}
-	return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "no commitment %s", id)
-}
-
-func openStore(t *testing.T, path string) *bolt.DB {
-	t.Helper()
-	db, err := bolt.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func newService(t *testing.T, ctx context.Context, l chengnuo.Ledger, db notary.Store) *notary.Service {
-	t.Helper()
-	s, err := notary.New(ctx, notary.Config{MSPID: "MarketMSP", ApplicantSecret: []byte("0123456789abcdef0123")}, l, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-var alice = letter.Applicant{Name: "测试甲", IDType: letter.IDResident, IDNumber: "11010519491231002x", Contact: "13912345678"}
-
-func signedLetter(t *testing.T, s *notary.Service, code string, a letter.Applicant) notary.SubmitRequest {
-	t.Helper()
-	d, err := s.Draft(context.Background(), notary.DraftRequest{ItemCode: code, Applicant: a, ContactName: "窗口", ContactPhone: "0571-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := sm.GenerateKey()
-	sig, err := sm.Sign(key, []byte(d.Canonical))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	return notary.SubmitRequest{Letter: d.Canonical, Signature: base64.StdEncoding.EncodeToString(sig), PublicKey: string(pub)}
-}
 
 // A crash (or an unreachable ledger) between storing a letter and anchoring
 // it loses nothing, and the letter is anchored exactly once afterwards.
 func TestCrashBetweenStoreAndAnchor(t *testing.T) {
 	for _, mode := range []string{"failed before commit", "committed, answer lost"} {
 		t.Run(mode, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "letters.db")
-			ledger, _ := newLedger(t)
+			e := newEnv(t)
+			e.publish(testItem("T-1"))
 			ctx1, stop1 := context.WithCancel(context.Background())
-			db1 := openStore(t, path)
-			s1 := newService(t, ctx1, ledger, db1)
+			m := e.dept("MarketMSP", notary.Config{})
+			s1, err := notary.New(ctx1, notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, m.ledger, m.db)
+			if err != nil {
+				t.Fatal(err)
+			}
 			req := signedLetter(t, s1, "T-1", alice)
+			var once atomic.Bool
+			fail := func(string) error {
+				if once.CompareAndSwap(false, true) {
+					return errors.New("injected")
+				}
+				return nil
+			}
 			if mode == "failed before commit" {
-				ledger.failBefore = 1
+				e.net.FailSubmit = fail
 			} else {
-				ledger.failAfter = 1
+				e.net.FailCommitStatus = fail
 			}
 			if _, err := s1.Submit(ctx1, req); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
 				t.Fatalf("submit with the ledger failing: %v", err)
 			}
 			// The process dies.
 			stop1()
-			db1.Close()
+			m.db.Close()
 
-			db2 := openStore(t, path)
+			db2, err := bolt.Open(m.path)
+			if err != nil {
+				t.Fatal(err)
+			}
 			defer db2.Close()
-			ctx2, stop2 := context.WithCancel(context.Background())
-			defer stop2()
-			s2 := newService(t, ctx2, ledger, db2)
-			pending, _ := db2.Pending(ctx2)
-			if len(pending) != 1 {
+			ctx2 := t.Context()
+			s2, err := notary.New(ctx2, notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, m.ledger, db2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pending, _ := db2.Pending(ctx2, 10); len(pending) != 1 {
 				t.Fatalf("%d letters pending after the crash, want 1", len(pending))
 			}
 			n, err := s2.Recover(ctx2)
 			if err != nil || n != 1 {
 				t.Fatalf("recover: %d, %v", n, err)
 			}
-			if len(ledger.records) != 1 {
-				t.Fatalf("%d ledger records, want exactly 1", len(ledger.records))
-			}
-			if pending, _ := db2.Pending(ctx2); len(pending) != 0 {
+			if pending, _ := db2.Pending(ctx2, 10); len(pending) != 0 {
 				t.Fatalf("%d letters still pending", len(pending))
 			}
-			calls := ledger.calls
+			height := e.net.Height()
 			r, err := s2.Submit(ctx2, req)
-			if err != nil || r.TxID == "" || ledger.calls != calls || len(ledger.records) != 1 {
-				t.Fatalf("resubmission after recovery: %+v, %v (calls %d -> %d)", r, err, calls, ledger.calls)
+			if err != nil || r.TxID == "" || e.net.Height() != height {
+				t.Fatalf("resubmission after recovery: %+v, %v (height %d -> %d)", r, err, height, e.net.Height())
+			}
+			v, err := s2.VerifyLetter(ctx2, []byte(req.Letter))
+			if err != nil || !v.Anchored || v.Record.TxID != r.TxID {
+				t.Fatalf("verify: %+v %v", v, err)
 			}
 		})
 	}
 }
 
 func TestConcurrentSubmissionsShareBatchesAndAnchorOnce(t *testing.T) {
-	ledger, _ := newLedger(t)
-	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	defer db.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	s := newService(t, ctx, ledger, db)
-	var reqs []notary.SubmitRequest
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	var reqs []chengnuo.SubmitRequest
 	for range 20 {
-		reqs = append(reqs, signedLetter(t, s, "T-1", alice))
+		reqs = append(reqs, signedLetter(t, m.svc, "T-1", alice))
 	}
+	start := e.net.Height()
 	var wg sync.WaitGroup
-	errs := make(chan error, 60)
+	receipts := make(chan *chengnuo.Receipt, 60)
 	for _, r := range reqs {
 		for range 3 { // each letter three times at once
 			wg.Go(func() {
-				if _, err := s.Submit(ctx, r); err != nil {
-					errs <- err
+				rc, err := m.svc.Submit(ctx, r)
+				if err != nil {
+					t.Error(err)
+					return
 				}
+				receipts <- rc
 			})
 		}
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if len(ledger.records) != 20 {
-		t.Fatalf("%d records, want 20", len(ledger.records))
-	}
-	if ledger.calls >= 60 {
-		t.Fatalf("%d ledger calls for 60 submissions: no batching", ledger.calls)
-	}
-	for _, b := range ledger.batches {
-		seen := map[string]bool{}
-		for _, r := range b {
-			if seen[r.LetterDigest] {
-				t.Fatal("a batch holds the same letter twice")
-			}
-			seen[r.LetterDigest] = true
+	close(receipts)
+	byID := map[string]string{}
+	for rc := range receipts {
+		if prev, ok := byID[rc.CommitmentID]; ok && prev != rc.TxID {
+			t.Fatalf("letter %s anchored by two transactions", rc.CommitmentID)
 		}
+		byID[rc.CommitmentID] = rc.TxID
+	}
+	if len(byID) != 20 {
+		t.Fatalf("%d letters anchored, want 20", len(byID))
+	}
+	if blocks := e.net.Height() - start; blocks >= 60 {
+		t.Fatalf("%d transactions for 60 submissions: no batching", blocks)
 	}
 }
 
 func TestSubmitRefusalsStoreNothing(t *testing.T) {
-	ledger, it := newLedger(t)
-	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	defer db.Close()
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	p := e.dept("PoliceMSP", notary.Config{})
 	ctx := t.Context()
-	s := newService(t, ctx, ledger, db)
-	good := signedLetter(t, s, "T-1", alice)
-	other := signedLetter(t, s, "T-1", alice)
-
-	retired := *it
-	retired.Status = chengnuo.ItemRetired
+	good := signedLetter(t, m.svc, "T-1", alice)
+	other := signedLetter(t, m.svc, "T-1", alice)
 	cases := []struct {
-		name  string
-		req   notary.SubmitRequest
-		setup func()
-		code  string
+		name string
+		svc  *notary.Service
+		req  chengnuo.SubmitRequest
+		code string
 	}{
-		{"bad signature", notary.SubmitRequest{Letter: good.Letter, Signature: other.Signature, PublicKey: good.PublicKey}, nil, chengnuo.EINVALID},
-		{"wrong key", notary.SubmitRequest{Letter: good.Letter, Signature: good.Signature, PublicKey: other.PublicKey}, nil, chengnuo.EINVALID},
-		{"signature not base64 or hex", notary.SubmitRequest{Letter: good.Letter, Signature: "!!", PublicKey: good.PublicKey}, nil, chengnuo.EINVALID},
-		{"both key and certificate", notary.SubmitRequest{Letter: good.Letter, Signature: good.Signature, PublicKey: good.PublicKey, Certificate: "x"}, nil, chengnuo.EINVALID},
-		{"non-SM2 certificate", notary.SubmitRequest{Letter: good.Letter, Signature: good.Signature, Certificate: p256CertPEM(t)}, nil, chengnuo.EINVALID},
-		{"empty letter", notary.SubmitRequest{Signature: good.Signature, PublicKey: good.PublicKey}, nil, chengnuo.EINVALID},
-		{"retired item", good, func() { ledger.items["T-1"] = &retired }, chengnuo.EINVALID},
-		{"unknown item", good, func() { delete(ledger.items, "T-1") }, chengnuo.EINVALID},
+		{"bad signature", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: other.Signature, PublicKey: good.PublicKey}, chengnuo.EINVALID},
+		{"wrong key", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: good.Signature, PublicKey: other.PublicKey}, chengnuo.EINVALID},
+		{"signature not base64 or hex", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: "!!", PublicKey: good.PublicKey}, chengnuo.EINVALID},
+		{"both key and certificate", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: good.Signature, PublicKey: good.PublicKey, Certificate: "x"}, chengnuo.EINVALID},
+		{"no key", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: good.Signature}, chengnuo.EINVALID},
+		{"bad key", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: good.Signature, PublicKey: "nope"}, chengnuo.EINVALID},
+		{"non-SM2 certificate", m.svc, chengnuo.SubmitRequest{Letter: good.Letter, Signature: good.Signature, Certificate: p256CertPEM(t)}, chengnuo.EINVALID},
+		{"empty letter", m.svc, chengnuo.SubmitRequest{Signature: good.Signature, PublicKey: good.PublicKey}, chengnuo.EINVALID},
+		{"another department's letter", p.svc, good, chengnuo.EFORBIDDEN},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.setup != nil {
-				tc.setup()
-			}
-			_, err := s.Submit(ctx, tc.req)
-			if chengnuo.ErrorCode(err) != tc.code {
-				t.Fatalf("code %s (%v), want %s", chengnuo.ErrorCode(err), err, tc.code)
-			}
-			if p, _ := db.Pending(ctx); len(p) != 0 || len(ledger.records) != 0 {
-				t.Fatal("a refused letter was stored or anchored")
+			_, err := tc.svc.Submit(ctx, tc.req)
+			code(t, err, tc.code)
+			if p, _ := m.db.Pending(ctx, 10); len(p) != 0 {
+				t.Fatal("a refused letter was stored")
 			}
 		})
 	}
+	height := e.net.Height()
+	e.dept("JusticeMSP", notary.Config{}).svc.RetireItem(ctx, "T-1")
+	if _, err := m.svc.Submit(ctx, good); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("letter of a retired item: %v", err)
+	}
+	if e.net.Height() != height+1 {
+		t.Fatal("a refused letter reached the ledger")
+	}
+	_, err := m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "a", ContactPhone: "1"})
+	code(t, err, chengnuo.EINVALID)
+	_, err = m.svc.Draft(ctx, chengnuo.DraftRequest{Applicant: alice})
+	code(t, err, chengnuo.EINVALID)
 }
 
 func TestVerify(t *testing.T) {
-	ledger, _ := newLedger(t)
-	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	defer db.Close()
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	p := e.dept("PoliceMSP", notary.Config{})
 	ctx := t.Context()
-	s := newService(t, ctx, ledger, db)
-	req := signedLetter(t, s, "T-1", alice)
-	if _, err := s.Submit(ctx, req); err != nil {
+	req := signedLetter(t, m.svc, "T-1", alice)
+	rc, err := m.svc.Submit(ctx, req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.VerifyLetter(ctx, []byte(req.Letter))
-	if err != nil || !v.Anchored || v.Record.ApplicantKey != "" {
+	v, err := p.svc.VerifyLetter(ctx, []byte(req.Letter))
+	if err != nil || !v.Anchored || v.Record.ApplicantKey != "" || v.Record.TxID != rc.TxID {
 		t.Fatalf("verify: %+v %v (the public record must not carry the applicant key)", v, err)
 	}
-	v, err = s.VerifyLetter(ctx, []byte(req.Letter+" "))
+	v, err = p.svc.VerifyLetter(ctx, []byte(req.Letter+" "))
 	if err != nil || v.Anchored || v.LetterDigest != sm.SM3Hex([]byte(req.Letter+" ")) {
 		t.Fatalf("tampered: %+v %v", v, err)
 	}
-	if _, err := s.VerifyDigest(ctx, "xyz"); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
-		t.Fatalf("bad digest: %v", err)
+	_, err = p.svc.VerifyLetter(ctx, nil)
+	code(t, err, chengnuo.EINVALID)
+	_, err = p.svc.VerifyDigest(ctx, "xyz")
+	code(t, err, chengnuo.EINVALID)
+	v, err = p.svc.VerifyFile(ctx, strings.NewReader(req.Letter), 1<<20)
+	if err != nil || !v.Anchored {
+		t.Fatalf("verify file: %+v %v", v, err)
 	}
+	_, err = p.svc.VerifyFile(ctx, strings.NewReader(req.Letter), 10)
+	code(t, err, chengnuo.ETOOLARGE)
+	_, err = p.svc.VerifyFile(ctx, strings.NewReader(""), 10)
+	code(t, err, chengnuo.EINVALID)
+	pub, err := p.svc.PublicCommitment(ctx, rc.CommitmentID)
+	if err != nil || pub.ApplicantKey != "" || pub.Org != "MarketMSP" {
+		t.Fatalf("public record: %+v %v", pub, err)
+	}
+	full, err := m.svc.Commitment(ctx, rc.CommitmentID)
+	if err != nil || full.Letter.Canonical != req.Letter || full.Record.ApplicantKey == "" {
+		t.Fatalf("full view: %+v %v", full, err)
+	}
+	_, err = p.svc.Commitment(ctx, rc.CommitmentID)
+	code(t, err, chengnuo.ENOTFOUND)
 }
 
 func TestCertificateSigner(t *testing.T) {
-	ledger, _ := newLedger(t)
-	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	defer db.Close()
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
 	ctx := t.Context()
 	rootKey, _ := sm.GenerateKey()
 	leafKey, _ := sm.GenerateKey()
@@ -314,11 +241,8 @@ func TestCertificateSigner(t *testing.T) {
 	}
 	pool := smx509.NewCertPool()
 	pool.AddCert(rootCert)
-	s, err := notary.New(ctx, notary.Config{MSPID: "MarketMSP", ApplicantSecret: []byte("0123456789abcdef0123"), Roots: pool}, ledger, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := s.Draft(ctx, notary.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "窗口", ContactPhone: "1"})
+	m := e.dept("MarketMSP", notary.Config{Roots: pool})
+	d, err := m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "窗口", ContactPhone: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,78 +252,421 @@ func TestCertificateSigner(t *testing.T) {
 	selfKey, _ := sm.GenerateKey()
 	selfSigned := &smx509.Certificate{SerialNumber: big.NewInt(9), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
 	selfDER, _ := smx509.CreateCertificate(rand.Reader, selfSigned, selfSigned, &leafKey.PublicKey, selfKey)
-	refused := map[string]notary.SubmitRequest{
+	otherSig, _ := sm.Sign(selfKey, []byte(d.Canonical))
+	refusedReqs := map[string]chengnuo.SubmitRequest{
 		"expired certificate":         {Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(-time.Minute), rootCert, rootKey)},
 		"certificate from no root":    {Letter: d.Canonical, Signature: b64, Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfDER}))},
 		"bare key when roots are set": {Letter: d.Canonical, Signature: b64, PublicKey: string(pub)},
+		"signature by another key":    {Letter: d.Canonical, Signature: base64.StdEncoding.EncodeToString(otherSig), Certificate: mk(now.Add(time.Hour), rootCert, rootKey)},
 	}
-	for name, req := range refused {
-		if _, err := s.Submit(ctx, req); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+	for name, req := range refusedReqs {
+		if _, err := m.svc.Submit(ctx, req); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	r, err := s.Submit(ctx, notary.SubmitRequest{Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(time.Hour), rootCert, rootKey)})
+	r, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(time.Hour), rootCert, rootKey)})
 	if err != nil || r.CommitmentID == "" {
 		t.Fatalf("valid certificate refused: %v", err)
 	}
 }
 
-// fakeVL answers only LedgerTime.
-type fakeVL struct {
-	chengnuo.VerificationLedger
-	now time.Time
+func TestPaperLetters(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	scan := []byte("%PDF-1.4 a scanned letter")
+	req := chengnuo.PaperRequest{ItemCode: "T-1", Applicant: alice, Scan: base64.StdEncoding.EncodeToString(scan), MediaType: "application/pdf"}
+	r, err := m.svc.SubmitPaper(ctx, req)
+	if err != nil || r.LetterDigest != sm.SM3Hex(scan) || r.SignedBy != chengnuo.SignedPaper {
+		t.Fatalf("paper: %+v %v", r, err)
+	}
+	again, err := m.svc.SubmitPaper(ctx, req)
+	if err != nil || again.TxID != r.TxID {
+		t.Fatalf("resubmission: %+v %v", again, err)
+	}
+	for name, mut := range map[string]func(*chengnuo.PaperRequest){
+		"media type": func(p *chengnuo.PaperRequest) { p.MediaType = "text/plain" },
+		"not base64": func(p *chengnuo.PaperRequest) { p.Scan = "!!" },
+		"empty":      func(p *chengnuo.PaperRequest) { p.Scan = "" },
+		"too large": func(p *chengnuo.PaperRequest) {
+			p.Scan = base64.StdEncoding.EncodeToString(make([]byte, notary.MaxScanBytes+1))
+		},
+		"bad id": func(p *chengnuo.PaperRequest) { p.Applicant.IDNumber = "123" },
+		"no item": func(p *chengnuo.PaperRequest) {
+			p.ItemCode = "NONE"
+			p.Scan = base64.StdEncoding.EncodeToString([]byte("other"))
+		},
+	} {
+		bad := req
+		mut(&bad)
+		if _, err := m.svc.SubmitPaper(ctx, bad); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
 
-func (f *fakeVL) LedgerTime(context.Context) (time.Time, error) { return f.now, nil }
-
 // A letter is disclosed, masked, while its period runs by ledger time, and
-// leaves the list when the period ends — whatever the gateway's clock says.
-func TestDisclosurePeriodByLedgerTime(t *testing.T) {
-	ledger, it := newLedger(t)
+// leaves the list at once when it is withdrawn.
+func TestDisclosures(t *testing.T) {
+	e := newEnv(t)
+	it := testItem("P-1")
 	it.Disclosure = chengnuo.Disclosure{Public: true, Scope: "政务网", PeriodDays: 7}
-	db := openStore(t, filepath.Join(t.TempDir(), "l.db"))
-	defer db.Close()
+	e.publish(it)
+	e.publish(testItem("Q-1")) // not disclosed
+	m := e.dept("MarketMSP", notary.Config{})
 	ctx := t.Context()
-	vl := &fakeVL{}
-	s, err := notary.New(ctx, notary.Config{MSPID: "MarketMSP", ApplicantSecret: []byte("0123456789abcdef0123"), Verification: vl,
-		Now: func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }}, ledger, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Re-derive the notice digest for the changed disclosure rule.
-	it.NoticeDigest, _ = letter.NoticeDigest(it)
-	r, err := s.Submit(ctx, signedLetter(t, s, "T-1", alice))
-	if err != nil {
-		t.Fatal(err)
-	}
-	anchored := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	ledger.records[r.CommitmentID].AnchoredAt = anchored
-	st, _ := db.Get(ctx, r.CommitmentID)
-	st.Record.AnchoredAt = anchored
-	if err := db.MarkAnchored(ctx, st.ID, st.Record); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		now   time.Time
-		shown bool
-	}{
-		{anchored.Add(time.Hour), true},
-		{anchored.Add(7*24*time.Hour - time.Second), true},
-		{anchored.Add(7 * 24 * time.Hour), false},
-		{anchored.Add(-time.Hour), false},
-	} {
-		vl.now = tc.now
-		ds, _, err := s.Disclosures(ctx)
+	var ids []string
+	for range 3 {
+		r, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "P-1", alice))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (len(ds) == 1) != tc.shown {
-			t.Fatalf("at ledger time %s: %d disclosures, shown want %v", tc.now, len(ds), tc.shown)
-		}
-		if tc.shown && (ds[0].Applicant != "测**" || ds[0].Scope != "政务网" || !ds[0].Until.Equal(anchored.Add(7*24*time.Hour))) {
-			t.Fatalf("disclosure %+v", ds[0])
+		ids = append(ids, r.CommitmentID)
+	}
+	if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "Q-1", alice)); err != nil {
+		t.Fatal(err)
+	}
+	l, err := m.svc.Disclosures(ctx, chengnuo.Page{Size: 2})
+	if err != nil || len(l.Items) != 2 || !l.More || l.Org != "MarketMSP" {
+		t.Fatalf("first page: %+v %v", l, err)
+	}
+	d := l.Items[0]
+	if d.Applicant != "测**" || d.Scope != "政务网" || !d.Until.Equal(d.From.Add(7*24*time.Hour)) || !strings.Contains(d.Number, "MarketMSP") {
+		t.Fatalf("row %+v", d)
+	}
+	next, err := m.svc.Disclosures(ctx, chengnuo.Page{Size: 2, Bookmark: l.Bookmark})
+	if err != nil || len(next.Items) != 1 || next.More {
+		t.Fatalf("second page: %+v %v", next, err)
+	}
+	if _, err := m.svc.Withdraw(ctx, ids[1], "申请人撤回"); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := m.svc.Disclosures(ctx, chengnuo.Page{})
+	if len(all.Items) != 2 {
+		t.Fatalf("%d rows after a withdrawal, want 2", len(all.Items))
+	}
+	for _, row := range all.Items {
+		if row.CommitmentID == ids[1] {
+			t.Fatal("a withdrawn letter is still disclosed")
 		}
 	}
+	// By ledger time: the store answers for any time.
+	past, _ := m.db.Disclosures(ctx, all.LedgerTime.Add(8*24*time.Hour), chengnuo.Page{})
+	before, _ := m.db.Disclosures(ctx, all.LedgerTime.Add(-time.Hour), chengnuo.Page{})
+	if len(past.Items) != 0 || len(before.Items) != 0 {
+		t.Fatalf("outside the period: %d after, %d before", len(past.Items), len(before.Items))
+	}
+}
+
+func TestWithdrawConcludeKeepReasonsAndRecord(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	a, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	b, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	_, err := m.svc.Withdraw(ctx, a.CommitmentID, "")
+	code(t, err, chengnuo.EINVALID)
+	w, err := m.svc.Withdraw(ctx, a.CommitmentID, "申请人主动撤回")
+	if err != nil || w.Status != chengnuo.StatusWithdrawn {
+		t.Fatal(err)
+	}
+	st, _ := m.db.Get(ctx, a.CommitmentID)
+	if st.Record.Status != chengnuo.StatusWithdrawn || len(st.Notes) != 1 || st.Notes[0].Text != "申请人主动撤回" ||
+		st.Notes[0].Digest != w.History[1].ReasonDigest {
+		t.Fatalf("stored letter after withdrawal: %+v", st)
+	}
+	c, err := m.svc.Conclude(ctx, b.CommitmentID)
+	if err != nil || c.Status != chengnuo.StatusConcluded {
+		t.Fatal(err)
+	}
+	_, err = m.svc.Withdraw(ctx, b.CommitmentID, "太晚了")
+	code(t, err, chengnuo.ECONFLICT)
+}
+
+// registry answers from a table and counts its calls.
+type registry struct {
+	mu     sync.Mutex
+	calls  map[string]int
+	answer string
+	err    error
+}
+
+func (r *registry) Check(_ context.Context, q chengnuo.RegistryQuery) (*chengnuo.RegistryAnswer, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls == nil {
+		r.calls = map[string]int{}
+	}
+	r.calls[q.RequestID]++
+	if r.err != nil {
+		return nil, r.err
+	}
+	if q.Name == "" || q.IDNumber == "" || q.Claim == "" {
+		return &chengnuo.RegistryAnswer{Result: "GARBAGE"}, nil
+	}
+	return &chengnuo.RegistryAnswer{Result: r.answer}, nil
+}
+
+func TestAssistedVerificationAutomatic(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	reg := &registry{answer: chengnuo.AnswerInconsistent}
+	p := e.dept("PoliceMSP", notary.Config{Registry: reg})
+	ctx := t.Context()
+	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	_, err := m.svc.RequestVerification(ctx, rc.CommitmentID, "x")
+	code(t, err, chengnuo.EINVALID)
+	r, err := m.svc.RequestVerification(ctx, rc.CommitmentID, "核查户籍")
+	if err != nil || r.To != "PoliceMSP" {
+		t.Fatalf("request: %+v %v", r, err)
+	}
+	if u, _ := m.db.Undelivered(ctx, 10); len(u) != 0 {
+		t.Fatalf("details still waiting for delivery: %d", len(u))
+	}
+	// The event arrives twice (a replay after a restart): handled once.
+	for range 2 {
+		if err := p.svc.HandleRequested(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reg.calls[r.ID] != 1 {
+		t.Fatalf("registry called %d times", reg.calls[r.ID])
+	}
+	got, _ := p.svc.GetVerification(ctx, r.ID)
+	if got.Status != chengnuo.RequestAnswered || got.Answer.Result != chengnuo.AnswerInconsistent || !got.Answer.Automatic {
+		t.Fatalf("answer %+v", got.Answer)
+	}
+	ev, err := p.db.GetText(ctx, got.Answer.EvidenceDigest)
+	if err != nil || ev.Ref != r.ID {
+		t.Fatalf("evidence not kept: %+v %v", ev, err)
+	}
+	inbox, _ := p.svc.Inbox(ctx, chengnuo.Page{})
+	if len(inbox.Items) != 1 || inbox.Items[0].Handlings != 1 || !inbox.Items[0].Handled {
+		t.Fatalf("inbox %+v", inbox.Items)
+	}
+	// Events for other departments are ignored.
+	if err := m.svc.HandleRequested(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := m.svc.Inbox(ctx, chengnuo.Page{}); len(in.Items) != 0 {
+		t.Fatal("market took police's request")
+	}
+	if err := p.svc.PurgeDetails(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.svc.Details(ctx, r.ID)
+	code(t, err, chengnuo.ENOTFOUND)
+	c, err := m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyFalse, RequestID: r.ID, Reason: "核查不一致",
+		Level: chengnuo.LevelOrdinary, Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}})
+	if err != nil || c.Outcome.CreditID == "" {
+		t.Fatalf("outcome: %+v %v", c, err)
+	}
+	st, _ := m.db.Get(ctx, rc.CommitmentID)
+	if st.Record.Verification != chengnuo.VerifyFalse || len(st.Notes) != 1 || st.Notes[0].Digest != c.Outcome.ReasonDigest {
+		t.Fatalf("stored letter after the outcome: %+v", st)
+	}
+	_, err = m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyVerified, Reason: "x"})
+	code(t, err, chengnuo.EINVALID)
+}
+
+func TestAssistedVerificationByClerk(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	reg := &registry{err: &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "down"}}
+	p := e.dept("PoliceMSP", notary.Config{Registry: reg})
+	ctx := t.Context()
+	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	r, err := m.svc.RequestVerification(ctx, rc.CommitmentID, "核查户籍")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code(t, p.svc.HandleRequested(ctx, r), chengnuo.EUNAVAILABLE)
+	d, err := p.svc.Details(ctx, r.ID)
+	if err != nil || d.IDNumber != "11010519491231002X" || d.Claim != "核查户籍" {
+		t.Fatalf("details: %+v %v", d, err)
+	}
+	_, err = m.svc.Details(ctx, r.ID)
+	code(t, err, chengnuo.EFORBIDDEN)
+	_, err = p.svc.Answer(ctx, r.ID, chengnuo.AnswerRequest{Result: chengnuo.AnswerConsistent})
+	code(t, err, chengnuo.EINVALID)
+	code(t, p.svc.PurgeDetails(ctx, r.ID), chengnuo.ECONFLICT)
+	a, err := p.svc.Answer(ctx, r.ID, chengnuo.AnswerRequest{Result: chengnuo.AnswerConsistent, Evidence: "户籍记录一致"})
+	if err != nil || a.Status != chengnuo.RequestAnswered || a.Answer.Automatic {
+		t.Fatalf("answer: %+v %v", a, err)
+	}
+	for _, side := range []struct {
+		s    *notary.Service
+		side string
+	}{{p.svc, "to"}, {m.svc, "from"}} {
+		l, err := side.s.Requests(ctx, chengnuo.RequestFilter{Side: side.side, State: "all"}, chengnuo.Page{})
+		if err != nil || len(l.Items) != 1 || l.LedgerTime.IsZero() {
+			t.Fatalf("%s: %+v %v", side.side, l, err)
+		}
+		for _, state := range []string{"pending", "overdue"} {
+			l, err := side.s.Requests(ctx, chengnuo.RequestFilter{Side: side.side, State: state}, chengnuo.Page{})
+			if err != nil || len(l.Items) != 0 {
+				t.Fatalf("%s %s: %+v %v", side.side, state, l, err)
+			}
+		}
+	}
+	_, err = m.svc.Requests(ctx, chengnuo.RequestFilter{Side: "up"}, chengnuo.Page{})
+	code(t, err, chengnuo.EINVALID)
+	_, err = m.svc.Requests(ctx, chengnuo.RequestFilter{Side: "to", State: "odd"}, chengnuo.Page{})
+	code(t, err, chengnuo.EINVALID)
+	// A redelivery pass with nothing to deliver does nothing.
+	if err := m.svc.RedeliverDetails(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreditFlow(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	c := e.dept("CreditMSP", notary.Config{})
+	ctx := t.Context()
+	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	out, err := m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyFalse, Level: chengnuo.LevelSerious,
+		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureRevoked}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	code(t, err, chengnuo.EINELIGIBLE)
+	v, err := c.svc.LookupApplicant(ctx, alice.IDType, " "+strings.ToLower(alice.IDNumber)+" ", chengnuo.Page{})
+	if err != nil || v.Eligible || len(v.Records) != 1 || len(v.Commitments) != 1 {
+		t.Fatalf("lookup: %+v %v", v, err)
+	}
+	_, err = c.svc.LookupApplicant(ctx, alice.IDType, "123", chengnuo.Page{})
+	code(t, err, chengnuo.EINVALID)
+	_, err = m.svc.LookupApplicant(ctx, alice.IDType, alice.IDNumber, chengnuo.Page{})
+	code(t, err, chengnuo.EFORBIDDEN)
+	cid := out.Outcome.CreditID
+	_, err = m.svc.FileObjection(ctx, cid, "")
+	code(t, err, chengnuo.EINVALID)
+	ob, err := m.svc.FileObjection(ctx, cid, "申请人提出异议")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt, err := m.db.GetText(ctx, ob.ReasonDigest); err != nil || txt.Text != "申请人提出异议" {
+		t.Fatalf("objection reason not kept: %+v %v", txt, err)
+	}
+	dec, err := c.svc.DecideObjection(ctx, ob.ID, chengnuo.ObjectionDecision{Uphold: false, Reason: "经复核异议不成立"})
+	if err != nil || dec.Status != chengnuo.ObjectionRejected {
+		t.Fatalf("decide: %+v %v", dec, err)
+	}
+	if txt, err := c.db.GetText(ctx, dec.DecisionDigest); err != nil || txt.Kind != "objection-decision" {
+		t.Fatalf("decision reason not kept at the credit platform: %+v %v", txt, err)
+	}
+	raw := e.net.World.Get(keyOf(t, "objection", ob.ID))
+	if bytes.Contains(raw, []byte("异议不成立")) {
+		t.Fatal("the decision's reason is on the ledger in clear")
+	}
+	rep, err := c.svc.RepairCredit(ctx, cid, "已完成整改")
+	if err != nil || rep.Status != chengnuo.CreditRepaired {
+		t.Fatalf("repair: %+v %v", rep, err)
+	}
+	if got, err := c.svc.GetCredit(ctx, cid); err != nil || got.Status != chengnuo.CreditRepaired {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice)); err != nil {
+		t.Fatalf("after repair: %v", err)
+	}
+}
+
+func keyOf(t *testing.T, object, id string) string {
+	k, err := shim.CreateCompositeKey(object, []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestSamplingPages(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	from := time.Now().Add(-time.Minute)
+	for range 5 {
+		if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{From: from, To: time.Now(), BasePermille: 10})
+	code(t, err, chengnuo.EINVALID)
+	sp, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{ItemCode: "T-1", From: from, To: time.Now().Add(time.Minute), BasePermille: 1000})
+	if err != nil || len(sp.Selected) != 5 {
+		t.Fatalf("draw: %+v %v", sp, err)
+	}
+	var seen []string
+	p := chengnuo.Page{Size: 2}
+	for {
+		v, err := m.svc.Sample(ctx, sp.ID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range v.Results {
+			seen = append(seen, r.CommitmentID)
+			if r.Status != chengnuo.StatusActive {
+				t.Fatalf("result %+v", r)
+			}
+		}
+		if !v.More {
+			break
+		}
+		p.Bookmark = v.Bookmark
+	}
+	if strings.Join(seen, ",") != strings.Join(sp.Selected, ",") {
+		t.Fatalf("paged results %v, selected %v", seen, sp.Selected)
+	}
+	_, err = m.svc.Sample(ctx, sp.ID, chengnuo.Page{Bookmark: "x"})
+	code(t, err, chengnuo.EINVALID)
+	_, err = m.svc.Sample(ctx, sp.ID, chengnuo.Page{Size: -1})
+	code(t, err, chengnuo.EINVALID)
+}
+
+func TestCatalogAndProposalsPassThrough(t *testing.T) {
+	e := newEnv(t)
+	j := e.dept("JusticeMSP", notary.Config{})
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	if _, err := j.svc.PublishItem(ctx, testItem("T-1")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := m.svc.ListItems(ctx, chengnuo.Page{})
+	if err != nil || len(l.Items) != 1 {
+		t.Fatalf("list: %+v %v", l, err)
+	}
+	_, err = m.svc.GetItem(ctx, "T-1", -1)
+	code(t, err, chengnuo.EINVALID)
+	p, err := m.svc.ProposeItemChange(ctx, chengnuo.Proposal{Kind: "RETIRE", Code: "T-1", Reason: "建议取消该事项"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := j.svc.DecideProposal(ctx, p.ID, chengnuo.ProposalDecision{Approve: true, Reason: "经审核同意"})
+	if err != nil || d.Status != "APPROVED" {
+		t.Fatalf("decide: %+v %v", d, err)
+	}
+	if got, err := m.svc.GetProposal(ctx, p.ID); err != nil || got.Status != "APPROVED" {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	if err := m.svc.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.svc.Anchor(ctx, sm.SM3Hex([]byte("bare")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := j.svc.FindAnchor(ctx, a.Digest); err != nil || got.TxID != a.TxID {
+		t.Fatalf("find: %+v %v", got, err)
+	}
+	_, err = m.svc.Anchor(ctx, a.Digest)
+	code(t, err, chengnuo.ECONFLICT)
 }
 
 func TestMaskName(t *testing.T) {
@@ -407,5 +674,11 @@ func TestMaskName(t *testing.T) {
 		if got := notary.MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := notary.New(t.Context(), notary.Config{MSPID: "X", ApplicantSecret: []byte("short")}, nil, nil); err == nil {
+		t.Fatal("a short secret was accepted")
 	}
 }

@@ -2,43 +2,92 @@ package notary
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/letter"
+	"github.com/chengnuo/chengnuo/retry"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
-// Receipt is what the applicant keeps: enough for anyone to look the letter
-// up, and no personal data.
-type Receipt struct {
-	CommitmentID string    `json:"commitmentId"`
-	LetterDigest string    `json:"letterDigest"`
-	Salt         string    `json:"salt,omitempty"`
-	Number       string    `json:"number,omitempty"`
-	Org          string    `json:"org"`
-	ItemCode     string    `json:"itemCode"`
-	ItemVersion  int       `json:"itemVersion"`
-	Status       string    `json:"status"`
-	TxID         string    `json:"txId"`
-	BlockNumber  uint64    `json:"blockNumber"`
-	AnchoredAt   time.Time `json:"anchoredAt"`
-	SignedBy     string    `json:"signedBy,omitempty"`
+func decodeSignature(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) > 0 {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) > 0 {
+		return b, nil
+	}
+	return nil, chengnuo.Errorf(chengnuo.EINVALID, "signature must be DER in base64 or hex")
 }
 
-func receiptOf(l *letter.Letter, rec *chengnuo.Commitment) *Receipt {
-	return &Receipt{CommitmentID: rec.ID, LetterDigest: rec.LetterDigest, Salt: l.Salt, Number: l.Number, Org: rec.Org,
+// verifySigner checks the signature. A certificate must have been valid for
+// the whole signing window: from the draft's time to the submission (its
+// validity is an interval, so both ends suffice).
+func (s *Service) verifySigner(req chengnuo.SubmitRequest, canonical []byte, drafted time.Time) error {
+	sig, err := decodeSignature(req.Signature)
+	if err != nil {
+		return err
+	}
+	switch {
+	case req.PublicKey != "" && req.Certificate != "":
+		return chengnuo.Errorf(chengnuo.EINVALID, "give either publicKey or certificate, not both")
+	case req.Certificate != "":
+		cert, err := sm.ParseCertificate(req.Certificate)
+		if err != nil {
+			return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+		}
+		for _, at := range []time.Time{drafted, s.cfg.Now()} {
+			if err := sm.VerifyCertificate(cert, s.cfg.Roots, at); err != nil {
+				return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+			}
+		}
+		if err := sm.Verify(cert.PublicKey.(*ecdsa.PublicKey), sm.DefaultUID, canonical, sig); err != nil {
+			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the certificate's key")
+		}
+	case req.PublicKey != "":
+		if s.cfg.Roots != nil {
+			return chengnuo.Errorf(chengnuo.EINVALID, "this department accepts only certificates from its configured roots")
+		}
+		pub, err := sm.ParsePublicKey(req.PublicKey)
+		if err != nil {
+			return chengnuo.Errorf(chengnuo.EINVALID, "publicKey: %v", err)
+		}
+		if err := sm.Verify(pub, sm.DefaultUID, canonical, sig); err != nil {
+			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the given public key")
+		}
+	default:
+		return chengnuo.Errorf(chengnuo.EINVALID, "publicKey or certificate is required")
+	}
+	return nil
+}
+
+func receiptOf(st *chengnuo.StoredLetter, rec *chengnuo.Commitment) *chengnuo.Receipt {
+	r := &chengnuo.Receipt{CommitmentID: rec.ID, LetterDigest: rec.LetterDigest, Number: st.Number, Org: rec.Org,
 		ItemCode: rec.ItemCode, ItemVersion: rec.ItemVersion, Status: rec.Status, TxID: rec.TxID,
 		BlockNumber: rec.BlockNumber, AnchoredAt: rec.AnchoredAt, SignedBy: rec.SignedBy}
+	if st.Canonical != "" {
+		if l, err := letter.Parse([]byte(st.Canonical)); err == nil {
+			r.Salt = l.Salt
+		}
+	}
+	return r
 }
 
-// Submit checks a signed letter, stores it, anchors it and returns the
-// receipt. It is idempotent: the same letter again returns the existing
-// receipt. If anchoring fails after the letter was stored, the letter stays
-// pending and Recover anchors it later; it is never anchored twice.
-func (s *Service) Submit(ctx context.Context, req SubmitRequest) (*Receipt, error) {
+// Submit implements chengnuo.Service: it checks a signed letter, stores it,
+// anchors it and returns the receipt. It is idempotent: the same letter
+// again returns the existing receipt. If anchoring fails after the letter
+// was stored, the letter stays pending and Recover anchors it later; it is
+// never anchored twice.
+func (s *Service) Submit(ctx context.Context, req chengnuo.SubmitRequest) (*chengnuo.Receipt, error) {
 	canonical := []byte(req.Letter)
 	l, err := letter.Parse(canonical)
 	if err != nil {
@@ -55,18 +104,9 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (*Receipt, erro
 		return nil, err
 	}
 	digest := letter.Digest(canonical)
-	id := chengnuo.CommitmentID(digest)
-
-	// Already here? Then this is a retry: answer from the store or finish it.
-	if prev, err := s.store.Get(ctx, id); err == nil {
-		if prev.State == StateAnchored {
-			return receiptOf(l, prev.Record), nil
-		}
-		return s.anchorStored(ctx, l, prev)
-	} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
-		return nil, err
+	if done, r, err := s.resume(ctx, chengnuo.CommitmentID(digest)); done {
+		return r, err
 	}
-
 	// Check the catalog first, so a refusal stores nothing.
 	it, err := s.activeItem(ctx, l.Notice.ItemCode, l.Notice.ItemVersion)
 	if err != nil {
@@ -75,52 +115,68 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (*Receipt, erro
 	if it.NoticeDigest != l.NoticeDigest {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the letter's notice does not match item %s version %d", it.Code, it.Version)
 	}
-
-	stored := &StoredLetter{
-		ID: id, Digest: digest, Canonical: req.Letter, Signature: req.Signature, PublicKey: req.PublicKey,
-		Certificate: req.Certificate, State: StatePending, StoredAt: s.cfg.Now().UTC(),
+	return s.store1(ctx, it, &chengnuo.StoredLetter{
+		ID: chengnuo.CommitmentID(digest), Digest: digest, Canonical: req.Letter, Number: l.Number, Signature: req.Signature,
+		PublicKey: req.PublicKey, Certificate: req.Certificate,
 		Request: chengnuo.AnchorRequest{
 			LetterDigest: digest, ItemCode: it.Code, ItemVersion: it.Version, NoticeDigest: l.NoticeDigest,
 			ApplicantKey: letter.ApplicantKey(s.cfg.ApplicantSecret, l.Applicant.IDType, l.Applicant.IDNumber),
 			SignedBy:     chengnuo.SignedSM2,
 		},
+	})
+}
+
+// resume answers a resubmission of a stored letter: from the store if it is
+// anchored, by finishing its anchoring if not. done is false for a letter
+// this department does not hold.
+func (s *Service) resume(ctx context.Context, id string) (done bool, r *chengnuo.Receipt, err error) {
+	prev, err := s.store.Get(ctx, id)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		return false, nil, nil
 	}
-	existing, err := s.store.PutPending(ctx, stored)
+	if err != nil {
+		return true, nil, err
+	}
+	if prev.State == chengnuo.StateAnchored {
+		return true, receiptOf(prev, prev.Record), nil
+	}
+	rec, err := s.anchor(ctx, prev, nil)
+	if err != nil {
+		return true, nil, err
+	}
+	return true, receiptOf(prev, rec), nil
+}
+
+// store1 stores a checked letter (store before anchor) and anchors it.
+func (s *Service) store1(ctx context.Context, it *chengnuo.Item, st *chengnuo.StoredLetter) (*chengnuo.Receipt, error) {
+	st.State, st.StoredAt = chengnuo.StatePending, s.cfg.Now().UTC()
+	existing, err := s.store.PutPending(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	if existing != nil {
-		stored = existing
-		if stored.State == StateAnchored {
-			return receiptOf(l, stored.Record), nil
+		st = existing
+		if st.State == chengnuo.StateAnchored {
+			return receiptOf(st, st.Record), nil
 		}
 	}
-	return s.anchorStored(ctx, l, stored)
-}
-
-// anchorStored anchors a stored letter through the batcher and records the
-// outcome in the store.
-func (s *Service) anchorStored(ctx context.Context, l *letter.Letter, st *StoredLetter) (*Receipt, error) {
-	rec, err := s.anchor(ctx, st)
+	rec, err := s.anchor(ctx, st, it)
 	if err != nil {
 		return nil, err
 	}
-	return receiptOf(l, rec), nil
+	return receiptOf(st, rec), nil
 }
 
-func (s *Service) anchor(ctx context.Context, st *StoredLetter) (*chengnuo.Commitment, error) {
+// anchor anchors a stored letter through the batcher and records the
+// outcome in the store, with its disclosure row if its item is disclosed.
+func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *chengnuo.Item) (*chengnuo.Commitment, error) {
 	res, err := s.enqueue(ctx, st.Request)
 	if err != nil {
 		// Unknown outcome: keep the letter pending for Recover.
 		return nil, err
 	}
-	switch {
-	case res.Created, res.Code == chengnuo.ECONFLICT && res.Record != nil && res.Record.LetterDigest == st.Digest:
-		if err := s.store.MarkAnchored(ctx, st.ID, res.Record); err != nil {
-			return nil, err
-		}
-		return res.Record, nil
-	default:
+	anchored := res.Created || (res.Code == chengnuo.ECONFLICT && res.Record != nil && res.Record.LetterDigest == st.Digest)
+	if !anchored {
 		// The ledger refused the letter: nothing was written there; remove it here.
 		if err := s.store.Delete(ctx, st.ID); err != nil {
 			return nil, err
@@ -131,28 +187,89 @@ func (s *Service) anchor(ctx context.Context, st *StoredLetter) (*chengnuo.Commi
 		}
 		return nil, &chengnuo.Error{Code: code, Message: res.Message}
 	}
+	row, err := s.disclosureRow(ctx, st, res.Record, it)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.MarkAnchored(ctx, st.ID, res.Record, row); err != nil {
+		return nil, err
+	}
+	return res.Record, nil
 }
 
-// Recover anchors every letter left pending by a crash or an unavailable
-// ledger. The chaincode refuses a second anchoring of the same digest, so a
-// letter whose first attempt did commit is only marked anchored.
-func (s *Service) Recover(ctx context.Context) (int, error) {
-	pending, err := s.store.Pending(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, st := range pending {
-		if _, err := s.anchor(ctx, st); err != nil {
-			if chengnuo.ErrorCode(err) == chengnuo.EUNAVAILABLE {
-				return n, err
-			}
-			s.log.Warn("pending letter refused by the ledger", slog.String("id", st.ID), slog.String("code", chengnuo.ErrorCode(err)))
-			continue
+// disclosureRow is the public disclosure (公示) row of an anchored letter,
+// personal data masked; nil if its item is not disclosed.
+func (s *Service) disclosureRow(ctx context.Context, st *chengnuo.StoredLetter, rec *chengnuo.Commitment, it *chengnuo.Item) (*chengnuo.DisclosedLetter, error) {
+	if it == nil || it.Code != rec.ItemCode || it.Version != rec.ItemVersion {
+		var err error
+		if it, err = s.ledger.GetItem(ctx, rec.ItemCode, rec.ItemVersion); err != nil {
+			return nil, err
 		}
-		n++
 	}
-	return n, nil
+	if !it.Disclosure.Public {
+		return nil, nil
+	}
+	a, err := applicantOf(st)
+	if err != nil {
+		return nil, err
+	}
+	return &chengnuo.DisclosedLetter{CommitmentID: rec.ID, Number: st.Number, ItemCode: it.Code, ItemName: it.Name,
+		Applicant: MaskName(a.Name), Org: rec.Org, Scope: it.Disclosure.Scope, From: rec.AnchoredAt,
+		Until: rec.AnchoredAt.Add(time.Duration(it.Disclosure.PeriodDays) * 24 * time.Hour)}, nil
+}
+
+// applicantOf returns the applicant of a stored letter.
+func applicantOf(st *chengnuo.StoredLetter) (*chengnuo.Applicant, error) {
+	if st.Applicant != nil {
+		return st.Applicant, nil
+	}
+	l, err := letter.Parse([]byte(st.Canonical))
+	if err != nil {
+		return nil, chengnuo.Internal("a stored letter could not be read", err)
+	}
+	return &l.Applicant, nil
+}
+
+// MaskName keeps the first character of a name and masks the rest.
+func MaskName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[0]) + strings.Repeat("*", max(1, len(r)-1))
+}
+
+// recoverBatch bounds how many pending letters one Recover pass reads.
+const recoverBatch = 1000
+
+// Recover anchors every letter left pending by a crash or an unavailable
+// ledger and returns how many it anchored. The chaincode refuses a second
+// anchoring of the same digest, so a letter whose first attempt did commit
+// is only marked anchored. It stops at the first EUNAVAILABLE.
+func (s *Service) Recover(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		pending, err := s.store.Pending(ctx, recoverBatch)
+		if err != nil || len(pending) == 0 {
+			return n, err
+		}
+		progress := false
+		for _, st := range pending {
+			if _, err := s.anchor(ctx, st, nil); err != nil {
+				if chengnuo.Retryable(err) {
+					return n, err
+				}
+				s.log.Warn("pending letter refused by the ledger", slog.String("id", st.ID), slog.String("code", chengnuo.ErrorCode(err)))
+				progress = true
+				continue
+			}
+			n++
+			progress = true
+		}
+		if !progress || len(pending) < recoverBatch {
+			return n, nil
+		}
+	}
 }
 
 // job is one letter waiting for a batch.
@@ -171,7 +288,7 @@ func (s *Service) enqueue(ctx context.Context, req chengnuo.AnchorRequest) (chen
 	select {
 	case s.queue <- j:
 	case <-ctx.Done():
-		return chengnuo.AnchorResult{}, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "request cancelled before anchoring"}
+		return chengnuo.AnchorResult{}, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "request cancelled before anchoring; the letter is kept and will be anchored"}
 	}
 	select {
 	case r := <-j.done:
@@ -181,12 +298,9 @@ func (s *Service) enqueue(ctx context.Context, req chengnuo.AnchorRequest) (chen
 	}
 }
 
-// maxBatch matches the chaincode's limit.
-const maxBatch = 100
-
-// worker takes whatever letters are queued (at least one, at most maxBatch)
-// and anchors them in one transaction: idle submissions are not delayed,
-// busy ones share blocks and endorsements.
+// worker takes whatever letters are queued (at least one, at most
+// contract.MaxBatch) and anchors them in one transaction: idle submissions
+// are not delayed, busy ones share blocks and endorsements.
 func (s *Service) worker(ctx context.Context) {
 	for {
 		var batch []*job
@@ -197,7 +311,7 @@ func (s *Service) worker(ctx context.Context) {
 			return
 		}
 	drain:
-		for len(batch) < maxBatch {
+		for len(batch) < contract.MaxBatch {
 			select {
 			case j := <-s.queue:
 				batch = append(batch, j)
@@ -208,6 +322,10 @@ func (s *Service) worker(ctx context.Context) {
 		s.anchorBatch(ctx, batch)
 	}
 }
+
+// abortedPolicy retries a batch that lost an MVCC race: the chaincode
+// refuses a second anchoring of a digest, so a retry never doubles a letter.
+var abortedPolicy = retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, Attempts: 5}
 
 func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
 	// The same letter submitted twice at once shares one slot in the batch.
@@ -221,31 +339,16 @@ func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	results, err := s.ledger.AnchorCommitments(actx, reqs)
-	if err == nil && len(results) != len(reqs) {
-		err = errors.New("ledger returned a result count that differs from the batch")
-	}
-	if err != nil && chengnuo.ErrorCode(err) == chengnuo.ECONFLICT {
-		// Lost an MVCC race to a concurrent batch: retry each letter alone.
-		results, err = make([]chengnuo.AnchorResult, len(reqs)), nil
-		errs := make([]error, len(reqs))
-		for i, r := range reqs {
-			one, e := s.ledger.AnchorCommitments(actx, []chengnuo.AnchorRequest{r})
-			if e == nil && len(one) != 1 {
-				e = errors.New("ledger returned no result")
+	var results []chengnuo.AnchorResult
+	err := retry.Do(actx, abortedPolicy, func(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.EABORTED },
+		func(ctx context.Context) error {
+			var err error
+			results, err = s.ledger.AnchorCommitments(ctx, reqs)
+			if err == nil && len(results) != len(reqs) {
+				err = chengnuo.Internal("the ledger answered a batch with the wrong number of results", errors.New("result count"))
 			}
-			if e != nil {
-				errs[i] = e
-				continue
-			}
-			results[i] = one[0]
-		}
-		for _, j := range batch {
-			i := slot[j.req.LetterDigest]
-			j.done <- jobResult{res: results[i], err: errs[i]}
-		}
-		return
-	}
+			return err
+		})
 	s.log.Debug("anchored batch", slog.Int("letters", len(reqs)), slog.Any("error", err))
 	for _, j := range batch {
 		if err != nil {
@@ -256,31 +359,40 @@ func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
 	}
 }
 
-// VerifyResult is the public answer about a letter: never personal data.
-type VerifyResult struct {
-	Anchored     bool                 `json:"anchored"`
-	LetterDigest string               `json:"letterDigest"`
-	CommitmentID string               `json:"commitmentId"`
-	Record       *chengnuo.Commitment `json:"record,omitempty"`
-}
-
-// VerifyLetter recomputes a letter's digest and looks it up on the ledger.
-// The letter is not parsed beyond that: any change, even of one character,
-// gives another digest.
-func (s *Service) VerifyLetter(ctx context.Context, canonical []byte) (*VerifyResult, error) {
+// VerifyLetter implements chengnuo.Service: it recomputes a letter's digest
+// and looks it up. The letter is not parsed beyond that: any change, even
+// of one character, gives another digest.
+func (s *Service) VerifyLetter(ctx context.Context, canonical []byte) (*chengnuo.VerifyResult, error) {
 	if len(canonical) == 0 || len(canonical) > letter.MaxCanonicalBytes {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter must be 1 to %d bytes", letter.MaxCanonicalBytes)
 	}
 	return s.VerifyDigest(ctx, sm.SM3Hex(canonical))
 }
 
-// VerifyDigest looks a letter digest up on the ledger.
-func (s *Service) VerifyDigest(ctx context.Context, digest string) (*VerifyResult, error) {
+// VerifyFile implements chengnuo.Service: the file is hashed as it is read,
+// never buffered.
+func (s *Service) VerifyFile(ctx context.Context, r io.Reader, maxBytes int64) (*chengnuo.VerifyResult, error) {
+	h := sm.NewSM3()
+	n, err := io.Copy(h, io.LimitReader(r, maxBytes+1))
+	if err != nil {
+		return nil, &chengnuo.Error{Code: chengnuo.EINVALID, Message: "could not read the file", Err: err}
+	}
+	if n > maxBytes {
+		return nil, chengnuo.Errorf(chengnuo.ETOOLARGE, "file exceeds %d bytes", maxBytes)
+	}
+	if n == 0 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the file is empty")
+	}
+	return s.VerifyDigest(ctx, hex.EncodeToString(h.Sum(nil)))
+}
+
+// VerifyDigest implements chengnuo.Service.
+func (s *Service) VerifyDigest(ctx context.Context, digest string) (*chengnuo.VerifyResult, error) {
 	digest, err := chengnuo.NormalizeDigest(digest)
 	if err != nil {
 		return nil, err
 	}
-	res := &VerifyResult{LetterDigest: digest, CommitmentID: chengnuo.CommitmentID(digest)}
+	res := &chengnuo.VerifyResult{LetterDigest: digest, CommitmentID: chengnuo.CommitmentID(digest)}
 	rec, err := s.ledger.GetCommitment(ctx, res.CommitmentID)
 	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 		return res, nil
@@ -295,7 +407,7 @@ func (s *Service) VerifyDigest(ctx context.Context, digest string) (*VerifyResul
 	return res, nil
 }
 
-// PublicCommitment returns the public record of a commitment by id.
+// PublicCommitment implements chengnuo.Service.
 func (s *Service) PublicCommitment(ctx context.Context, id string) (*chengnuo.Commitment, error) {
 	rec, err := s.ledger.GetCommitment(ctx, id)
 	if err != nil {
@@ -312,42 +424,53 @@ func publicRecord(c *chengnuo.Commitment) *chengnuo.Commitment {
 	return &cp
 }
 
-// Commitment returns the department's full view: the stored letter and the
-// current ledger record. Only the anchoring department has the letter.
-func (s *Service) Commitment(ctx context.Context, id string) (*StoredLetter, *chengnuo.Commitment, error) {
+// Commitment implements chengnuo.Service: the stored letter and the current
+// ledger record. Only the anchoring department has the letter.
+func (s *Service) Commitment(ctx context.Context, id string) (*chengnuo.CommitmentView, error) {
 	st, err := s.store.Get(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rec, err := s.ledger.GetCommitment(ctx, id)
 	if err != nil {
-		return st, nil, err
+		return nil, err
 	}
-	return st, rec, nil
+	return &chengnuo.CommitmentView{Letter: st, Record: rec}, nil
 }
 
-// Withdraw records the applicant's withdrawal with its reason; the reason
-// text stays in the department's store, its SM3 digest goes on the ledger.
+// Withdraw implements chengnuo.Service: the reason text stays in the
+// department's store, its digest goes on the ledger.
 func (s *Service) Withdraw(ctx context.Context, id, reason string) (*chengnuo.Commitment, error) {
 	if reason == "" || len([]rune(reason)) > 1000 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a withdrawal needs a reason of 1 to 1000 characters")
 	}
-	rec, err := s.ledger.Withdraw(ctx, id, sm.SM3Hex([]byte(reason)))
+	n := s.note(chengnuo.StatusWithdrawn, reason)
+	rec, err := s.ledger.Withdraw(ctx, id, n.Digest)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.AddNote(ctx, id, Note{Status: chengnuo.StatusWithdrawn, Text: reason, At: rec.History[len(rec.History)-1].At}); err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+	n.At = rec.History[len(rec.History)-1].At
+	return rec, s.keepTransition(ctx, id, rec, &n)
+}
+
+// Conclude implements chengnuo.Service.
+func (s *Service) Conclude(ctx context.Context, id string) (*chengnuo.Commitment, error) {
+	rec, err := s.ledger.Conclude(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return rec, nil
+	return rec, s.keepTransition(ctx, id, rec, nil)
 }
 
-// Conclude records that the matter is concluded.
-func (s *Service) Conclude(ctx context.Context, id string) (*chengnuo.Commitment, error) {
-	return s.ledger.Conclude(ctx, id)
-}
-
-// Stored returns a letter held by this department.
-func (s *Service) Stored(ctx context.Context, id string) (*StoredLetter, error) {
-	return s.store.Get(ctx, id)
+// keepTransition brings the store's copy of a letter up to date after a
+// transition on the ledger, with the note of its reason.
+func (s *Service) keepTransition(ctx context.Context, id string, rec *chengnuo.Commitment, n *chengnuo.Note) error {
+	err := s.store.UpdateRecord(ctx, id, rec)
+	if err == nil && n != nil {
+		err = s.store.AddNote(ctx, id, *n)
+	}
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		return nil // a letter this store does not hold (anchored before it existed)
+	}
+	return err
 }

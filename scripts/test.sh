@@ -29,6 +29,6 @@ scripts/fabric-bin.sh > /dev/null
 
 log "unit tests (race detector)"
 mapfile -t units < <(go list ./... | grep -v /integration)
-go test -count=1 -race "${units[@]}"
+go test -count=1 -race -cover "${units[@]}"
 log "integration tests on a real network"
 go test -count=1 -timeout 30m -v ./integration/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"time"
 
@@ -33,6 +34,19 @@ func SM3(b []byte) [32]byte { return sm3.Sum(b) }
 func SM3Hex(b []byte) string {
 	d := sm3.Sum(b)
 	return hex.EncodeToString(d[:])
+}
+
+// NewSM3 returns a streaming SM3 hash, for input too large to buffer.
+func NewSM3() hash.Hash { return sm3.New() }
+
+// TextDigest is the digest of a free text that goes on a ledger in its
+// place: SM3(salt || text) in lower-case hex. With a random salt kept
+// beside the text, the digest reveals nothing a guesser could confirm.
+func TextDigest(salt []byte, text string) string {
+	h := sm3.New()
+	h.Write(salt)
+	h.Write([]byte(text))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // HMACSM3 returns HMAC-SM3(key, msg) (GM/T 0042).

@@ -21,10 +21,13 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
 	"github.com/chengnuo/chengnuo/fabric"
 	"github.com/chengnuo/chengnuo/gateway"
 	"github.com/chengnuo/chengnuo/notary"
+	"github.com/chengnuo/chengnuo/registry"
+	"github.com/chengnuo/chengnuo/retry"
 )
 
 // Config is the gateway's typed configuration.
@@ -107,6 +110,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
 	}
+	cfg.Fabric.Checkpoint = cfg.Checkpoint
 	return cfg, nil
 }
 
@@ -128,7 +132,7 @@ func main() {
 	}
 }
 
-func loadDeps(cfg Config) (secret []byte, keys []gateway.APIKey, roots *smx509.CertPool, err error) {
+func loadDeps(cfg Config) (secret []byte, keys []chengnuo.APIKey, roots *smx509.CertPool, err error) {
 	raw, err := os.ReadFile(cfg.SecretFile)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("applicant secret: %w", err)
@@ -161,6 +165,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var reg chengnuo.Registry
+	if cfg.Webhook != "" {
+		if reg, err = registry.New(cfg.Webhook, 10*time.Second); err != nil {
+			return err
+		}
+	}
+	cfg.Fabric.Logger = log
 	fc, err := fabric.Dial(cfg.Fabric)
 	if err != nil {
 		return err
@@ -172,15 +183,14 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	svc, err := notary.New(ctx, notary.Config{
-		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log,
-		Verification: fc, Webhook: cfg.Webhook,
+		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
 	}, fc, db)
 	if err != nil {
 		return err
 	}
 	go recoverPending(ctx, svc, log)
 	go func() {
-		if err := fc.ListenVerificationRequests(ctx, cfg.Checkpoint, log, svc.HandleRequested); err != nil && ctx.Err() == nil {
+		if err := fc.ListenVerificationRequests(ctx, svc.HandleRequested); err != nil && ctx.Err() == nil {
 			log.Error("verification listener stopped", slog.String("error", err.Error()))
 		}
 	}()
@@ -188,7 +198,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	srv := &http.Server{
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
-			Anchors: fc, Ledger: fc, Notary: svc, Verification: fc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
+			Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
 			PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -215,25 +225,32 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-// recoverPending anchors letters a previous run stored but did not anchor,
-// retrying while the ledger is unavailable.
+// recoverEvery paces the background recovery of pending letters and
+// undelivered details while the gateway runs.
+var recoverEvery = retry.Policy{Initial: 2 * time.Second, Max: 30 * time.Second}
+
+// recoverPending anchors letters stored but not yet anchored and delivers
+// details not yet delivered: at start-up, then in the background for as
+// long as the gateway runs, backing off while the ledger is unavailable.
 func recoverPending(ctx context.Context, svc *notary.Service, log *slog.Logger) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
 	for {
-		n, err := svc.Recover(ctx)
-		if n > 0 {
-			log.Info("recovered pending letters", slog.Int("anchored", n))
-		}
-		if err == nil {
-			err = svc.RedeliverDetails(ctx)
-		}
-		if err == nil {
-			return
-		}
-		log.Warn("recovering pending letters", slog.String("error", err.Error()))
+		_ = retry.Do(ctx, recoverEvery, nil, func(ctx context.Context) error {
+			n, err := svc.Recover(ctx)
+			if n > 0 {
+				log.Info("recovered pending letters", slog.Int("anchored", n))
+			}
+			err = errors.Join(err, svc.RedeliverDetails(ctx))
+			if err != nil {
+				log.Warn("recovering pending work", slog.String("error", err.Error()))
+			}
+			return err
+		})
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(5 * time.Second):
+		case <-tick.C:
 		}
 	}
 }

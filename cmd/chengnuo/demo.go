@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chengnuo/chengnuo/letter"
+	"github.com/chengnuo/chengnuo/retry"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
@@ -120,24 +121,19 @@ func (d *demo) expect(status, want int, body map[string]any, what string) error 
 
 // waitFor polls cond for up to 15 s.
 func (d *demo) waitFor(ctx context.Context, what string, cond func() (bool, error)) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ok, err := cond()
-		if err != nil {
+	errNotYet := errors.New("not yet")
+	err := retry.Do(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: time.Second, Within: 15 * time.Second},
+		func(err error) bool { return err == errNotYet }, func(context.Context) error {
+			ok, err := cond()
+			if err == nil && !ok {
+				err = errNotYet
+			}
 			return err
-		}
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: timed out waiting for %s", what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		})
+	if err == errNotYet {
+		return fmt.Errorf("demo: timed out waiting for %s", what)
 	}
+	return err
 }
 
 func demoApplicantID() string {
@@ -222,12 +218,17 @@ func (d *demo) run(ctx context.Context) error {
 	d.say("market asks PoliceMSP to verify (request %s, due %v); the details go only to PoliceMSP's private collection", rid, vr["dueAt"])
 
 	var answer map[string]any
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if _, r, err := d.call(ctx, "market", "", "GET", "/v1/verification/requests/"+rid, nil); err == nil && r["status"] != "PENDING" {
-			answer = r
-			break
-		}
-	}
+	_ = retry.Do(ctx, retry.Policy{Initial: 200 * time.Millisecond, Max: time.Second, Within: 5 * time.Second}, nil,
+		func(ctx context.Context) error {
+			_, r, err := d.call(ctx, "market", "", "GET", "/v1/verification/requests/"+rid, nil)
+			if err == nil && r["status"] == "PENDING" {
+				err = errors.New("pending")
+			}
+			if err == nil {
+				answer = r
+			}
+			return err
+		})
 	how := "automatically by its registry"
 	if answer == nil {
 		st, r, err := d.call(ctx, "police", "CLERK", "POST", "/v1/verification/requests/"+rid+"/answer",

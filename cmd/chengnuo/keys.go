@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/chengnuo/chengnuo/gateway"
+	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/sm"
 )
@@ -104,7 +104,7 @@ func runSign(args []string, out io.Writer) error {
 func runAPIKeys(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("apikeys", flag.ContinueOnError)
 	dir := fs.String("dir", "", "directory to write api-keys.json and keys.env into")
-	roles := fs.String("roles", gateway.RoleClerk+","+gateway.RoleAuditor, "comma-separated roles; one key per role")
+	roles := fs.String("roles", chengnuo.RoleClerk+","+chengnuo.RoleAuditor, "comma-separated roles; one key per role")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func runAPIKeys(args []string, out io.Writer) error {
 		return err
 	}
 	jsonPath, envPath := filepath.Join(*dir, "api-keys.json"), filepath.Join(*dir, "keys.env")
-	var keys []gateway.APIKey
+	var keys []chengnuo.APIKey
 	if raw, err := os.ReadFile(jsonPath); err == nil {
 		if err := json.Unmarshal(raw, &keys); err != nil {
 			return fmt.Errorf("apikeys: %s: %w", jsonPath, err)
@@ -136,7 +136,7 @@ func runAPIKeys(args []string, out io.Writer) error {
 			return err
 		}
 		key := "cn_" + hex.EncodeToString(b)
-		keys = append(keys, gateway.APIKey{Name: role, Hash: gateway.HashKey(key), Roles: []string{role}})
+		keys = append(keys, chengnuo.APIKey{Name: role, Hash: sm.SM3Hex([]byte(key)), Roles: []string{role}})
 		env = fmt.Appendf(env, "%s_KEY=%s\n", strings.ToUpper(strings.ReplaceAll(role, "-", "_")), key)
 		added++
 	}

@@ -1,0 +1,263 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
+)
+
+// anchor records a bare SM3 digest. A digest already on the ledger is
+// refused with CONFLICT, so the first anchoring (and its time) can never be
+// replaced.
+func anchor(stub shim.ChaincodeStubInterface, a *contract.DigestArgs) (*chengnuo.Anchor, error) {
+	digest, err := chengnuo.NormalizeDigest(a.Digest)
+	if err != nil {
+		return nil, err
+	}
+	existing, _, err := readRecord[chengnuo.Anchor](stub, anchorObject, digest, "anchor")
+	if err == nil {
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "digest %s is already anchored (tx %s)", digest, existing.TxID)
+	}
+	if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return nil, err
+	}
+	org, err := callerMSP(stub)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	rec := &chengnuo.Anchor{Digest: digest, Org: org, TxID: stub.GetTxID(), Timestamp: ts}
+	raw, err := putRecord(stub, anchorObject, digest, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := stub.SetEvent(contract.Anchored.Name, raw); err != nil {
+		return nil, fmt.Errorf("set event: %w", err)
+	}
+	return rec, nil
+}
+
+func getAnchor(stub shim.ChaincodeStubInterface, a *contract.DigestArgs) (*chengnuo.Anchor, error) {
+	digest, err := chengnuo.NormalizeDigest(a.Digest)
+	if err != nil {
+		return nil, err
+	}
+	rec, _, err := readRecord[chengnuo.Anchor](stub, anchorObject, digest, "anchor")
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "digest %s is not anchored", digest)
+	}
+	return rec, err
+}
+
+func readCommitment(stub shim.ChaincodeStubInterface, id string) (*chengnuo.Commitment, string, error) {
+	return readRecord[chengnuo.Commitment](stub, commitmentObject, id, "commitment")
+}
+
+// batch is the state of one anchoring transaction: Fabric does not let a
+// transaction read its own writes, so ids taken earlier in the same batch
+// are tracked here.
+type batch struct {
+	org     string
+	ids     map[string]string // commitment id -> letter digest, taken in this transaction
+	created []*chengnuo.Commitment
+}
+
+// anchorOne checks and records one letter. A refused letter returns a result
+// with a code and writes nothing.
+func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRequest) (chengnuo.AnchorResult, error) {
+	res := chengnuo.AnchorResult{LetterDigest: req.LetterDigest}
+	refuse := func(code, format string, a ...any) (chengnuo.AnchorResult, error) {
+		res.Code, res.Message = code, fmt.Sprintf(format, a...)
+		return res, nil
+	}
+	if !isHex64(req.LetterDigest) {
+		return refuse(chengnuo.EINVALID, "letterDigest must be 64 lower-case hex characters")
+	}
+	if req.SignedBy != chengnuo.SignedSM2 && req.SignedBy != chengnuo.SignedPaper {
+		return refuse(chengnuo.EINVALID, "signedBy must be %s or %s", chengnuo.SignedSM2, chengnuo.SignedPaper)
+	}
+	if !isHex64(req.ApplicantKey) {
+		return refuse(chengnuo.EINVALID, "applicantKey must be 64 lower-case hex characters")
+	}
+	id := chengnuo.CommitmentID(req.LetterDigest)
+	if d, ok := b.ids[id]; ok {
+		if d == req.LetterDigest {
+			return refuse(chengnuo.EINVALID, "letter appears twice in the batch")
+		}
+		return refuse(chengnuo.ECONFLICT, "commitment id %s is taken by another letter of this batch", id)
+	}
+	existing, key, err := readCommitment(stub, id)
+	switch {
+	case err == nil && existing.LetterDigest != req.LetterDigest:
+		return refuse(chengnuo.ECONFLICT, "commitment id %s is taken by another letter", id)
+	case err == nil:
+		res.Record = existing
+		return refuse(chengnuo.ECONFLICT, "letter %s is already anchored as %s", req.LetterDigest, id)
+	case chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND:
+		return res, err
+	}
+	it, err := loadItem(stub, req.ItemCode, req.ItemVersion)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		return refuse(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
+	}
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case req.ItemVersion == 0 || it.Version != req.ItemVersion:
+		return refuse(chengnuo.EINVALID, "itemVersion is required")
+	case it.Status != chengnuo.ItemActive:
+		return refuse(chengnuo.EINVALID, "item %s version %d is retired or superseded and accepts no new letters", it.Code, it.Version)
+	case it.NoticeDigest != req.NoticeDigest:
+		return refuse(chengnuo.EINVALID, "the notice does not match item %s version %d", it.Code, it.Version)
+	}
+	records, err := applicantCredit(stub, req.ApplicantKey)
+	if err != nil {
+		return res, err
+	}
+	if ok, why := eligibility(records); !ok {
+		return refuse(chengnuo.EINELIGIBLE, "%s", why)
+	}
+	c, err := writeCommitment(stub, b.org, key, req, it)
+	if err != nil {
+		return res, err
+	}
+	b.ids[id] = req.LetterDigest
+	b.created = append(b.created, c)
+	res.Created, res.Record = true, c
+	return res, nil
+}
+
+// writeCommitment writes a new commitment record and its indexes.
+func writeCommitment(stub shim.ChaincodeStubInterface, org, key string, req chengnuo.AnchorRequest, it *chengnuo.Item) (*chengnuo.Commitment, error) {
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	id := chengnuo.CommitmentID(req.LetterDigest)
+	c := &chengnuo.Commitment{
+		ID: id, LetterDigest: req.LetterDigest, ItemCode: it.Code, ItemVersion: it.Version,
+		NoticeDigest: it.NoticeDigest, Org: org, ApplicantKey: req.ApplicantKey, SignedBy: req.SignedBy,
+		Status: chengnuo.StatusActive, AnchoredAt: ts, TxID: stub.GetTxID(),
+		History: []chengnuo.Transition{{Status: chengnuo.StatusActive, Org: org, At: ts, TxID: stub.GetTxID()}},
+	}
+	if _, err := putJSON(stub, key, c); err != nil {
+		return nil, err
+	}
+	if err := putIndex(stub, applicantObject, req.ApplicantKey, id); err != nil {
+		return nil, err
+	}
+	if err := stub.PutState(orgItemKey(org, c.ItemCode, ts, id), []byte{0}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// anchorCommitments anchors a batch of 1..MaxBatch letters and reports a
+// result per letter; refused letters do not stop the others.
+func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatchArgs) (*contract.AnchorBatchResult, error) {
+	if len(a.Letters) == 0 || len(a.Letters) > contract.MaxBatch {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a batch holds 1 to %d letters, got %d", contract.MaxBatch, len(a.Letters))
+	}
+	org, err := callerMSP(stub)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{org: org, ids: map[string]string{}}
+	out := &contract.AnchorBatchResult{Results: make([]chengnuo.AnchorResult, 0, len(a.Letters))}
+	for _, r := range a.Letters {
+		res, err := anchorOne(stub, b, r)
+		if err != nil {
+			return nil, err
+		}
+		out.Results = append(out.Results, res)
+	}
+	if len(b.created) > 0 {
+		if err := setEvent(stub, contract.CommitmentsAnchored, b.created); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// setEvent emits a contract event with its typed payload.
+func setEvent[P any](stub shim.ChaincodeStubInterface, ev contract.Event[P], payload P) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	if err := stub.SetEvent(ev.Name, raw); err != nil {
+		return fmt.Errorf("set event %s: %w", ev.Name, err)
+	}
+	return nil
+}
+
+func getCommitment(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*chengnuo.Commitment, error) {
+	c, _, err := readCommitment(stub, a.ID)
+	return c, err
+}
+
+// ownCommitment loads a commitment the caller's organization anchored.
+func ownCommitment(stub shim.ChaincodeStubInterface, id, what string) (*chengnuo.Commitment, string, string, error) {
+	org, err := callerMSP(stub)
+	if err != nil {
+		return nil, "", "", err
+	}
+	c, key, err := readCommitment(stub, id)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if c.Org != org {
+		return nil, "", "", chengnuo.Errorf(chengnuo.EFORBIDDEN, "commitment %s belongs to %s; %s may not %s it", id, c.Org, org, what)
+	}
+	return c, key, org, nil
+}
+
+// transition moves a commitment of the caller's org to status `to` from
+// ACTIVE, appending to its history, and emits CommitmentChanged.
+func transition(stub shim.ChaincodeStubInterface, id, to, reasonDigest string) (*chengnuo.Commitment, error) {
+	c, key, org, err := ownCommitment(stub, id, "change")
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != chengnuo.StatusActive {
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "commitment %s is %s and cannot become %s", id, c.Status, to)
+	}
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	c.Status = to
+	c.History = append(c.History, chengnuo.Transition{Status: to, Org: org, At: ts, TxID: stub.GetTxID(), ReasonDigest: reasonDigest})
+	if _, err := putJSON(stub, key, c); err != nil {
+		return nil, err
+	}
+	if err := setEvent(stub, contract.CommitmentChanged, *c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// withdraw records the applicant's withdrawal (撤回承诺), with the digest of
+// the reason; only before the matter is concluded.
+func withdraw(stub shim.ChaincodeStubInterface, a *contract.TransitionArgs) (*chengnuo.Commitment, error) {
+	if !isHex64(a.ReasonDigest) {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a withdrawal needs the SM3 digest of its reason")
+	}
+	return transition(stub, a.ID, chengnuo.StatusWithdrawn, a.ReasonDigest)
+}
+
+// conclude records that the matter is concluded (办结).
+func conclude(stub shim.ChaincodeStubInterface, a *contract.TransitionArgs) (*chengnuo.Commitment, error) {
+	if a.ReasonDigest != "" {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a conclusion carries no reason")
+	}
+	return transition(stub, a.ID, chengnuo.StatusConcluded, "")
+}

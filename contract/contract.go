@@ -1,0 +1,285 @@
+// Package contract is the wire contract between the notary chaincode and
+// its clients, written once: function names with their argument and result
+// types, event names with their payload types, transient keys and limits.
+// The chaincode decodes exactly the structs the Fabric adapter encodes, so
+// a change on one side that the other does not follow is a compile error.
+//
+// Every function takes one argument: the JSON of its argument struct
+// (unknown fields refused). Every result is the JSON of its result type.
+// Chaincode errors are "CODE: message" with a code of the domain.
+//
+// It imports only the domain package.
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// Limits the chaincode enforces.
+const (
+	// MaxBatch bounds the letters of one anchoring transaction.
+	MaxBatch = 100
+	// MaxDetailsBytes bounds a verification request's details (transient data).
+	MaxDetailsBytes = 16 << 10
+	// MaxPageSize bounds one page of a list query.
+	MaxPageSize = chengnuo.MaxPageSize
+	// MaxSampleCandidates bounds the commitments one draw may read; a longer
+	// period is refused (draw shorter periods), never silently cut.
+	MaxSampleCandidates = 10000
+)
+
+// TransientDetails is the transient-map key of a request's details.
+const TransientDetails = "details"
+
+// ImplicitCollection is the name of an organization's implicit private data collection.
+func ImplicitCollection(msp string) string { return "_implicit_org_" + msp }
+
+// Fn is one chaincode function. Its type parameters are the argument (A)
+// and result (R) types; Submit says whether it is a transaction (ordered
+// and committed) or a query (evaluated on one peer).
+type Fn[A, R any] struct {
+	Name   string
+	Submit bool
+}
+
+// EncodeArgs is the function's argument bytes.
+func (f Fn[A, R]) EncodeArgs(a *A) ([]byte, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s arguments: %w", f.Name, err)
+	}
+	return raw, nil
+}
+
+// DecodeArgs decodes the function's argument strictly: unknown fields and
+// trailing data are refused with EINVALID.
+func (f Fn[A, R]) DecodeArgs(raw []byte) (*A, error) {
+	var a A
+	if err := Strict(raw, &a); err != nil {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed %s argument: %v", f.Name, err)
+	}
+	return &a, nil
+}
+
+// DecodeResult decodes the function's result.
+func (f Fn[A, R]) DecodeResult(raw []byte) (*R, error) {
+	var r R
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("decode %s result: %w", f.Name, err)
+	}
+	return &r, nil
+}
+
+// Strict decodes exactly one JSON value into v, refusing unknown fields
+// and trailing data.
+func Strict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// Event is a chaincode event with its payload type.
+type Event[P any] struct{ Name string }
+
+// Decode decodes the event's payload.
+func (e Event[P]) Decode(raw []byte) (*P, error) {
+	var p P
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("decode %s event: %w", e.Name, err)
+	}
+	return &p, nil
+}
+
+// Events the chaincode emits (one per transaction at most).
+var (
+	// Anchored carries the record of an anchored bare digest.
+	Anchored = Event[chengnuo.Anchor]{"Anchored"}
+	// CommitmentsAnchored carries the records created by one batch.
+	CommitmentsAnchored = Event[[]*chengnuo.Commitment]{"CommitmentsAnchored"}
+	// CommitmentChanged carries a commitment after a withdrawal or conclusion.
+	CommitmentChanged = Event[chengnuo.Commitment]{"CommitmentChanged"}
+	// VerificationRequested carries a new request's public record.
+	VerificationRequested = Event[chengnuo.VerificationRequest]{"VerificationRequested"}
+	// VerificationAnswered carries an answered request's public record.
+	VerificationAnswered = Event[chengnuo.VerificationRequest]{"VerificationAnswered"}
+	// OutcomeRecorded carries the commitment after an outcome.
+	OutcomeRecorded = Event[chengnuo.Commitment]{"OutcomeRecorded"}
+	// ItemPublished carries a newly published item version.
+	ItemPublished = Event[chengnuo.Item]{"ItemPublished"}
+)
+
+// Empty is the argument of a function that takes none.
+type Empty struct{}
+
+// PingResult says which chaincode build serves which channel.
+type PingResult struct {
+	Version string `json:"version"`
+	Channel string `json:"channel"`
+}
+
+// DigestArgs names a bare anchored digest.
+type DigestArgs struct {
+	Digest string `json:"digest"`
+}
+
+// IDArgs names one record.
+type IDArgs struct {
+	ID string `json:"id"`
+}
+
+// ItemArgs names one item version (0: the latest).
+type ItemArgs struct {
+	Code    string `json:"code"`
+	Version int    `json:"version,omitempty"`
+}
+
+// PageArgs asks for one page of a list.
+type PageArgs struct {
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// AnchorBatchArgs is a batch of letters to anchor.
+type AnchorBatchArgs struct {
+	Letters []chengnuo.AnchorRequest `json:"letters"`
+}
+
+// AnchorBatchResult holds one result per letter, in order.
+type AnchorBatchResult struct {
+	Results []chengnuo.AnchorResult `json:"results"`
+}
+
+// TransitionArgs moves a commitment; ReasonDigest is required for a withdrawal.
+type TransitionArgs struct {
+	ID           string `json:"id"`
+	ReasonDigest string `json:"reasonDigest,omitempty"`
+}
+
+// RequestArgs opens an assisted verification request.
+type RequestArgs struct {
+	CommitmentID  string `json:"commitmentId"`
+	DetailsDigest string `json:"detailsDigest"`
+}
+
+// AnswerArgs is the target's answer, or its written refusal.
+type AnswerArgs struct {
+	RequestID      string `json:"requestId"`
+	Result         string `json:"result,omitempty"`
+	EvidenceDigest string `json:"evidenceDigest,omitempty"`
+	DeclineReason  string `json:"declineReason,omitempty"`
+	Automatic      bool   `json:"automatic,omitempty"`
+}
+
+// ListRequestsArgs asks for the requests to ("to") or from ("from") the caller.
+type ListRequestsArgs struct {
+	Side string `json:"side"`
+	PageArgs
+}
+
+// OutcomeArgs records a commitment's outcome.
+type OutcomeArgs struct {
+	CommitmentID string             `json:"commitmentId"`
+	Result       string             `json:"result"`
+	ReasonDigest string             `json:"reasonDigest,omitempty"`
+	RequestID    string             `json:"requestId,omitempty"`
+	Disposal     *chengnuo.Disposal `json:"disposal,omitempty"`
+	Level        string             `json:"level,omitempty"`
+}
+
+// ApplicantArgs asks for the credit view of an applicant.
+type ApplicantArgs struct {
+	ApplicantKey string `json:"applicantKey"`
+	PageArgs
+}
+
+// ReasonArgs acts on a record with the salted digest of a reason.
+type ReasonArgs struct {
+	ID           string `json:"id"`
+	ReasonDigest string `json:"reasonDigest"`
+}
+
+// DecideObjectionArgs upholds or rejects an objection.
+type DecideObjectionArgs struct {
+	ID           string `json:"id"`
+	Uphold       bool   `json:"uphold"`
+	ReasonDigest string `json:"reasonDigest"`
+}
+
+// SampleArgs draws a sample of the caller's commitments of an item
+// anchored in [From, To).
+type SampleArgs struct {
+	ItemCode     string    `json:"itemCode"`
+	From         time.Time `json:"from"`
+	To           time.Time `json:"to"`
+	BasePermille int       `json:"basePermille"`
+}
+
+// ProposalArgs proposes a catalog change.
+type ProposalArgs struct {
+	Kind   string         `json:"kind"`
+	Code   string         `json:"code,omitempty"`
+	Item   *chengnuo.Item `json:"item,omitempty"`
+	Reason string         `json:"reason"`
+}
+
+// DecideProposalArgs approves or rejects a proposal.
+type DecideProposalArgs struct {
+	ID      string `json:"id"`
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason"`
+}
+
+// Done acknowledges a function that returns no record.
+type Done struct {
+	Done bool `json:"done"`
+}
+
+// The chaincode's functions.
+var (
+	Ping      = Fn[Empty, PingResult]{Name: "Ping"}
+	Anchor    = Fn[DigestArgs, chengnuo.Anchor]{Name: "Anchor", Submit: true}
+	GetAnchor = Fn[DigestArgs, chengnuo.Anchor]{Name: "GetAnchor"}
+
+	PublishItem = Fn[chengnuo.Item, chengnuo.Item]{Name: "PublishItem", Submit: true}
+	RetireItem  = Fn[ItemArgs, chengnuo.Item]{Name: "RetireItem", Submit: true}
+	GetItem     = Fn[ItemArgs, chengnuo.Item]{Name: "GetItem"}
+	ListItems   = Fn[PageArgs, chengnuo.List[*chengnuo.Item]]{Name: "ListItems"}
+
+	AnchorCommitments = Fn[AnchorBatchArgs, AnchorBatchResult]{Name: "AnchorCommitments", Submit: true}
+	GetCommitment     = Fn[IDArgs, chengnuo.Commitment]{Name: "GetCommitment"}
+	Withdraw          = Fn[TransitionArgs, chengnuo.Commitment]{Name: "Withdraw", Submit: true}
+	Conclude          = Fn[TransitionArgs, chengnuo.Commitment]{Name: "Conclude", Submit: true}
+
+	RequestVerification = Fn[RequestArgs, chengnuo.VerificationRequest]{Name: "RequestVerification", Submit: true}
+	DeliverDetails      = Fn[IDArgs, Done]{Name: "DeliverDetails", Submit: true}
+	GetRequestDetails   = Fn[IDArgs, chengnuo.RequestDetails]{Name: "GetRequestDetails"}
+	PurgeDetails        = Fn[IDArgs, Done]{Name: "PurgeDetails", Submit: true}
+	AnswerVerification  = Fn[AnswerArgs, chengnuo.VerificationRequest]{Name: "AnswerVerification", Submit: true}
+	GetVerification     = Fn[IDArgs, chengnuo.VerificationRequest]{Name: "GetVerification"}
+	ListRequests        = Fn[ListRequestsArgs, chengnuo.List[*chengnuo.VerificationRequest]]{Name: "ListRequests"}
+
+	RecordOutcome   = Fn[OutcomeArgs, chengnuo.Commitment]{Name: "RecordOutcome", Submit: true}
+	GetApplicant    = Fn[ApplicantArgs, chengnuo.ApplicantView]{Name: "GetApplicant"}
+	GetCredit       = Fn[IDArgs, chengnuo.CreditRecord]{Name: "GetCredit"}
+	RepairCredit    = Fn[ReasonArgs, chengnuo.CreditRecord]{Name: "RepairCredit", Submit: true}
+	FileObjection   = Fn[ReasonArgs, chengnuo.Objection]{Name: "FileObjection", Submit: true}
+	DecideObjection = Fn[DecideObjectionArgs, chengnuo.Objection]{Name: "DecideObjection", Submit: true}
+
+	DrawSample = Fn[SampleArgs, chengnuo.Sample]{Name: "DrawSample", Submit: true}
+	GetSample  = Fn[IDArgs, chengnuo.Sample]{Name: "GetSample"}
+
+	ProposeItemChange = Fn[ProposalArgs, chengnuo.Proposal]{Name: "ProposeItemChange", Submit: true}
+	DecideProposal    = Fn[DecideProposalArgs, chengnuo.Proposal]{Name: "DecideProposal", Submit: true}
+	GetProposal       = Fn[IDArgs, chengnuo.Proposal]{Name: "GetProposal"}
+)

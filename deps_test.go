@@ -1,0 +1,90 @@
+package chengnuo_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/chengnuo/chengnuo"
+
+// rule says what a package may import: project packages (relative to the
+// module, "." for the domain) and third-party modules (path prefixes). The
+// standard library is always allowed. A nil list allows anything.
+type rule struct {
+	project    []string
+	thirdParty []string
+}
+
+// depRules are the architecture: the domain depends on nothing, adapters
+// depend on the domain (and their own driver) but never on each other, the
+// HTTP layer knows only the domain, and only cmd/ wires.
+var depRules = map[string]rule{
+	".":         {project: []string{}, thirdParty: []string{}},
+	"contract":  {project: []string{"."}, thirdParty: []string{}},
+	"retry":     {project: []string{}, thirdParty: []string{}},
+	"sm":        {project: []string{}, thirdParty: []string{"github.com/emmansun/gmsm", "github.com/gowebpki/jcs"}},
+	"letter":    {project: []string{".", "sm"}, thirdParty: []string{}},
+	"chaincode": {project: []string{".", "contract", "letter", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go", "github.com/hyperledger/fabric-protos-go-apiv2"}},
+	"fabric": {project: []string{".", "contract", "retry"}, thirdParty: []string{"github.com/hyperledger/fabric-gateway",
+		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
+	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
+	"registry": {project: []string{"."}, thirdParty: []string{}},
+	"notary":   {project: []string{".", "contract", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"gateway":  {project: []string{".", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
+	// The command-line tool signs and checks letters and keys; it never
+	// links the HTTP layer or an adapter.
+	"cmd/chengnuo":         {project: []string{".", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"cmd/chengnuo-cc":      {project: []string{"chaincode"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go"}},
+	"cmd/chengnuo-gateway": {},
+	"internal/fabrictest":  {},
+	"integration":          {},
+}
+
+func TestDependencyRules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", module+"/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, "\t")
+		rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+		if rel == "" {
+			rel = "."
+		}
+		r, ok := depRules[rel]
+		if !ok {
+			t.Errorf("package %s has no dependency rule: add one to depRules", rel)
+			continue
+		}
+		for _, imp := range strings.Fields(imports) {
+			if imp == module+"/internal/fabrictest" && rel != "internal/fabrictest" {
+				t.Errorf("%s imports the test network %s outside its tests", rel, imp)
+			}
+			if r.project == nil && r.thirdParty == nil {
+				continue
+			}
+			switch {
+			case imp == module || strings.HasPrefix(imp, module+"/"):
+				dep := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+				if dep == "" {
+					dep = "."
+				}
+				if !slices.Contains(r.project, dep) {
+					t.Errorf("%s must not import %s", rel, dep)
+				}
+			case !strings.Contains(strings.Split(imp, "/")[0], "."):
+				// the standard library
+			default:
+				allowed := false
+				for _, p := range r.thirdParty {
+					allowed = allowed || imp == p || strings.HasPrefix(imp, p+"/")
+				}
+				if !allowed {
+					t.Errorf("%s must not import %s", rel, imp)
+				}
+			}
+		}
+	}
+}

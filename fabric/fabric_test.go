@@ -1,0 +1,416 @@
+package fabric_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/fabric"
+	"github.com/chengnuo/chengnuo/internal/fabrictest"
+	"github.com/chengnuo/chengnuo/sm"
+)
+
+func item(code string) *chengnuo.Item {
+	return &chengnuo.Item{Code: code, Name: "测试事项", Department: "MarketMSP", Purpose: "p", LegalBasis: "b", Content: "c",
+		EligibleApplicants: "e", CommitmentMethod: "m", VerificationPower: "v", Liability: "l",
+		Verification: chengnuo.VerificationRule{Method: "ONLINE", Department: "PoliceMSP", TimeLimitDays: 5}}
+}
+
+func digestOf(s string) string { return sm.SM3Hex([]byte(s)) }
+
+type orgs struct {
+	net                           *fabrictest.Network
+	justice, market, police, cred *fabric.Client
+}
+
+func newOrgs(t *testing.T) *orgs {
+	n := fabrictest.NewNetwork(t)
+	return &orgs{net: n, justice: n.Client(t, "JusticeMSP"), market: n.Client(t, "MarketMSP"),
+		police: n.Client(t, "PoliceMSP"), cred: n.Client(t, "CreditMSP")}
+}
+
+// anchor publishes (once) item code and anchors letters for it at market.
+func (o *orgs) anchor(t *testing.T, code string, letters ...string) []chengnuo.AnchorResult {
+	t.Helper()
+	ctx := t.Context()
+	it, err := o.market.GetItem(ctx, code, 0)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		it, err = o.justice.PublishItem(ctx, item(code))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reqs []chengnuo.AnchorRequest
+	for _, l := range letters {
+		reqs = append(reqs, chengnuo.AnchorRequest{LetterDigest: digestOf(l), ItemCode: code, ItemVersion: it.Version,
+			NoticeDigest: it.NoticeDigest, ApplicantKey: digestOf("applicant " + l), SignedBy: chengnuo.SignedSM2})
+	}
+	res, err := o.market.AnchorCommitments(ctx, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func code(t *testing.T, err error, want string) {
+	t.Helper()
+	if got := chengnuo.ErrorCode(err); got != want {
+		t.Fatalf("code %s (%v), want %s", got, err, want)
+	}
+}
+
+func TestAnchorAndFind(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	d := digestOf("bare")
+	a, err := o.market.Anchor(ctx, strings.ToUpper(d))
+	if err != nil || a.Digest != d || a.Org != "MarketMSP" || a.BlockNumber == 0 || a.TxID == "" {
+		t.Fatalf("anchor: %+v %v", a, err)
+	}
+	got, err := o.police.FindAnchor(ctx, d)
+	if err != nil || got.TxID != a.TxID || got.BlockNumber != a.BlockNumber {
+		t.Fatalf("find at another org: %+v %v", got, err)
+	}
+	_, err = o.police.Anchor(ctx, d)
+	code(t, err, chengnuo.ECONFLICT)
+	var e *chengnuo.Error
+	if !errors.As(err, &e) || e.TxID != a.TxID || e.Detail.(*chengnuo.Anchor).Org != "MarketMSP" {
+		t.Fatalf("conflict does not carry the first record: %+v", e)
+	}
+	_, err = o.market.FindAnchor(ctx, digestOf("never"))
+	code(t, err, chengnuo.ENOTFOUND)
+	_, err = o.market.Anchor(ctx, "xyz")
+	code(t, err, chengnuo.EINVALID)
+	if err := o.market.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCatalogPagesAndVersions(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	for _, c := range []string{"A-1", "B-1", "C-1", "D-1", "E-1"} {
+		if _, err := o.justice.PublishItem(ctx, item(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := o.market.PublishItem(ctx, item("X-1"))
+	code(t, err, chengnuo.EFORBIDDEN)
+	v2, err := o.justice.PublishItem(ctx, item("A-1"))
+	if err != nil || v2.Version != 2 {
+		t.Fatalf("new version: %+v %v", v2, err)
+	}
+	v1, err := o.market.GetItem(ctx, "A-1", 1)
+	if err != nil || v1.Status != chengnuo.ItemSuperseded {
+		t.Fatalf("old version: %+v %v", v1, err)
+	}
+	var codes []string
+	p := chengnuo.Page{Size: 2}
+	for pages := 0; ; pages++ {
+		l, err := o.market.ListItems(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range l.Items {
+			codes = append(codes, it.Code)
+		}
+		if !l.More {
+			break
+		}
+		if pages > 5 || l.Bookmark == "" {
+			t.Fatalf("paging does not end: %+v", l)
+		}
+		p.Bookmark = l.Bookmark
+	}
+	if strings.Join(codes, ",") != "A-1,B-1,C-1,D-1,E-1" {
+		t.Fatalf("paged catalog = %v", codes)
+	}
+	_, err = o.market.ListItems(ctx, chengnuo.Page{Size: chengnuo.MaxPageSize + 1})
+	code(t, err, chengnuo.EINVALID)
+	r, err := o.justice.RetireItem(ctx, "B-1")
+	if err != nil || r.Status != chengnuo.ItemRetired {
+		t.Fatalf("retire: %+v %v", r, err)
+	}
+	_, err = o.justice.RetireItem(ctx, "B-1")
+	code(t, err, chengnuo.ECONFLICT)
+}
+
+func TestCommitmentLifecycle(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	res := o.anchor(t, "T-1", "letter one", "letter two")
+	if !res[0].Created || !res[1].Created || res[0].Record.BlockNumber == 0 {
+		t.Fatalf("anchor: %+v", res)
+	}
+	again := o.anchor(t, "T-1", "letter one")
+	if again[0].Created || again[0].Code != chengnuo.ECONFLICT || again[0].Record.TxID != res[0].Record.TxID ||
+		again[0].Record.BlockNumber != res[0].Record.BlockNumber {
+		t.Fatalf("second anchoring: %+v", again[0])
+	}
+	id := res[0].Record.ID
+	c, err := o.police.GetCommitment(ctx, id)
+	if err != nil || c.LetterDigest != digestOf("letter one") || c.BlockNumber != res[0].Record.BlockNumber {
+		t.Fatalf("get: %+v %v", c, err)
+	}
+	_, err = o.police.Withdraw(ctx, id, digestOf("reason"))
+	code(t, err, chengnuo.EFORBIDDEN)
+	w, err := o.market.Withdraw(ctx, id, digestOf("reason"))
+	if err != nil || w.Status != chengnuo.StatusWithdrawn || w.History[1].ReasonDigest != digestOf("reason") {
+		t.Fatalf("withdraw: %+v %v", w, err)
+	}
+	_, err = o.market.Conclude(ctx, id)
+	code(t, err, chengnuo.ECONFLICT)
+	if c, err := o.market.Conclude(ctx, res[1].Record.ID); err != nil || c.Status != chengnuo.StatusConcluded {
+		t.Fatalf("conclude: %+v %v", c, err)
+	}
+	_, err = o.market.GetCommitment(ctx, "CNnone")
+	code(t, err, chengnuo.ENOTFOUND)
+}
+
+func TestVerificationCreditAndSampling(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	res := o.anchor(t, "T-1", "checked letter")
+	id := res[0].Record.ID
+	details, _ := json.Marshal(chengnuo.RequestDetails{CommitmentID: id, Name: "张三", IDType: "RESIDENT_ID", IDNumber: "11010519491231002X", Claim: "c", Salt: "00"})
+	r, err := o.market.RequestVerification(ctx, id, sm.SM3Hex(details))
+	if err != nil || r.To != "PoliceMSP" || r.Status != chengnuo.RequestPending {
+		t.Fatalf("request: %+v %v", r, err)
+	}
+	_, err = o.market.RequestVerification(ctx, id, sm.SM3Hex(details))
+	code(t, err, chengnuo.ECONFLICT)
+	code(t, o.market.DeliverDetails(ctx, r, []byte(`{"commitmentId":"other"}`)), chengnuo.EINVALID)
+	if err := o.market.DeliverDetails(ctx, r, details); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.net.World.Private(contract.ImplicitCollection("PoliceMSP"), "details~"+r.ID); string(got) != string(details) {
+		t.Fatalf("details not in the target's collection: %q", got)
+	}
+	d, err := o.police.GetRequestDetails(ctx, r.ID)
+	if err != nil || d.Name != "张三" {
+		t.Fatalf("details at target: %+v %v", d, err)
+	}
+	_, err = o.market.GetRequestDetails(ctx, r.ID)
+	code(t, err, chengnuo.EFORBIDDEN)
+	code(t, o.police.PurgeDetails(ctx, r), chengnuo.ECONFLICT)
+	ans, err := o.police.AnswerVerification(ctx, r.ID, chengnuo.Answer{Result: chengnuo.AnswerInconsistent, EvidenceDigest: digestOf("e")})
+	if err != nil || ans.Status != chengnuo.RequestAnswered || ans.Answer.Overdue {
+		t.Fatalf("answer: %+v %v", ans, err)
+	}
+	if err := o.police.PurgeDetails(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.police.GetRequestDetails(ctx, r.ID)
+	code(t, err, chengnuo.ENOTFOUND)
+	for _, side := range []struct {
+		c    *fabric.Client
+		side string
+	}{{o.police, "to"}, {o.market, "from"}} {
+		l, err := side.c.ListRequests(ctx, side.side, chengnuo.Page{})
+		if err != nil || len(l.Items) != 1 || l.Items[0].ID != r.ID || l.More {
+			t.Fatalf("list %s: %+v %v", side.side, l, err)
+		}
+	}
+	got, err := o.justice.GetVerification(ctx, r.ID)
+	if err != nil || got.Status != chengnuo.RequestAnswered {
+		t.Fatalf("get request: %+v %v", got, err)
+	}
+
+	c, err := o.market.RecordOutcome(ctx, id, chengnuo.Outcome{Result: chengnuo.VerifyFalse, RequestID: r.ID, Level: chengnuo.LevelSerious,
+		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}})
+	if err != nil || c.Outcome.CreditID == "" {
+		t.Fatalf("outcome: %+v %v", c, err)
+	}
+	view, err := o.cred.GetApplicant(ctx, c.ApplicantKey, chengnuo.Page{})
+	if err != nil || view.Eligible || len(view.Records) != 1 || len(view.Commitments) != 1 {
+		t.Fatalf("applicant: %+v %v", view, err)
+	}
+	_, err = o.market.GetApplicant(ctx, c.ApplicantKey, chengnuo.Page{})
+	code(t, err, chengnuo.EFORBIDDEN)
+	refused := o.anchor(t, "T-1", "checked letter")
+	if refused[0].Code != chengnuo.ECONFLICT {
+		t.Fatalf("same letter again: %+v", refused[0])
+	}
+	ob, err := o.market.FileObjection(ctx, c.Outcome.CreditID, digestOf("objection"))
+	if err != nil || ob.Status != chengnuo.ObjectionPending {
+		t.Fatalf("objection: %+v %v", ob, err)
+	}
+	dec, err := o.cred.DecideObjection(ctx, ob.ID, false, digestOf("decision"))
+	if err != nil || dec.Status != chengnuo.ObjectionRejected || dec.DecisionDigest != digestOf("decision") {
+		t.Fatalf("decide: %+v %v", dec, err)
+	}
+	cr, err := o.cred.RepairCredit(ctx, c.Outcome.CreditID, digestOf("repair"))
+	if err != nil || cr.Status != chengnuo.CreditRepaired {
+		t.Fatalf("repair: %+v %v", cr, err)
+	}
+	if got, err := o.cred.GetCredit(ctx, cr.ID); err != nil || got.Status != chengnuo.CreditRepaired {
+		t.Fatalf("get credit: %+v %v", got, err)
+	}
+
+	o.anchor(t, "T-1", "s1", "s2", "s3")
+	from := time.Now().Add(-time.Hour)
+	sp, err := o.market.DrawSample(ctx, "T-1", from, time.Now().Add(time.Hour), 1000)
+	if err != nil || len(sp.Candidates) != 4 || len(sp.Selected) != 4 {
+		t.Fatalf("sample: %+v %v", sp, err)
+	}
+	if got, err := o.police.GetSample(ctx, sp.ID); err != nil || got.Seed != sp.Seed {
+		t.Fatalf("get sample: %+v %v", got, err)
+	}
+	empty, err := o.market.DrawSample(ctx, "T-1", from.Add(-48*time.Hour), from.Add(-24*time.Hour), 10)
+	if err != nil || len(empty.Candidates) != 0 {
+		t.Fatalf("sample of an empty period: %+v %v", empty, err)
+	}
+}
+
+func TestProposals(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	p, err := o.market.ProposeItemChange(ctx, chengnuo.Proposal{Kind: "ADD", Item: item("N-1"), Reason: "建议新增此事项"})
+	if err != nil || p.Status != "PENDING" || p.From != "MarketMSP" {
+		t.Fatalf("propose: %+v %v", p, err)
+	}
+	_, err = o.market.DecideProposal(ctx, p.ID, true, "自己批准自己")
+	code(t, err, chengnuo.EFORBIDDEN)
+	d, err := o.justice.DecideProposal(ctx, p.ID, true, "经审核同意新增")
+	if err != nil || d.Status != "APPROVED" || d.Version != 1 {
+		t.Fatalf("decide: %+v %v", d, err)
+	}
+	if got, err := o.police.GetProposal(ctx, p.ID); err != nil || got.Status != "APPROVED" {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	if _, err := o.police.GetItem(ctx, "N-1", 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLedgerTimeAndHeight(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	_, err := o.market.LedgerTime(ctx)
+	code(t, err, chengnuo.EUNAVAILABLE) // only the genesis block
+	before := time.Now().Add(-time.Second)
+	if _, err := o.market.Anchor(ctx, digestOf("tick")); err != nil {
+		t.Fatal(err)
+	}
+	at, err := o.police.LedgerTime(ctx)
+	if err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Fatalf("ledger time %s, %v", at, err)
+	}
+	h, err := o.police.Height(ctx)
+	if err != nil || h != o.net.Height() {
+		t.Fatalf("height %d, %v; want %d", h, err, o.net.Height())
+	}
+}
+
+func TestSubmitFailuresAreMapped(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	o.net.FailSubmit = func(string) error { return errors.New("orderer down") }
+	_, err := o.market.Anchor(ctx, digestOf("x"))
+	code(t, err, chengnuo.EUNAVAILABLE)
+	o.net.FailSubmit = nil
+	o.net.FailCommitStatus = func(string) error { return errors.New("slow") }
+	_, err = o.market.Anchor(ctx, digestOf("y"))
+	code(t, err, chengnuo.EUNAVAILABLE)
+	var e *chengnuo.Error
+	if !errors.As(err, &e) || e.TxID == "" || !strings.Contains(e.Message, "may still commit") {
+		t.Fatalf("unknown commit status: %+v", e)
+	}
+	o.net.FailCommitStatus = nil
+	// It did commit: the record is there.
+	if _, err := o.police.FindAnchor(ctx, digestOf("y")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two transactions that read and write the same key: one wins, the other
+// is refused at commit as ABORTED (retryable), not as a duplicate.
+func TestConcurrentWritesAbortOne(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	if _, err := o.justice.PublishItem(ctx, item("R-1")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = o.justice.PublishItem(context.WithoutCancel(ctx), item("R-1"))
+		})
+	}
+	wg.Wait()
+	ok, aborted := 0, 0
+	for _, err := range errs {
+		switch chengnuo.ErrorCode(err) {
+		case "":
+			ok++
+		case chengnuo.EABORTED:
+			aborted++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	it, _ := o.justice.GetItem(ctx, "R-1", 0)
+	if ok == 0 || it.Version != 1+ok {
+		t.Fatalf("%d succeeded, %d aborted, latest version %d", ok, aborted, it.Version)
+	}
+}
+
+func TestListenVerificationRequests(t *testing.T) {
+	o := newOrgs(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	failed := false
+	done := make(chan error, 1)
+	go func() {
+		done <- o.police.ListenVerificationRequests(ctx, func(_ context.Context, r *chengnuo.VerificationRequest) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !failed { // the first attempt fails: the handler is retried
+				failed = true
+				return errors.New("transient")
+			}
+			seen[r.ID]++
+			return nil
+		})
+	}()
+	var ids []string
+	for _, l := range []string{"e1", "e2", "e3"} {
+		res := o.anchor(t, "T-1", l)
+		r, err := o.market.RequestVerification(ctx, res[0].Record.ID, digestOf("d"+l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == len(ids) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handled %v, want %v", seen, ids)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("listener returned %v", err)
+	}
+	for _, id := range ids {
+		if seen[id] != 1 {
+			t.Fatalf("request %s handled %d times", id, seen[id])
+		}
+	}
+}

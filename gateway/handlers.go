@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// noBody is the request type of a route that reads no body.
+type noBody struct{}
+
+// serve is the one shape of a handler: bind the body into Req (unless the
+// route takes none), call the service, respond with status and the result.
+func serve[Req any](s *Server, status int, call func(*gin.Context, *Req) (any, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req Req
+		if _, none := any(&req).(*noBody); !none {
+			if err := decodeJSON(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		out, err := call(c, &req)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(status, out)
+	}
+}
+
+// get is serve for a route without a body.
+func get(s *Server, status int, call func(*gin.Context) (any, error)) gin.HandlerFunc {
+	return serve(s, status, func(c *gin.Context, _ *noBody) (any, error) { return call(c) })
+}
+
+// decodeJSON reads exactly one JSON object into v, refusing unknown fields,
+// trailing data and bodies over the size limit.
+func decodeJSON(c *gin.Context, v any) error {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return readError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return chengnuo.Errorf(chengnuo.EINVALID, "request body is not valid JSON for this endpoint: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return chengnuo.Errorf(chengnuo.EINVALID, "request body holds more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return chengnuo.Errorf(chengnuo.EINVALID, "request body holds trailing data")
+	}
+	return nil
+}
+
+// readError maps a failure to read a request body.
+func readError(err error) error {
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return chengnuo.Errorf(chengnuo.ETOOLARGE, "request body exceeds %d bytes", mbe.Limit)
+	}
+	return chengnuo.Errorf(chengnuo.EINVALID, "could not read request body")
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return "field " + te.Field + " has the wrong type"
+	}
+	if errors.Is(err, io.EOF) {
+		return "empty body"
+	}
+	msg := err.Error() // e.g. json: unknown field "x"
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
+}
+
+// page reads the paging query parameters limit and bookmark.
+func page(c *gin.Context) (chengnuo.Page, error) {
+	p := chengnuo.Page{Bookmark: c.Query("bookmark")}
+	if q := c.Query("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > chengnuo.MaxPageSize {
+			return p, chengnuo.Errorf(chengnuo.EINVALID, "limit must be 1 to %d", chengnuo.MaxPageSize)
+		}
+		p.Size = n
+	}
+	if len(p.Bookmark) > 1024 {
+		return p, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
+	}
+	return p, nil
+}
+
+// paged calls a list with the request's page.
+func paged[T any](c *gin.Context, list func(chengnuo.Page) (T, error)) (T, error) {
+	p, err := page(c)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return list(p)
+}
+
+// listBody renders one page of a list under the name key, with more and bookmark.
+func listBody[T any](key string, l chengnuo.List[T], extra gin.H) gin.H {
+	h := gin.H{key: l.Items, "more": l.More}
+	if l.Bookmark != "" {
+		h["bookmark"] = l.Bookmark
+	}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return h
+}
+
+// withTx records the transaction id of a result in the access log.
+func withTx(c *gin.Context, txID string) {
+	if txID != "" {
+		c.Set(ctxTxID, txID)
+	}
+}

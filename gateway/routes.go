@@ -1,0 +1,282 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// routes registers every route. Access: public routes are rate limited per
+// client; the others need an API key with one of the named roles (the
+// chaincode checks the organization on its own).
+func (s *Server) routes() {
+	e, svc := s.engine, s.svc
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+
+	v1 := e.Group("/v1")
+	clerk := s.require(chengnuo.RoleClerk)
+	reader := s.require(chengnuo.RoleClerk, chengnuo.RoleAuditor)
+	admin := s.require(chengnuo.RoleCatalogAdmin)
+	officer := s.require(chengnuo.RoleCreditOfficer)
+	public := s.public
+
+	// Bare anchors.
+	v1.POST("/anchors", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *anchorBody) (any, error) {
+		if r.Digest == nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "field digest is required")
+		}
+		d, err := chengnuo.NormalizeDigest(*r.Digest)
+		if err != nil {
+			return nil, err
+		}
+		a, err := svc.Anchor(c.Request.Context(), d)
+		if err == nil {
+			withTx(c, a.TxID)
+			c.Header("Location", "/v1/anchors/"+a.Digest)
+		}
+		return a, err
+	}))
+	v1.GET("/anchors/:digest", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		d, err := chengnuo.NormalizeDigest(c.Param("digest"))
+		if err != nil {
+			return nil, err
+		}
+		return svc.FindAnchor(c.Request.Context(), d)
+	}))
+
+	// Catalog (目录) and proposals.
+	v1.GET("/catalog/items", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.Item], error) {
+			return svc.ListItems(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("items", *l, nil), nil
+	}))
+	v1.GET("/catalog/items/:code", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		v := 0
+		if q := c.Query("version"); q != "" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 {
+				return nil, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
+			}
+			v = n
+		}
+		return svc.GetItem(c.Request.Context(), c.Param("code"), v)
+	}))
+	v1.POST("/catalog/items", admin, serve(s, http.StatusCreated, func(c *gin.Context, it *chengnuo.Item) (any, error) {
+		out, err := svc.PublishItem(c.Request.Context(), it)
+		if err == nil {
+			withTx(c, out.PublishedTx)
+		}
+		return out, err
+	}))
+	v1.POST("/catalog/items/:code/retire", admin, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.RetireItem(c.Request.Context(), c.Param("code"))
+	}))
+	v1.POST("/catalog/proposals", clerk, serve(s, http.StatusCreated, func(c *gin.Context, p *chengnuo.Proposal) (any, error) {
+		return svc.ProposeItemChange(c.Request.Context(), *p)
+	}))
+	v1.GET("/catalog/proposals/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.GetProposal(c.Request.Context(), c.Param("id"))
+	}))
+	v1.POST("/catalog/proposals/:id/decision", admin, serve(s, http.StatusOK, func(c *gin.Context, d *decisionBody) (any, error) {
+		if d.Approve == nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "approve (true or false) is required")
+		}
+		return svc.DecideProposal(c.Request.Context(), c.Param("id"), chengnuo.ProposalDecision{Approve: *d.Approve, Reason: d.Reason})
+	}))
+
+	// Letters (告知承诺书).
+	v1.POST("/drafts", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.DraftRequest) (any, error) {
+		return svc.Draft(c.Request.Context(), *r)
+	}))
+	v1.POST("/commitments", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.SubmitRequest) (any, error) {
+		r2, err := svc.Submit(c.Request.Context(), *r)
+		return receiptBody(c, r2, err)
+	}))
+	v1.POST("/commitments/paper", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.PaperRequest) (any, error) {
+		r2, err := svc.SubmitPaper(c.Request.Context(), *r)
+		return receiptBody(c, r2, err)
+	}))
+	v1.GET("/commitments/:id", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.Commitment(c.Request.Context(), c.Param("id"))
+	}))
+	v1.GET("/commitments/:id/receipt.png", reader, s.receiptPNG)
+	v1.POST("/commitments/:id/withdraw", clerk, serve(s, http.StatusOK, func(c *gin.Context, r *reasonBody) (any, error) {
+		return svc.Withdraw(c.Request.Context(), c.Param("id"), r.Reason)
+	}))
+	v1.POST("/commitments/:id/conclude", clerk, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.Conclude(c.Request.Context(), c.Param("id"))
+	}))
+
+	// Public verification.
+	v1.POST("/verify", public, serve(s, http.StatusOK, func(c *gin.Context, r *verifyBody) (any, error) {
+		if r.Letter == nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "field letter is required")
+		}
+		return svc.VerifyLetter(c.Request.Context(), []byte(*r.Letter))
+	}))
+	v1.POST("/verify/file", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		// The limitBody middleware already caps the body; the service
+		// hashes the file as it reads it.
+		res, err := svc.VerifyFile(c.Request.Context(), c.Request.Body, MaxScanBodyBytes)
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, chengnuo.Errorf(chengnuo.ETOOLARGE, "file exceeds %d bytes", MaxScanBodyBytes)
+		}
+		return res, err
+	}))
+	v1.GET("/verify/:digest", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.VerifyDigest(c.Request.Context(), c.Param("digest"))
+	}))
+	v1.GET("/public/commitments/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.PublicCommitment(c.Request.Context(), c.Param("id"))
+	}))
+	v1.GET("/public/disclosures", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.DisclosureList, error) {
+			return svc.Disclosures(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("disclosures", l.List, gin.H{"ledgerTime": l.LedgerTime, "org": l.Org}), nil
+	}))
+
+	// Assisted verification (协助核查) and outcomes.
+	v1.POST("/commitments/:id/verification", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *claimBody) (any, error) {
+		return svc.RequestVerification(c.Request.Context(), c.Param("id"), r.Claim)
+	}))
+	v1.POST("/commitments/:id/outcome", clerk, serve(s, http.StatusOK, func(c *gin.Context, r *chengnuo.OutcomeRequest) (any, error) {
+		return svc.RecordOutcome(c.Request.Context(), c.Param("id"), *r)
+	}))
+	v1.GET("/verification/requests", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		f := chengnuo.RequestFilter{Side: c.DefaultQuery("side", "to"), State: c.Query("state")}
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.RequestList, error) { return svc.Requests(c.Request.Context(), f, p) })
+		if err != nil {
+			return nil, err
+		}
+		return listBody("requests", l.List, gin.H{"ledgerTime": l.LedgerTime}), nil
+	}))
+	v1.GET("/verification/inbox", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.InboxEntry], error) {
+			return svc.Inbox(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("entries", *l, nil), nil
+	}))
+	v1.GET("/verification/requests/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.GetVerification(c.Request.Context(), c.Param("id"))
+	}))
+	v1.GET("/verification/requests/:id/details", clerk, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.Details(c.Request.Context(), c.Param("id"))
+	}))
+	v1.POST("/verification/requests/:id/answer", clerk, serve(s, http.StatusOK, func(c *gin.Context, r *chengnuo.AnswerRequest) (any, error) {
+		return svc.Answer(c.Request.Context(), c.Param("id"), *r)
+	}))
+	v1.POST("/verification/requests/:id/purge", clerk, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		if err := svc.PurgeDetails(c.Request.Context(), c.Param("id")); err != nil {
+			return nil, err
+		}
+		return gin.H{"purged": true, "requestId": c.Param("id")}, nil
+	}))
+
+	// Credit (信用).
+	v1.POST("/credit/lookup", officer, serve(s, http.StatusOK, func(c *gin.Context, r *lookupBody) (any, error) {
+		return paged(c, func(p chengnuo.Page) (*chengnuo.ApplicantView, error) {
+			return svc.LookupApplicant(c.Request.Context(), r.IDType, r.IDNumber, p)
+		})
+	}))
+	v1.GET("/credit/records/:id", officer, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.GetCredit(c.Request.Context(), c.Param("id"))
+	}))
+	v1.POST("/credit/records/:id/repair", officer, serve(s, http.StatusOK, func(c *gin.Context, r *reasonBody) (any, error) {
+		return svc.RepairCredit(c.Request.Context(), c.Param("id"), r.Reason)
+	}))
+	v1.POST("/credit/records/:id/objections", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *reasonBody) (any, error) {
+		return svc.FileObjection(c.Request.Context(), c.Param("id"), r.Reason)
+	}))
+	v1.POST("/credit/objections/:id/decision", officer, serve(s, http.StatusOK, func(c *gin.Context, d *upholdBody) (any, error) {
+		if d.Uphold == nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "uphold (true or false) is required")
+		}
+		return svc.DecideObjection(c.Request.Context(), c.Param("id"), chengnuo.ObjectionDecision{Uphold: *d.Uphold, Reason: d.Reason})
+	}))
+
+	// Random sampling (双随机).
+	v1.POST("/samples", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.SampleRequest) (any, error) {
+		return svc.DrawSample(c.Request.Context(), *r)
+	}))
+	v1.GET("/samples/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return paged(c, func(p chengnuo.Page) (*chengnuo.SampleView, error) {
+			return svc.Sample(c.Request.Context(), c.Param("id"), p)
+		})
+	}))
+}
+
+type anchorBody struct {
+	Digest *string `json:"digest"`
+}
+
+type verifyBody struct {
+	Letter *string `json:"letter"`
+}
+
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+type claimBody struct {
+	Claim string `json:"claim"`
+}
+
+type lookupBody struct {
+	IDType   string `json:"idType"`
+	IDNumber string `json:"idNumber"`
+}
+
+type decisionBody struct {
+	Approve *bool  `json:"approve"`
+	Reason  string `json:"reason"`
+}
+
+type upholdBody struct {
+	Uphold *bool  `json:"uphold"`
+	Reason string `json:"reason"`
+}
+
+// receiptBody is the answer to a submission: the receipt and where its QR code is.
+func receiptBody(c *gin.Context, r *chengnuo.Receipt, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	withTx(c, r.TxID)
+	return gin.H{"receipt": r, "receiptPng": "/v1/commitments/" + r.CommitmentID + "/receipt.png"}, nil
+}
+
+// receiptPNG renders a QR code holding what a verifier needs: the
+// commitment id and the letter digest (no personal data).
+func (s *Server) receiptPNG(c *gin.Context) {
+	v, err := s.svc.Commitment(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	payload, _ := json.Marshal(map[string]string{"commitmentId": v.Letter.ID, "letterDigest": v.Letter.Digest, "verify": "/v1/verify/" + v.Letter.Digest})
+	png, err := qrcode.Encode(string(payload), qrcode.Medium, 256)
+	if err != nil {
+		s.fail(c, chengnuo.Internal("could not render the QR code", err))
+		return
+	}
+	c.Data(http.StatusOK, "image/png", png)
+}

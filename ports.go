@@ -1,0 +1,262 @@
+package chengnuo
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Ledger is everything a department asks of the shared ledger. The Fabric
+// adapter (package fabric) implements it; every method runs under ctx and
+// returns *Error values. Common to all methods: EUNAVAILABLE when the ledger
+// did not answer in time or the commit status is unknown (TxID is set then:
+// the transaction may still commit), EABORTED when a concurrent transaction
+// changed the same records (retrying may succeed), EPOLICY when the
+// endorsement policy refused the transaction, and EFORBIDDEN when the
+// chaincode refuses the caller's organization.
+type Ledger interface {
+	// Ping checks that the peer answers and the chaincode runs a query.
+	Ping(ctx context.Context) error
+	// Height is the number of blocks the organization's own peer has committed.
+	Height(ctx context.Context) (uint64, error)
+	// LedgerTime is the timestamp of the newest valid transaction the peer
+	// has committed: the clock that judges periods and due dates.
+	LedgerTime(ctx context.Context) (time.Time, error)
+
+	// Anchor records a bare digest under the caller's organization. ECONFLICT
+	// with the existing *Anchor as Detail if it is anchored already; EINVALID
+	// for a malformed digest.
+	Anchor(ctx context.Context, digest string) (*Anchor, error)
+	// FindAnchor returns the record of a bare digest, or ENOTFOUND.
+	FindAnchor(ctx context.Context, digest string) (*Anchor, error)
+
+	// PublishItem publishes an item or a new version of it. EFORBIDDEN unless
+	// the caller is the catalog authority; EINVALID for a malformed item.
+	PublishItem(ctx context.Context, it *Item) (*Item, error)
+	// RetireItem retires an item. ENOTFOUND, ECONFLICT if already retired.
+	RetireItem(ctx context.Context, code string) (*Item, error)
+	// GetItem returns one version of an item (0: the latest), or ENOTFOUND.
+	GetItem(ctx context.Context, code string, version int) (*Item, error)
+	// ListItems returns one page of the latest version of every item, in code order.
+	ListItems(ctx context.Context, p Page) (*List[*Item], error)
+
+	// AnchorCommitments anchors 1..contract.MaxBatch letters in one
+	// transaction and reports per letter (a refused letter has a Code and
+	// writes nothing; ECONFLICT with the existing Record if anchored already).
+	AnchorCommitments(ctx context.Context, reqs []AnchorRequest) ([]AnchorResult, error)
+	// GetCommitment returns a commitment's public record, or ENOTFOUND.
+	GetCommitment(ctx context.Context, id string) (*Commitment, error)
+	// Withdraw records the applicant's withdrawal. EFORBIDDEN for another
+	// organization's commitment; ECONFLICT unless it is ACTIVE.
+	Withdraw(ctx context.Context, id, reasonDigest string) (*Commitment, error)
+	// Conclude records the matter as concluded; errors as Withdraw.
+	Conclude(ctx context.Context, id string) (*Commitment, error)
+
+	// RequestVerification opens an assisted verification request to the
+	// item's verifying department. ECONFLICT if one is open or an outcome
+	// exists; EINVALID for an exempt item.
+	RequestVerification(ctx context.Context, commitmentID, detailsDigest string) (*VerificationRequest, error)
+	// DeliverDetails writes a request's details into the target
+	// organization's private collection, endorsed by that organization alone.
+	// EINVALID if they do not match the request's digest.
+	DeliverDetails(ctx context.Context, req *VerificationRequest, details []byte) error
+	// GetRequestDetails returns a request's details to its target; ENOTFOUND
+	// if not delivered yet or purged.
+	GetRequestDetails(ctx context.Context, requestID string) (*RequestDetails, error)
+	// PurgeDetails purges an answered request's details from the target's
+	// private collection (only their hash remains). ECONFLICT while pending.
+	PurgeDetails(ctx context.Context, req *VerificationRequest) error
+	// AnswerVerification records the target's answer or written refusal.
+	// ECONFLICT if already answered.
+	AnswerVerification(ctx context.Context, requestID string, a Answer) (*VerificationRequest, error)
+	// GetVerification returns a request's public record, or ENOTFOUND.
+	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
+	// ListRequests returns one page of the requests addressed to (side "to")
+	// or sent by ("from") the caller, oldest first.
+	ListRequests(ctx context.Context, side string, p Page) (*List[*VerificationRequest], error)
+
+	// RecordOutcome records a commitment's outcome; FALSE also creates a
+	// credit record. ECONFLICT if an outcome exists.
+	RecordOutcome(ctx context.Context, commitmentID string, o Outcome) (*Commitment, error)
+
+	// GetApplicant is the credit platform's view of an applicant, with one
+	// page of their commitments. EFORBIDDEN for any other organization.
+	GetApplicant(ctx context.Context, applicantKey string, p Page) (*ApplicantView, error)
+	// GetCredit returns a credit record (credit platform only), or ENOTFOUND.
+	GetCredit(ctx context.Context, id string) (*CreditRecord, error)
+	// RepairCredit records credit repair (credit platform only). ECONFLICT
+	// unless the record is ACTIVE.
+	RepairCredit(ctx context.Context, id, reasonDigest string) (*CreditRecord, error)
+	// FileObjection files an objection to an ACTIVE credit record.
+	FileObjection(ctx context.Context, creditID, reasonDigest string) (*Objection, error)
+	// DecideObjection upholds (annulling the record) or rejects an objection
+	// (credit platform only). ECONFLICT if already decided.
+	DecideObjection(ctx context.Context, objectionID string, uphold bool, reasonDigest string) (*Objection, error)
+
+	// DrawSample draws the caller's commitments of an item anchored in
+	// [from, to). EINVALID for a bad period or rate, or a period holding
+	// more candidates than one draw may read.
+	DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*Sample, error)
+	// GetSample returns a draw, or ENOTFOUND.
+	GetSample(ctx context.Context, id string) (*Sample, error)
+
+	// ProposeItemChange records a department's catalog change proposal.
+	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
+	// DecideProposal approves or rejects a proposal (catalog authority only).
+	DecideProposal(ctx context.Context, id string, approve bool, reason string) (*Proposal, error)
+	// GetProposal returns a proposal, or ENOTFOUND.
+	GetProposal(ctx context.Context, id string) (*Proposal, error)
+}
+
+// LedgerEvents delivers the chaincode events a department reacts to.
+type LedgerEvents interface {
+	// ListenVerificationRequests calls handle for every VerificationRequested
+	// event in ledger order, at least once each: an event is checkpointed
+	// durably only after handle returned nil (handle must be idempotent). It
+	// returns when ctx ends.
+	ListenVerificationRequests(ctx context.Context, handle func(context.Context, *VerificationRequest) error) error
+}
+
+// Store is a department's own durable store (personal data that never goes
+// to the shared ledger). Every write is durable when the method returns.
+// Methods return ENOTFOUND for an unknown id and EUNAVAILABLE when the store
+// cannot write (for example a full disk).
+type Store interface {
+	// PutPending stores l unless a letter with the same id exists, in which
+	// case it returns the existing one and stores nothing.
+	PutPending(ctx context.Context, l *StoredLetter) (existing *StoredLetter, err error)
+	// MarkAnchored records the ledger record of a stored letter and, when
+	// the letter is publicly disclosed, its disclosure row.
+	MarkAnchored(ctx context.Context, id string, rec *Commitment, disclosed *DisclosedLetter) error
+	// UpdateRecord replaces a stored letter's copy of its ledger record after
+	// a transition; a letter that is no longer ACTIVE or CONCLUDED leaves the
+	// disclosure list.
+	UpdateRecord(ctx context.Context, id string, rec *Commitment) error
+	// Delete removes a letter the ledger refused.
+	Delete(ctx context.Context, id string) error
+	// Get returns a stored letter.
+	Get(ctx context.Context, id string) (*StoredLetter, error)
+	// Pending returns up to limit letters not yet known to be anchored, oldest first.
+	Pending(ctx context.Context, limit int) ([]*StoredLetter, error)
+	// AddNote appends a reason note to a stored letter.
+	AddNote(ctx context.Context, id string, n Note) error
+	// NextNumber returns the next letter serial number of a year (1, 2, …).
+	NextNumber(ctx context.Context, year int) (int, error)
+	// PutText keeps a text whose salted digest went on the ledger; GetText
+	// returns it by digest.
+	PutText(ctx context.Context, t *Text) error
+	GetText(ctx context.Context, digest string) (*Text, error)
+	// Disclosures returns one page of the disclosure rows whose period holds
+	// time at, ordered by the end of their period.
+	Disclosures(ctx context.Context, at time.Time, p Page) (*List[*DisclosedLetter], error)
+
+	// PutOutgoing keeps a request's details until they are delivered.
+	PutOutgoing(ctx context.Context, o *Outgoing) error
+	// MarkDelivered drops the details of a delivered request.
+	MarkDelivered(ctx context.Context, requestID string) error
+	// Undelivered lists up to limit requests whose details wait for delivery.
+	Undelivered(ctx context.Context, limit int) ([]*Outgoing, error)
+	// PutInbox stores a received request; false if it was already there.
+	PutInbox(ctx context.Context, e *InboxEntry) (bool, error)
+	// MarkHandled marks an inbox entry handled; false if it already was.
+	MarkHandled(ctx context.Context, requestID, note string) (bool, error)
+	// InboxEntry returns one entry.
+	InboxEntry(ctx context.Context, requestID string) (*InboxEntry, error)
+	// SetRegistryAnswer keeps the registry's answer of an entry before it is submitted.
+	SetRegistryAnswer(ctx context.Context, requestID string, a AnswerRequest) error
+	// Inbox returns one page of the inbox, oldest request first.
+	Inbox(ctx context.Context, p Page) (*List[*InboxEntry], error)
+}
+
+// RegistryQuery is what a department's registry (e.g. 户籍 records) is asked
+// in online verification. Personal data.
+type RegistryQuery struct {
+	RequestID    string `json:"requestId"`
+	CommitmentID string `json:"commitmentId"`
+	ItemCode     string `json:"itemCode"`
+	Claim        string `json:"claim"`
+	Name         string `json:"name"`
+	IDType       string `json:"idType"`
+	IDNumber     string `json:"idNumber"`
+}
+
+// RegistryAnswer is a registry's finding.
+type RegistryAnswer struct {
+	Result   string `json:"result"` // CONSISTENT, INCONSISTENT or UNABLE
+	Evidence string `json:"evidence"`
+}
+
+// Registry is a data-holding department's registry, asked to answer
+// verification requests automatically (package registry: HTTP webhook).
+type Registry interface {
+	// Check asks the registry; EUNAVAILABLE if it did not answer usably.
+	Check(ctx context.Context, q RegistryQuery) (*RegistryAnswer, error)
+}
+
+// Service is everything a department's HTTP gateway serves (package notary
+// implements it; the gateway depends on nothing else). Methods return
+// *Error values with the codes their Ledger and Store calls document, plus
+// EINVALID for malformed input.
+type Service interface {
+	// Ping checks that the ledger answers.
+	Ping(ctx context.Context) error
+
+	// Anchor anchors a bare digest; FindAnchor reads one back (see Ledger).
+	Anchor(ctx context.Context, digest string) (*Anchor, error)
+	FindAnchor(ctx context.Context, digest string) (*Anchor, error)
+
+	// Catalog (目录).
+	ListItems(ctx context.Context, p Page) (*List[*Item], error)
+	GetItem(ctx context.Context, code string, version int) (*Item, error)
+	PublishItem(ctx context.Context, it *Item) (*Item, error)
+	RetireItem(ctx context.Context, code string) (*Item, error)
+	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
+	GetProposal(ctx context.Context, id string) (*Proposal, error)
+	DecideProposal(ctx context.Context, id string, d ProposalDecision) (*Proposal, error)
+
+	// Draft renders a letter from the current catalog version of an item.
+	Draft(ctx context.Context, req DraftRequest) (*Draft, error)
+	// Submit checks a signed letter, stores it and anchors it. Idempotent:
+	// the same letter again returns the same receipt. EUNAVAILABLE when the
+	// ledger did not confirm in time: the letter is kept and will be anchored.
+	Submit(ctx context.Context, req SubmitRequest) (*Receipt, error)
+	// SubmitPaper stores and anchors a letter signed on paper (a scan).
+	SubmitPaper(ctx context.Context, req PaperRequest) (*Receipt, error)
+	// Commitment is the department's full view of one of its letters.
+	Commitment(ctx context.Context, id string) (*CommitmentView, error)
+	// Withdraw records the applicant's withdrawal with its reason.
+	Withdraw(ctx context.Context, id, reason string) (*Commitment, error)
+	// Conclude records that the matter is concluded.
+	Conclude(ctx context.Context, id string) (*Commitment, error)
+
+	// VerifyLetter, VerifyDigest and VerifyFile answer anyone whether a
+	// letter (its canonical bytes), a digest or a file (hashed as it is
+	// read, at most maxBytes) is anchored, and what became of it.
+	VerifyLetter(ctx context.Context, canonical []byte) (*VerifyResult, error)
+	VerifyDigest(ctx context.Context, digest string) (*VerifyResult, error)
+	VerifyFile(ctx context.Context, r io.Reader, maxBytes int64) (*VerifyResult, error)
+	// PublicCommitment is a commitment's public record (no applicant key).
+	PublicCommitment(ctx context.Context, id string) (*Commitment, error)
+
+	// Assisted verification (协助核查).
+	RequestVerification(ctx context.Context, commitmentID, claim string) (*VerificationRequest, error)
+	Requests(ctx context.Context, f RequestFilter, p Page) (*RequestList, error)
+	Inbox(ctx context.Context, p Page) (*List[*InboxEntry], error)
+	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
+	Details(ctx context.Context, requestID string) (*RequestDetails, error)
+	Answer(ctx context.Context, requestID string, a AnswerRequest) (*VerificationRequest, error)
+	PurgeDetails(ctx context.Context, requestID string) error
+	RecordOutcome(ctx context.Context, commitmentID string, o OutcomeRequest) (*Commitment, error)
+
+	// Credit (信用).
+	LookupApplicant(ctx context.Context, idType, idNumber string, p Page) (*ApplicantView, error)
+	GetCredit(ctx context.Context, id string) (*CreditRecord, error)
+	RepairCredit(ctx context.Context, creditID, reason string) (*CreditRecord, error)
+	FileObjection(ctx context.Context, creditID, reason string) (*Objection, error)
+	DecideObjection(ctx context.Context, objectionID string, d ObjectionDecision) (*Objection, error)
+
+	// Sampling (双随机) and disclosure (公示).
+	DrawSample(ctx context.Context, req SampleRequest) (*Sample, error)
+	Sample(ctx context.Context, id string, p Page) (*SampleView, error)
+	Disclosures(ctx context.Context, p Page) (*DisclosureList, error)
+}
