@@ -30,6 +30,9 @@ type Item struct {
 	Disclosure         Disclosure       `json:"disclosure"`
 	Verification       VerificationRule `json:"verification"`
 	Demo               bool             `json:"demo,omitempty"` // demo data, not a real catalog entry
+	// RequireCertificate: letters for this item must be signed with an
+	// applicant certificate (SignedSM2); bare keys and paper are refused.
+	RequireCertificate bool `json:"requireCertificate,omitempty"`
 
 	// Set by the chaincode.
 	Status       string    `json:"status"`

@@ -11,8 +11,9 @@ const (
 
 // Signing methods of a letter.
 const (
-	SignedSM2   = "SM2"   // the applicant's SM2 signature over the canonical letter
-	SignedPaper = "PAPER" // signed on paper; the digest is of the scan, attested by the department
+	SignedSM2    = "SM2"     // the applicant's SM2 signature, with a certificate that names the applicant and chains to an applicant CA
+	SignedSM2Key = "SM2_KEY" // an SM2 signature with a bare public key: nothing ties the key to the applicant
+	SignedPaper  = "PAPER"   // signed on paper; the digest is of the scan, attested by the department
 )
 
 // Commitment is the public ledger record of an anchored commitment letter.

@@ -45,9 +45,10 @@ type Text struct {
 	Digest string    `json:"digest"`
 	Salt   string    `json:"salt"`
 	Text   string    `json:"text"`
-	Kind   string    `json:"kind"` // what it explains, e.g. "objection-decision"
-	Ref    string    `json:"ref"`  // the record it belongs to
-	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`           // what it explains, e.g. "objection-decision"
+	Ref    string    `json:"ref"`            // the record it belongs to
+	From   string    `json:"from,omitempty"` // the department that wrote it, when another did
+	At     time.Time `json:"at,omitzero"`
 }
 
 // InboxEntry is a verification request addressed to this department, as
@@ -61,11 +62,53 @@ type InboxEntry struct {
 	Registry   *AnswerRequest       `json:"registry,omitempty"` // the registry's answer, kept before submitting it
 }
 
-// Outgoing is a request's details waiting to be delivered to the target.
+// Kinds of outgoing deliveries.
+const (
+	DeliverDetails = "details" // a request's details, to its target
+	DeliverText    = "text"    // a text, to the department entitled to it
+	DeliverPurge   = "purge"   // purging an answered request's details, when due
+)
+
+// Outgoing is private data waiting to be delivered to another department
+// (or a purge waiting for its time). Key is unique per delivery.
 type Outgoing struct {
-	Request   *VerificationRequest `json:"request"`
-	Details   []byte               `json:"details"`
+	Key       string               `json:"key"`
+	Kind      string               `json:"kind"`
+	To        string               `json:"to"`
+	Request   *VerificationRequest `json:"request,omitempty"` // details and purges
+	Share     *TextShare           `json:"share,omitempty"`   // texts
+	Details   []byte               `json:"details,omitempty"` // personal data: dropped once delivered
+	Due       time.Time            `json:"due,omitzero"`
 	Delivered bool                 `json:"delivered"`
+}
+
+// Text kinds: what a shared text explains, and so who may read it.
+const (
+	TextDecline           = "decline"            // a decline reason: to the requester
+	TextEvidence          = "evidence"           // an answer's evidence: to the requester
+	TextProposal          = "proposal"           // a proposal's reason: to the catalog authority
+	TextProposalDecision  = "proposal-decision"  // the decision's reason: to the proposer
+	TextObjection         = "objection"          // an objection's reason: to the credit platform
+	TextObjectionDecision = "objection-decision" // the decision's reason: to the department that filed it
+)
+
+// TextShare names a text to deliver: its kind, the record it belongs to and
+// its digest on that record.
+type TextShare struct {
+	Kind   string `json:"kind"`
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+}
+
+// SharedText is a text as the entitled department reads it from its private
+// collection: the text and the salt that make the digest on the record.
+type SharedText struct {
+	Kind   string `json:"kind"`
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+	Text   string `json:"text"`
+	Salt   string `json:"salt"`
+	From   string `json:"from"`
 }
 
 // DisclosedLetter is one publicly disclosed letter (公示), personal data masked.
@@ -155,11 +198,26 @@ type AnswerRequest struct {
 
 // OutcomeRequest is the anchoring department's conclusion about one of its commitments.
 type OutcomeRequest struct {
-	Result    string    `json:"result"`
-	Reason    string    `json:"reason"`
-	RequestID string    `json:"requestId"`
-	Disposal  *Disposal `json:"disposal"`
-	Level     string    `json:"level"`
+	Result    string           `json:"result"`
+	Reason    string           `json:"reason"`
+	RequestID string           `json:"requestId"`
+	Disposal  *DisposalRequest `json:"disposal"`
+	Level     string           `json:"level"`
+}
+
+// DisposalRequest is a disposal as a clerk gives it, with the penalty's text.
+type DisposalRequest struct {
+	Measures              []string `json:"measures"`
+	RectificationDeadline string   `json:"rectificationDeadline"`
+	Penalty               string   `json:"penalty"`
+}
+
+// ProposalRequest is a department's catalog change proposal as a clerk gives it.
+type ProposalRequest struct {
+	Kind   string `json:"kind"` // ADD, CHANGE, RETIRE
+	Code   string `json:"code"`
+	Item   *Item  `json:"item"`
+	Reason string `json:"reason"`
 }
 
 // RequestFilter selects verification requests: Side is "to" (addressed to
@@ -199,6 +257,23 @@ type SampleView struct {
 	More     bool           `json:"more"`
 }
 
+// AuditFinding is one mismatch between a stored letter and the ledger.
+type AuditFinding struct {
+	CommitmentID string `json:"commitmentId"`
+	Problem      string `json:"problem"`
+}
+
+// AuditReport is one page of an audit of the department's store against
+// the ledger: every stored letter's digest and applicant key recomputed and
+// compared with the ledger's record.
+type AuditReport struct {
+	Checked  int            `json:"checked"`
+	Pending  int            `json:"pending"` // stored, not anchored yet: nothing to compare
+	Findings []AuditFinding `json:"findings"`
+	Bookmark string         `json:"bookmark,omitempty"`
+	More     bool           `json:"more"`
+}
+
 // ObjectionDecision is the credit platform's decision on an objection.
 type ObjectionDecision struct {
 	Uphold bool   `json:"uphold"`
@@ -212,10 +287,12 @@ type ProposalDecision struct {
 }
 
 // SampleRequest asks for a random draw (双随机) of this department's
-// commitments of an item anchored in [From, To).
+// commitments of an item anchored in [From, To), and of inspectors from its
+// pool of inspector codes.
 type SampleRequest struct {
 	ItemCode     string    `json:"itemCode"`
 	From         time.Time `json:"from"`
 	To           time.Time `json:"to"`
 	BasePermille int       `json:"basePermille"`
+	Inspectors   []string  `json:"inspectors"`
 }

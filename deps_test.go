@@ -26,7 +26,7 @@ var depRules = map[string]rule{
 	"retry":     {project: []string{}, thirdParty: []string{}},
 	"sm":        {project: []string{}, thirdParty: []string{"github.com/emmansun/gmsm", "github.com/gowebpki/jcs"}},
 	"letter":    {project: []string{".", "sm"}, thirdParty: []string{}},
-	"chaincode": {project: []string{".", "contract", "letter", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go", "github.com/hyperledger/fabric-protos-go-apiv2"}},
+	"chaincode": {project: []string{".", "contract", "letter", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go", "github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
 	"fabric": {project: []string{".", "contract", "retry"}, thirdParty: []string{"github.com/hyperledger/fabric-gateway",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
@@ -35,8 +35,9 @@ var depRules = map[string]rule{
 	"gateway":  {project: []string{".", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
-	"cmd/chengnuo":         {project: []string{".", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
-	"cmd/chengnuo-cc":      {project: []string{"chaincode"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go"}},
+	"cmd/chengnuo": {project: []string{".", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"cmd/chengnuo-cc": {project: []string{"chaincode"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
+		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc"}},
 	"cmd/chengnuo-gateway": {},
 	"internal/fabrictest":  {},
 	"integration":          {},

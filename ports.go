@@ -66,8 +66,8 @@ type Ledger interface {
 	// PurgeDetails purges an answered request's details from the target's
 	// private collection (only their hash remains). ECONFLICT while pending.
 	PurgeDetails(ctx context.Context, req *VerificationRequest) error
-	// AnswerVerification records the target's answer or written refusal.
-	// ECONFLICT if already answered.
+	// AnswerVerification records the target's answer or written refusal
+	// (digests only). ECONFLICT if already answered.
 	AnswerVerification(ctx context.Context, requestID string, a Answer) (*VerificationRequest, error)
 	// GetVerification returns a request's public record, or ENOTFOUND.
 	GetVerification(ctx context.Context, requestID string) (*VerificationRequest, error)
@@ -93,28 +93,59 @@ type Ledger interface {
 	// (credit platform only). ECONFLICT if already decided.
 	DecideObjection(ctx context.Context, objectionID string, uphold bool, reasonDigest string) (*Objection, error)
 
-	// DrawSample draws the caller's commitments of an item anchored in
-	// [from, to). EINVALID for a bad period or rate, or a period holding
-	// more candidates than one draw may read.
-	DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*Sample, error)
+	// DrawSample records a draw of the caller's commitments of an item
+	// anchored in [from, to), with the SM3 of the caller's secret (status
+	// DRAWN). EINVALID for a bad period, rate or pool, or a period holding
+	// more candidates than one draw may read; ECONFLICT if it overlaps an
+	// earlier draw of the item.
+	DrawSample(ctx context.Context, req SampleRequest, commitment string) (*Sample, error)
+	// ContributeSample adds the caller's random contribution to another
+	// department's draw. ECONFLICT once a contribution exists; EFORBIDDEN
+	// for the drawing department itself.
+	ContributeSample(ctx context.Context, id, contribution string) (*Sample, error)
+	// PublishSample reveals the drawing department's secret and records the
+	// selection. EINVALID if the secret does not match the commitment;
+	// ECONFLICT before a contribution or once published.
+	PublishSample(ctx context.Context, id, secret string) (*Sample, error)
 	// GetSample returns a draw, or ENOTFOUND.
 	GetSample(ctx context.Context, id string) (*Sample, error)
 
-	// ProposeItemChange records a department's catalog change proposal.
+	// ProposeItemChange records a department's catalog change proposal
+	// (Kind, Code, Item and ReasonDigest of p).
 	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
 	// DecideProposal approves or rejects a proposal (catalog authority only).
-	DecideProposal(ctx context.Context, id string, approve bool, reason string) (*Proposal, error)
+	DecideProposal(ctx context.Context, id string, approve bool, reasonDigest string) (*Proposal, error)
+
+	// ShareText delivers a text to the department entitled to it (by the
+	// text's kind and record), into that department's private collection,
+	// endorsed by it alone. EINVALID if the text does not make the digest
+	// the record holds; EFORBIDDEN unless the caller wrote the record.
+	ShareText(ctx context.Context, to string, t SharedText) error
+	// GetText reads a text shared with the caller's organization, or ENOTFOUND.
+	GetText(ctx context.Context, digest string) (*SharedText, error)
 	// GetProposal returns a proposal, or ENOTFOUND.
 	GetProposal(ctx context.Context, id string) (*Proposal, error)
 }
 
+// EventHandler reacts to chaincode events. Every method must be idempotent:
+// an event may be delivered again after a restart.
+type EventHandler interface {
+	// VerificationRequested: a new assisted verification request.
+	VerificationRequested(ctx context.Context, r *VerificationRequest) error
+	// VerificationAnswered: a request was answered or declined.
+	VerificationAnswered(ctx context.Context, r *VerificationRequest) error
+	// CommitmentChanged: a commitment was withdrawn, concluded or given an outcome.
+	CommitmentChanged(ctx context.Context, c *Commitment) error
+	// SampleChanged: a draw was recorded, contributed to or published.
+	SampleChanged(ctx context.Context, s *Sample) error
+}
+
 // LedgerEvents delivers the chaincode events a department reacts to.
 type LedgerEvents interface {
-	// ListenVerificationRequests calls handle for every VerificationRequested
-	// event in ledger order, at least once each: an event is checkpointed
-	// durably only after handle returned nil (handle must be idempotent). It
-	// returns when ctx ends.
-	ListenVerificationRequests(ctx context.Context, handle func(context.Context, *VerificationRequest) error) error
+	// Listen calls h for every event in ledger order, at least once each: an
+	// event is checkpointed durably only after h returned nil. It returns
+	// when ctx ends.
+	Listen(ctx context.Context, h EventHandler) error
 }
 
 // Store is a department's own durable store (personal data that never goes
@@ -129,15 +160,17 @@ type Store interface {
 	// the letter is publicly disclosed, its disclosure row.
 	MarkAnchored(ctx context.Context, id string, rec *Commitment, disclosed *DisclosedLetter) error
 	// UpdateRecord replaces a stored letter's copy of its ledger record after
-	// a transition; a letter that is no longer ACTIVE or CONCLUDED leaves the
-	// disclosure list.
+	// a transition, unless the copy is newer (a longer history); a letter
+	// that is no longer ACTIVE or CONCLUDED leaves the disclosure list.
 	UpdateRecord(ctx context.Context, id string, rec *Commitment) error
 	// Delete removes a letter the ledger refused.
 	Delete(ctx context.Context, id string) error
 	// Get returns a stored letter.
 	Get(ctx context.Context, id string) (*StoredLetter, error)
-	// Pending returns up to limit letters not yet known to be anchored, oldest first.
+	// Pending returns up to limit letters not yet known to be anchored.
 	Pending(ctx context.Context, limit int) ([]*StoredLetter, error)
+	// Letters returns one page of the stored letters, in id order.
+	Letters(ctx context.Context, p Page) (*List[*StoredLetter], error)
 	// AddNote appends a reason note to a stored letter.
 	AddNote(ctx context.Context, id string, n Note) error
 	// NextNumber returns the next letter serial number of a year (1, 2, …).
@@ -150,11 +183,12 @@ type Store interface {
 	// time at, ordered by the end of their period.
 	Disclosures(ctx context.Context, at time.Time, p Page) (*List[*DisclosedLetter], error)
 
-	// PutOutgoing keeps a request's details until they are delivered.
+	// PutOutgoing keeps a delivery until it is done; a delivery whose key is
+	// kept already is left as it is.
 	PutOutgoing(ctx context.Context, o *Outgoing) error
-	// MarkDelivered drops the details of a delivered request.
-	MarkDelivered(ctx context.Context, requestID string) error
-	// Undelivered lists up to limit requests whose details wait for delivery.
+	// MarkDelivered marks a delivery done and drops its personal data.
+	MarkDelivered(ctx context.Context, key string) error
+	// Undelivered lists up to limit deliveries not done yet.
 	Undelivered(ctx context.Context, limit int) ([]*Outgoing, error)
 	// PutInbox stores a received request; false if it was already there.
 	PutInbox(ctx context.Context, e *InboxEntry) (bool, error)
@@ -210,9 +244,18 @@ type Service interface {
 	GetItem(ctx context.Context, code string, version int) (*Item, error)
 	PublishItem(ctx context.Context, it *Item) (*Item, error)
 	RetireItem(ctx context.Context, code string) (*Item, error)
-	ProposeItemChange(ctx context.Context, p Proposal) (*Proposal, error)
+	ProposeItemChange(ctx context.Context, p ProposalRequest) (*Proposal, error)
 	GetProposal(ctx context.Context, id string) (*Proposal, error)
 	DecideProposal(ctx context.Context, id string, d ProposalDecision) (*Proposal, error)
+
+	// Text returns a text whose digest a record holds, to a department that
+	// wrote it or is entitled to it; ENOTFOUND otherwise.
+	Text(ctx context.Context, digest string) (*Text, error)
+
+	// Audit recomputes, for one page of the department's stored letters,
+	// the letter digest and the applicant key, and compares them with the
+	// ledger's records, reporting every mismatch.
+	Audit(ctx context.Context, p Page) (*AuditReport, error)
 
 	// Draft renders a letter from the current catalog version of an item.
 	Draft(ctx context.Context, req DraftRequest) (*Draft, error)

@@ -50,8 +50,13 @@ type vectors struct {
 		Digest     string
 	}
 	Seeds []struct {
-		TxID, Org, Item, From, To string
-		Seed                      string
+		Secret, Contribution, SampleID string
+		Seed                           string
+	}
+	Inspectors []struct {
+		Seed, CommitmentID string
+		Pool               []string
+		Drawn              []string
 	}
 	Selections []struct {
 		Seed, CommitmentID string
@@ -82,9 +87,16 @@ func vectorInputs() *vectors {
 	v.Texts = append(v.Texts,
 		struct{ Salt, Text, Digest string }{"", "申请人主动撤回", ""},
 		struct{ Salt, Text, Digest string }{"a1b2c3d4e5f60718293a4b5c6d7e8f90", "申请人主动撤回", ""})
-	v.Seeds = append(v.Seeds, struct{ TxID, Org, Item, From, To, Seed string }{
-		"4f2b8c1d9e0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c", "MarketMSP", "SC-001",
-		"2026-01-01T00:00:00.000000000Z", "2026-02-01T00:00:00.000000000Z", ""})
+	v.Seeds = append(v.Seeds, struct{ Secret, Contribution, SampleID, Seed string }{
+		"4f2b8c1d9e0a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c",
+		"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "SP0123456789abcdef01234567", ""})
+	for _, id := range []string{"CN000000000000000000000000", "CN0123456789abcdef01234567"} {
+		v.Inspectors = append(v.Inspectors, struct {
+			Seed, CommitmentID string
+			Pool               []string
+			Drawn              []string
+		}{"9c4c5d8f2e", id, []string{"INSP-01", "INSP-02", "INSP-03", "INSP-04", "INSP-05"}, nil})
+	}
 	for _, id := range []string{"CN000000000000000000000000", "CN0123456789abcdef01234567", "CNffffffffffffffffffffffff"} {
 		for _, p := range []int{1, 100, 500, 999} {
 			v.Selections = append(v.Selections, struct {
@@ -126,7 +138,11 @@ func compute(t *testing.T, v *vectors) {
 	}
 	for i := range v.Seeds {
 		s := &v.Seeds[i]
-		s.Seed = chaincode.SampleSeed(s.TxID, s.Org, s.Item, s.From, s.To)
+		s.Seed = chaincode.SampleSeed(s.Secret, s.Contribution, s.SampleID)
+	}
+	for i := range v.Inspectors {
+		s := &v.Inspectors[i]
+		s.Drawn = chaincode.AssignInspectors(s.Seed, s.CommitmentID, s.Pool)
 	}
 	for i := range v.Selections {
 		s := &v.Selections[i]
@@ -155,9 +171,12 @@ func TestLedgerVectors(t *testing.T) {
 	if err := json.Unmarshal(want, &w); err != nil {
 		t.Fatal(err)
 	}
-	// Recompute from the committed inputs, so that the file, not this
-	// test's code, defines the cases.
-	inputs := w
+	// Recompute from the committed inputs (a deep copy), so that the file,
+	// not this test's code, defines the cases.
+	var inputs vectors
+	if err := json.Unmarshal(want, &inputs); err != nil {
+		t.Fatal(err)
+	}
 	compute(t, &inputs)
 	a, _ := json.Marshal(inputs)
 	b, _ := json.Marshal(w)

@@ -75,11 +75,12 @@ type VerificationRequest struct {
 }
 
 // Answer is the target department's reply. A refusal (DECLINED) carries a
-// mandatory written reason.
+// mandatory written reason; the ledger holds only its salted digest, the
+// text goes to the requesting department (see Text).
 type Answer struct {
 	Result         string    `json:"result,omitempty"`
 	EvidenceDigest string    `json:"evidenceDigest,omitempty"`
-	DeclineReason  string    `json:"declineReason,omitempty"`
+	DeclineDigest  string    `json:"declineDigest,omitempty"`
 	At             time.Time `json:"at"`
 	TxID           string    `json:"txId"`
 	Overdue        bool      `json:"overdue"`
@@ -108,11 +109,12 @@ type Outcome struct {
 	TxID         string    `json:"txId"`
 }
 
-// Disposal records what was done about a false commitment.
+// Disposal records what was done about a false commitment. The penalty's
+// description is free text: the ledger holds its salted digest only.
 type Disposal struct {
 	Measures              []string `json:"measures"`
 	RectificationDeadline string   `json:"rectificationDeadline,omitempty"` // YYYY-MM-DD, with RECTIFY
-	Penalty               string   `json:"penalty,omitempty"`               // with PENALTY
+	PenaltyDigest         string   `json:"penaltyDigest,omitempty"`         // with PENALTY
 }
 
 // CreditRecord is a dishonesty record created by a false commitment.
@@ -154,21 +156,51 @@ type ApplicantView struct {
 	More         bool            `json:"more"`
 }
 
-// Sample is a recorded random draw (双随机) of commitments for routine
-// verification. Seed, candidates and rates are on the ledger, so anyone
-// with ledger access can recompute Selected.
+// Sample statuses. A draw is a commit-reveal between two departments, so
+// that neither can choose its outcome: the drawing department records the
+// draw (candidates, rates, inspector pool fixed) with the SM3 of a secret it
+// keeps (DRAWN); another department then adds its random contribution
+// (CONTRIBUTED), not knowing the secret; the drawing department reveals the
+// secret, which must match its commitment, and the selection follows from
+// both (PUBLISHED).
+const (
+	SampleDrawn       = "DRAWN"
+	SampleContributed = "CONTRIBUTED"
+	SamplePublished   = "PUBLISHED"
+)
+
+// Sample is a random draw (双随机) of commitments for routine verification,
+// and of the inspectors who check them. Everything that decides the
+// selection is on the ledger: anyone can recompute Seed from Secret,
+// Contribution and ID, and Selected and Assignments from Seed.
 type Sample struct {
-	ID           string            `json:"id"`
-	Org          string            `json:"org"`
-	ItemCode     string            `json:"itemCode"`
-	From         time.Time         `json:"from"`
-	To           time.Time         `json:"to"`
-	BasePermille int               `json:"basePermille"`
-	Seed         string            `json:"seed"`
-	Candidates   []SampleCandidate `json:"candidates"`
-	Selected     []string          `json:"selected"`
-	DrawnAt      time.Time         `json:"drawnAt"`
-	TxID         string            `json:"txId"`
+	ID            string             `json:"id"`
+	Org           string             `json:"org"`
+	ItemCode      string             `json:"itemCode"`
+	From          time.Time          `json:"from"`
+	To            time.Time          `json:"to"`
+	BasePermille  int                `json:"basePermille"`
+	Inspectors    []string           `json:"inspectors"` // the pool: the department's inspector codes
+	Candidates    []SampleCandidate  `json:"candidates"`
+	Status        string             `json:"status"`
+	DrawnAt       time.Time          `json:"drawnAt"`
+	TxID          string             `json:"txId"`
+	Commitment    string             `json:"commitment"`             // SM3 of the drawing department's secret
+	Contribution  string             `json:"contribution,omitempty"` // another department's random contribution (hex)
+	ContributedBy string             `json:"contributedBy,omitempty"`
+	ContributedTx string             `json:"contributedTx,omitempty"`
+	Secret        string             `json:"secret,omitempty"` // the drawing department's secret, revealed
+	Seed          string             `json:"seed,omitempty"`
+	Selected      []string           `json:"selected"`
+	Assignments   []SampleAssignment `json:"assignments"`
+	PublishedAt   time.Time          `json:"publishedAt,omitzero"`
+	PublishedTx   string             `json:"publishedTx,omitempty"`
+}
+
+// SampleAssignment names the inspectors drawn for one selected commitment.
+type SampleAssignment struct {
+	CommitmentID string   `json:"commitmentId"`
+	Inspectors   []string `json:"inspectors"`
 }
 
 // SampleCandidate is one commitment in a draw with its selection rate, which
@@ -184,12 +216,12 @@ type Proposal struct {
 	Kind           string    `json:"kind"` // ADD, CHANGE, RETIRE
 	Code           string    `json:"code"`
 	Item           *Item     `json:"item,omitempty"`
-	Reason         string    `json:"reason"`
+	ReasonDigest   string    `json:"reasonDigest"` // salted SM3 of the proposer's reason
 	From           string    `json:"from"`
 	Status         string    `json:"status"` // PENDING, APPROVED, REJECTED
 	ProposedAt     time.Time `json:"proposedAt"`
 	TxID           string    `json:"txId"`
-	DecisionReason string    `json:"decisionReason,omitempty"`
-	Version        int       `json:"version,omitempty"` // the version published on approval
+	DecisionDigest string    `json:"decisionDigest,omitempty"` // salted SM3 of the decision's reason
+	Version        int       `json:"version,omitempty"`        // the version published on approval
 	DecisionTx     string    `json:"decisionTx,omitempty"`
 }

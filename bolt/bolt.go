@@ -229,6 +229,16 @@ func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment
 		if err != nil {
 			return err
 		}
+		if l.Record != nil {
+			if len(rec.History) < len(l.Record.History) {
+				return nil // an older state (an event replayed late): history only grows
+			}
+			if rec.BlockNumber == 0 {
+				cp := *rec
+				cp.BlockNumber = l.Record.BlockNumber
+				rec = &cp
+			}
+		}
 		l.Record = rec
 		if err := putLetter(tx, l); err != nil {
 			return err
@@ -280,6 +290,20 @@ func (d *DB) Pending(_ context.Context, limit int) ([]*chengnuo.StoredLetter, er
 			out = append(out, l)
 		}
 		return nil
+	})
+	return out, err
+}
+
+// Letters implements chengnuo.Store: one page of the stored letters, in id order.
+func (d *DB) Letters(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.StoredLetter], error) {
+	var out *chengnuo.List[*chengnuo.StoredLetter]
+	err := d.view(func(tx *bbolt.Tx) error {
+		var err error
+		out, err = page(tx, bucketLetters, nil, p, func(_, v []byte) (*chengnuo.StoredLetter, bool, error) {
+			var l chengnuo.StoredLetter
+			return &l, true, json.Unmarshal(v, &l)
+		})
+		return err
 	})
 	return out, err
 }

@@ -180,14 +180,20 @@ func TestNumbersTextsAndInbox(t *testing.T) {
 	if _, err := db2.InboxEntry(ctx, "none"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatal(err)
 	}
-	out := &chengnuo.Outgoing{Request: &chengnuo.VerificationRequest{ID: "VRo"}, Details: []byte("personal")}
+	out := &chengnuo.Outgoing{Key: "details~VRo", Kind: chengnuo.DeliverDetails, Request: &chengnuo.VerificationRequest{ID: "VRo"}, Details: []byte("personal")}
 	if err := db2.PutOutgoing(ctx, out); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := db2.Undelivered(ctx, 10); len(u) != 1 || string(u[0].Details) != "personal" {
-		t.Fatalf("undelivered %+v", u)
+	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{Key: "details~VRo", Kind: chengnuo.DeliverDetails}); err != nil {
+		t.Fatal(err)
 	}
-	if err := db2.MarkDelivered(ctx, "VRo"); err != nil {
+	if u, _ := db2.Undelivered(ctx, 10); len(u) != 1 || string(u[0].Details) != "personal" {
+		t.Fatalf("undelivered %+v (a second put must not replace the first)", u)
+	}
+	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{}); chengnuo.ErrorCode(err) != chengnuo.EINTERNAL {
+		t.Fatalf("a delivery without a key: %v", err)
+	}
+	if err := db2.MarkDelivered(ctx, "details~VRo"); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ := db2.Undelivered(ctx, 10); len(u) != 0 {

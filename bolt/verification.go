@@ -11,21 +11,45 @@ import (
 
 // PutOutgoing implements chengnuo.Store.
 func (d *DB) PutOutgoing(_ context.Context, o *chengnuo.Outgoing) error {
-	return d.update(func(tx *bbolt.Tx) error { return putJSON(tx, bucketOutgoing, o.Request.ID, o) })
+	if o.Key == "" {
+		return chengnuo.Internal("an outgoing delivery needs a key", nil)
+	}
+	return d.update(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketOutgoing).Get([]byte(o.Key)) != nil {
+			return nil
+		}
+		return putJSON(tx, bucketOutgoing, o.Key, o)
+	})
 }
 
 // MarkDelivered implements chengnuo.Store.
-func (d *DB) MarkDelivered(_ context.Context, id string) error {
+func (d *DB) MarkDelivered(_ context.Context, key string) error {
 	return d.update(func(tx *bbolt.Tx) error {
 		var o chengnuo.Outgoing
-		ok, err := getJSON(tx, bucketOutgoing, id, &o)
+		ok, err := getJSON(tx, bucketOutgoing, key, &o)
 		if err != nil || !ok {
 			return err
 		}
-		// Delivered: the personal details are no longer needed here.
+		// Delivered: the personal data is no longer needed here.
 		o.Delivered, o.Details = true, nil
-		return putJSON(tx, bucketOutgoing, id, &o)
+		return putJSON(tx, bucketOutgoing, key, &o)
 	})
+}
+
+// outgoing decodes a delivery, completing one written before deliveries
+// had kinds and keys (then every delivery was a request's details).
+func outgoing(k, v []byte) (*chengnuo.Outgoing, error) {
+	var o chengnuo.Outgoing
+	if err := json.Unmarshal(v, &o); err != nil {
+		return nil, err
+	}
+	if o.Kind == "" {
+		o.Kind, o.Key = chengnuo.DeliverDetails, string(k)
+		if o.Request != nil {
+			o.To = o.Request.To
+		}
+	}
+	return &o, nil
 }
 
 // Undelivered implements chengnuo.Store.
@@ -34,12 +58,12 @@ func (d *DB) Undelivered(_ context.Context, limit int) ([]*chengnuo.Outgoing, er
 	err := d.view(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketOutgoing).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			var o chengnuo.Outgoing
-			if err := json.Unmarshal(v, &o); err != nil {
+			o, err := outgoing(k, v)
+			if err != nil {
 				return err
 			}
 			if !o.Delivered {
-				out = append(out, &o)
+				out = append(out, o)
 			}
 		}
 		return nil

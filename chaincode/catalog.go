@@ -45,9 +45,6 @@ func validateItem(it *chengnuo.Item) error {
 		if f.v == "" {
 			return chengnuo.Errorf(chengnuo.EINVALID, "item %s is required", f.name)
 		}
-		if len(f.v) > 12000 {
-			return chengnuo.Errorf(chengnuo.EINVALID, "item %s is too long", f.name)
-		}
 	}
 	if d := it.Disclosure; d.Public && (d.Scope == "" || d.PeriodDays < 1 || d.PeriodDays > 3650) {
 		return chengnuo.Errorf(chengnuo.EINVALID, "a public disclosure rule needs a scope and a period of 1-3650 days")
@@ -61,7 +58,8 @@ func validateItem(it *chengnuo.Item) error {
 			return chengnuo.Errorf(chengnuo.EINVALID, "verification needs a department and a time limit of 1-365 days")
 		}
 	}
-	return nil
+	// Publishing refuses what drafting would refuse.
+	return letter.CheckItem(it)
 }
 
 func itemKey(stub shim.ChaincodeStubInterface, code string, version int) (string, error) {

@@ -30,17 +30,33 @@ import (
 // Version is reported by Ping so operators can see which build is serving.
 var Version = "dev"
 
+// DefaultMaxClockSkew is how far a transaction's timestamp may be from the
+// endorsing chaincode's clock by default.
+const DefaultMaxClockSkew = 5 * time.Minute
+
 // Contract implements shim.Chaincode by dispatching on the function name.
-type Contract struct{}
+type Contract struct {
+	// MaxClockSkew bounds how far a transaction's timestamp — the client's
+	// claim, which Fabric's endorsers do not check — may be from this
+	// server's clock; 0 means DefaultMaxClockSkew, a negative value turns
+	// the check off. The check refuses or admits a proposal; it never
+	// changes what the transaction writes, so endorsements stay identical.
+	MaxClockSkew time.Duration
+	// Now is the clock timestamps are compared with; nil means time.Now.
+	Now func() time.Time
+}
 
 // handler runs one function on its raw arguments.
-type handler func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error)
+type handler struct {
+	run    func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error)
+	submit bool // a transaction: its timestamp is checked
+}
 
 // route binds a function of the wire contract to its implementation: the
 // argument is decoded into, and the result encoded from, the contract's
 // types, so both sides of the wire agree by construction.
 func route[A, R any](fn contract.Fn[A, R], impl func(shim.ChaincodeStubInterface, *A) (*R, error)) (string, handler) {
-	return fn.Name, func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error) {
+	return fn.Name, handler{submit: fn.Submit, run: func(stub shim.ChaincodeStubInterface, args [][]byte) ([]byte, error) {
 		if len(args) != 1 {
 			return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s takes one JSON argument, got %d", fn.Name, len(args))
 		}
@@ -53,7 +69,7 @@ func route[A, R any](fn contract.Fn[A, R], impl func(shim.ChaincodeStubInterface
 			return nil, err
 		}
 		return json.Marshal(r)
-	}
+	}}
 }
 
 var routes = func() map[string]handler {
@@ -84,10 +100,14 @@ var routes = func() map[string]handler {
 	add(route(contract.FileObjection, fileObjection))
 	add(route(contract.DecideObjection, decideObjection))
 	add(route(contract.DrawSample, drawSample))
+	add(route(contract.ContributeSample, contributeSample))
+	add(route(contract.PublishSample, publishSample))
 	add(route(contract.GetSample, getRecordByID[chengnuo.Sample](sampleObject, "sample")))
 	add(route(contract.ProposeItemChange, proposeItemChange))
 	add(route(contract.DecideProposal, decideProposal))
 	add(route(contract.GetProposal, getRecordByID[chengnuo.Proposal](proposalObject, "proposal")))
+	add(route(contract.ShareText, shareText))
+	add(route(contract.GetText, getText))
 	return m
 }()
 
@@ -117,11 +137,42 @@ func (c *Contract) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 	if !ok {
 		return errorResponse(chengnuo.Errorf(chengnuo.EINVALID, "unknown function %q", fn))
 	}
-	out, err := h(stub, all[1:])
+	if h.submit {
+		if err := c.checkClock(stub); err != nil {
+			return errorResponse(err)
+		}
+	}
+	out, err := h.run(stub, all[1:])
 	if err != nil {
 		return errorResponse(err)
 	}
 	return shim.Success(out)
+}
+
+// checkClock refuses a transaction whose timestamp is further than
+// MaxClockSkew from this server's clock, so that a client cannot date a
+// record (an answer, a draw) in the past or the future.
+func (c *Contract) checkClock(stub shim.ChaincodeStubInterface) error {
+	skew := c.MaxClockSkew
+	if skew == 0 {
+		skew = DefaultMaxClockSkew
+	}
+	if skew < 0 {
+		return nil
+	}
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	ts, err := txTime(stub)
+	if err != nil {
+		return err
+	}
+	if d := ts.Sub(now()); d > skew || d < -skew {
+		return chengnuo.Errorf(chengnuo.EINVALID, "the transaction's timestamp %s is %s from the endorsing peer's clock (at most %s allowed)",
+			ts.Format(time.RFC3339), d.Round(time.Second), skew)
+	}
+	return nil
 }
 
 // errorResponse renders err as "CODE: message". Unexpected errors keep their

@@ -1,7 +1,9 @@
 package chaincode_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/chaincode"
 	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/sm"
 )
 
 func TestAnchorRecordsCallerOrgTimeAndTx(t *testing.T) {
@@ -79,7 +82,8 @@ func TestEveryContractFunctionIsServed(t *testing.T) {
 		contract.AnswerVerification.Name, contract.GetVerification.Name, contract.ListRequests.Name,
 		contract.RecordOutcome.Name, contract.GetApplicant.Name, contract.GetCredit.Name, contract.RepairCredit.Name,
 		contract.FileObjection.Name, contract.DecideObjection.Name, contract.DrawSample.Name, contract.GetSample.Name,
-		contract.ProposeItemChange.Name, contract.DecideProposal.Name, contract.GetProposal.Name}
+		contract.ProposeItemChange.Name, contract.DecideProposal.Name, contract.GetProposal.Name, contract.PublishSample.Name,
+		contract.ShareText.Name, contract.GetText.Name, contract.ContributeSample.Name}
 	got := chaincode.Functions()
 	slices.Sort(names)
 	slices.Sort(got)
@@ -246,6 +250,42 @@ func TestSampleSelectionIsReproducible(t *testing.T) {
 	}
 }
 
+var pool = []string{"INSP-01", "INSP-02", "INSP-03", "INSP-04"}
+
+// draw records a draw as the current organization, has PoliceMSP (or
+// JusticeMSP, for a police draw) contribute, and publishes it.
+func draw(t *testing.T, l *ledger, a chengnuo.SampleRequest) *chengnuo.Sample {
+	t.Helper()
+	drawer := l.msp
+	secret := strings.Repeat("5e", 32)
+	raw, _ := hex.DecodeString(secret)
+	s := must(t, l, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: a, Commitment: sm.SM3Hex(raw)})
+	if s.Status != chengnuo.SampleDrawn || len(s.Selected) != 0 || s.Seed != "" || l.events[contract.SampleChanged.Name] == nil {
+		t.Fatalf("a draw decided its selection before the exchange: %+v", s)
+	}
+	refused(t, l, contract.PublishSample, contract.PublishSampleArgs{ID: s.ID, Secret: secret}, chengnuo.ECONFLICT) // no contribution yet
+	refused(t, l, contract.ContributeSample, contract.ContributeSampleArgs{ID: s.ID, Contribution: hex64("c0")}, chengnuo.EFORBIDDEN)
+	other := "PoliceMSP"
+	if drawer == other {
+		other = "JusticeMSP"
+	}
+	refused(t, l.as(t, other), contract.ContributeSample, contract.ContributeSampleArgs{ID: s.ID, Contribution: "short"}, chengnuo.EINVALID)
+	c := must(t, l, contract.ContributeSample, contract.ContributeSampleArgs{ID: s.ID, Contribution: hex64("c0")})
+	if c.Status != chengnuo.SampleContributed || c.ContributedBy != other {
+		t.Fatalf("contributed: %+v", c)
+	}
+	refused(t, l, contract.ContributeSample, contract.ContributeSampleArgs{ID: s.ID, Contribution: hex64("c1")}, chengnuo.ECONFLICT)
+	refused(t, l, contract.PublishSample, contract.PublishSampleArgs{ID: s.ID, Secret: secret}, chengnuo.EFORBIDDEN) // not the drawer
+	l.as(t, drawer)
+	refused(t, l, contract.PublishSample, contract.PublishSampleArgs{ID: s.ID, Secret: strings.Repeat("00", 32)}, chengnuo.EINVALID)
+	p := must(t, l, contract.PublishSample, contract.PublishSampleArgs{ID: s.ID, Secret: secret})
+	refused(t, l, contract.PublishSample, contract.PublishSampleArgs{ID: s.ID, Secret: secret}, chengnuo.ECONFLICT)
+	if p.Status != chengnuo.SamplePublished || p.Seed != chaincode.SampleSeed(secret, hex64("c0"), s.ID) {
+		t.Fatalf("published: %+v", p)
+	}
+	return p
+}
+
 func TestSampling(t *testing.T) {
 	l, it, first := seed(t)
 	l.as(t, "MarketMSP")
@@ -257,34 +297,50 @@ func TestSampling(t *testing.T) {
 			letterReq(it, hex64(string(rune('a'+i))+"0"), hex64("bb"))}})
 		ids = append(ids, r.Results[0].Record.ID)
 	}
-	// A false commitment of applicant bb makes its later letters always drawn.
 	must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: first, Result: chengnuo.VerifyVerified})
 	l.now = t0.Add(10 * time.Hour)
 	// [t0+2h, t0+4h): the second and third letters only.
-	s := must(t, l, contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour), BasePermille: 1000})
+	s := draw(t, l, chengnuo.SampleRequest{ItemCode: it.Code, From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour), BasePermille: 1000, Inspectors: pool})
 	var got []string
 	for _, c := range s.Candidates {
 		got = append(got, c.CommitmentID)
 	}
-	if !slices.Equal(got, ids[1:3]) || !slices.Equal(s.Selected, ids[1:3]) {
+	if !slices.Equal(got, ids[1:3]) || !slices.Equal(s.Selected, ids[1:3]) || s.Status != chengnuo.SamplePublished {
 		t.Fatalf("candidates %v, selected %v, want %v", got, s.Selected, ids[1:3])
 	}
-	if s.Seed != chaincode.SampleSeed(s.TxID, "MarketMSP", it.Code, "2026-01-02T05:04:05.000000006Z", "2026-01-02T07:04:05.000000006Z") {
-		t.Fatalf("seed %s is not recomputable", s.Seed)
+	if len(s.Assignments) != 2 {
+		t.Fatalf("assignments %+v", s.Assignments)
+	}
+	for _, a := range s.Assignments {
+		want := chaincode.AssignInspectors(s.Seed, a.CommitmentID, pool)
+		if !slices.Equal(a.Inspectors, want) || len(a.Inspectors) != 2 || a.Inspectors[0] == a.Inspectors[1] {
+			t.Fatalf("inspectors %v, want two distinct %v", a.Inspectors, want)
+		}
+	}
+	// The same period, or an overlapping one, cannot be drawn again.
+	refused(t, l, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: chengnuo.SampleRequest{ItemCode: it.Code, From: t0.Add(3 * time.Hour), To: t0.Add(5 * time.Hour), BasePermille: 10, Inspectors: pool}, Commitment: digest}, chengnuo.ECONFLICT)
+	if s2 := must(t, l, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: chengnuo.SampleRequest{ItemCode: it.Code, From: t0.Add(4 * time.Hour), To: t0.Add(6 * time.Hour), BasePermille: 10, Inspectors: pool}, Commitment: digest}); len(s2.Candidates) != 2 {
+		t.Fatalf("the next period: %+v", s2.Candidates)
 	}
 	// Another department's draw sees none of market's letters.
-	if s := must(t, l.as(t, "PoliceMSP"), contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10}); len(s.Candidates) != 0 {
+	if s := must(t, l.as(t, "PoliceMSP"), contract.DrawSample, contract.DrawSampleArgs{SampleRequest: chengnuo.SampleRequest{ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10, Inspectors: pool}, Commitment: digest}); len(s.Candidates) != 0 {
 		t.Fatalf("police drew market's letters: %+v", s.Candidates)
 	}
 	l.as(t, "MarketMSP")
-	for name, a := range map[string]contract.SampleArgs{
-		"reversed": {ItemCode: it.Code, From: l.now, To: t0, BasePermille: 10},
-		"rate 0":   {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 0},
-		"rate":     {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 1001},
-		"item":     {ItemCode: "bad item!", From: t0, To: l.now, BasePermille: 10},
-		"no from":  {ItemCode: it.Code, To: l.now, BasePermille: 10},
+	if _, err := call(t, l, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: chengnuo.SampleRequest{ItemCode: it.Code, From: l.now.Add(time.Hour), To: l.now.Add(2 * time.Hour), BasePermille: 10, Inspectors: pool}, Commitment: "x"}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Errorf("no commitment: %v", err)
+	}
+	for name, a := range map[string]chengnuo.SampleRequest{
+		"reversed":     {ItemCode: it.Code, From: l.now, To: t0, BasePermille: 10, Inspectors: pool},
+		"rate 0":       {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 0, Inspectors: pool},
+		"rate":         {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 1001, Inspectors: pool},
+		"item":         {ItemCode: "bad item!", From: t0, To: l.now, BasePermille: 10, Inspectors: pool},
+		"no from":      {ItemCode: it.Code, To: l.now, BasePermille: 10, Inspectors: pool},
+		"no pool":      {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10},
+		"a name":       {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10, Inspectors: []string{"张三"}},
+		"twice a code": {ItemCode: it.Code, From: t0, To: l.now, BasePermille: 10, Inspectors: []string{"A", "A"}},
 	} {
-		if _, err := call(t, l, contract.DrawSample, a); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		if _, err := call(t, l, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: a, Commitment: digest}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -305,8 +361,27 @@ func TestSamplePermilleByCredit(t *testing.T) {
 		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}})
 	from := l.now.Add(-time.Hour)
 	l.now = l.now.Add(time.Minute)
-	s := must(t, l, contract.DrawSample, contract.SampleArgs{ItemCode: it.Code, From: from, To: l.now, BasePermille: 1})
-	if len(s.Candidates) != 1 || s.Candidates[0].Permille != 1000 || len(s.Selected) != 1 {
+	s := draw(t, l, chengnuo.SampleRequest{ItemCode: it.Code, From: from, To: l.now, BasePermille: 1, Inspectors: pool[:1]})
+	if len(s.Candidates) != 1 || s.Candidates[0].Permille != 1000 || len(s.Selected) != 1 || len(s.Assignments[0].Inspectors) != 1 {
 		t.Fatalf("an applicant with an active record: %+v", s)
+	}
+}
+
+// A transaction dated further than the bound from the endorsing server's
+// clock is refused; a query is not a transaction and is not checked.
+func TestClockSkew(t *testing.T) {
+	l := newLedger(t)
+	for _, tc := range []struct {
+		skew time.Duration
+		ok   bool
+	}{{-time.Minute, true}, {4 * time.Minute, true}, {-6 * time.Minute, false}, {10 * time.Minute, false}} {
+		l.clock = l.now.Add(tc.skew)
+		_, err := call(t, l.as(t, "MarketMSP"), contract.Anchor, contract.DigestArgs{Digest: hex64(fmt.Sprintf("%02x", int(tc.skew.Minutes())&0xff))})
+		if (err == nil) != tc.ok || (err != nil && chengnuo.ErrorCode(err) != chengnuo.EINVALID) {
+			t.Errorf("timestamp %s from the clock: %v, want ok=%v", -tc.skew, err, tc.ok)
+		}
+		if _, err := call(t, l, contract.Ping, contract.Empty{}); err != nil {
+			t.Errorf("a query was refused for the clock: %v", err)
+		}
 	}
 }

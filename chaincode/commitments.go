@@ -80,8 +80,8 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 	if !isHex64(req.LetterDigest) {
 		return refuse(chengnuo.EINVALID, "letterDigest must be 64 lower-case hex characters")
 	}
-	if req.SignedBy != chengnuo.SignedSM2 && req.SignedBy != chengnuo.SignedPaper {
-		return refuse(chengnuo.EINVALID, "signedBy must be %s or %s", chengnuo.SignedSM2, chengnuo.SignedPaper)
+	if req.SignedBy != chengnuo.SignedSM2 && req.SignedBy != chengnuo.SignedSM2Key && req.SignedBy != chengnuo.SignedPaper {
+		return refuse(chengnuo.EINVALID, "signedBy must be %s, %s or %s", chengnuo.SignedSM2, chengnuo.SignedSM2Key, chengnuo.SignedPaper)
 	}
 	if !isHex64(req.ApplicantKey) {
 		return refuse(chengnuo.EINVALID, "applicantKey must be 64 lower-case hex characters")
@@ -117,6 +117,8 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 		return refuse(chengnuo.EINVALID, "item %s version %d is retired or superseded and accepts no new letters", it.Code, it.Version)
 	case it.NoticeDigest != req.NoticeDigest:
 		return refuse(chengnuo.EINVALID, "the notice does not match item %s version %d", it.Code, it.Version)
+	case it.RequireCertificate && req.SignedBy != chengnuo.SignedSM2:
+		return refuse(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate", it.Code)
 	}
 	records, err := applicantCredit(stub, req.ApplicantKey)
 	if err != nil {

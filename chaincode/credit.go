@@ -71,8 +71,8 @@ func validateDisposal(d *chengnuo.Disposal, level string) error {
 			return chengnuo.Errorf(chengnuo.EINVALID, "rectification needs a deadline (YYYY-MM-DD)")
 		}
 	}
-	if slices.Contains(d.Measures, chengnuo.MeasurePenalty) && (d.Penalty == "" || len(d.Penalty) > 500) {
-		return chengnuo.Errorf(chengnuo.EINVALID, "a penalty needs its description (at most 500 bytes)")
+	if slices.Contains(d.Measures, chengnuo.MeasurePenalty) != (d.PenaltyDigest != "") || (d.PenaltyDigest != "" && !isHex64(d.PenaltyDigest)) {
+		return chengnuo.Errorf(chengnuo.EINVALID, "a penalty, and only a penalty, needs the salted SM3 of its description")
 	}
 	if !slices.Contains([]string{chengnuo.LevelMinor, chengnuo.LevelOrdinary, chengnuo.LevelSerious}, level) {
 		return chengnuo.Errorf(chengnuo.EINVALID, "a false commitment needs a dishonesty level: MINOR, ORDINARY or SERIOUS")

@@ -26,6 +26,7 @@ type ledger struct {
 	tx       int
 	block    uint64
 	events   map[string][]byte // event of the last transaction
+	clock    time.Time         // the endorsing server's clock; zero: now
 	peer     string            // executing peer's org; "" = any
 	trans    map[string][]byte
 }
@@ -51,7 +52,11 @@ func (l *ledger) invoke(t *testing.T, args ...[]byte) *fabrictest.Stub {
 	l.tx++
 	s := fabrictest.NewStub(l.world, fmt.Sprintf("tx%04d", l.tx), l.creators[l.msp], l.now, args...)
 	s.PeerOrg, s.Transient = l.peer, l.trans
-	r := (&chaincode.Contract{}).Invoke(s)
+	now := l.clock
+	if now.IsZero() {
+		now = l.now
+	}
+	r := (&chaincode.Contract{Now: func() time.Time { return now }}).Invoke(s)
 	l.events = nil
 	if r.Status == shim.OK {
 		l.block++

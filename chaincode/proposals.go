@@ -59,8 +59,8 @@ func proposeItemChange(stub shim.ChaincodeStubInterface, a *contract.ProposalArg
 	if err != nil {
 		return nil, err
 	}
-	if err := writtenReason(a.Reason); err != nil {
-		return nil, err
+	if !isHex64(a.ReasonDigest) {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a proposal needs the salted SM3 of its reason")
 	}
 	code, err := checkProposal(stub, a)
 	if err != nil {
@@ -70,7 +70,7 @@ func proposeItemChange(stub shim.ChaincodeStubInterface, a *contract.ProposalArg
 	if err != nil {
 		return nil, err
 	}
-	p := &chengnuo.Proposal{ID: deriveID("PR", stub, code), Kind: a.Kind, Code: code, Item: a.Item, Reason: a.Reason,
+	p := &chengnuo.Proposal{ID: deriveID("PR", stub, code), Kind: a.Kind, Code: code, Item: a.Item, ReasonDigest: a.ReasonDigest,
 		From: org, Status: proposalPending, ProposedAt: ts, TxID: stub.GetTxID()}
 	if _, err := putRecord(stub, proposalObject, p.ID, p); err != nil {
 		return nil, err
@@ -84,8 +84,8 @@ func decideProposal(stub shim.ChaincodeStubInterface, a *contract.DecideProposal
 	if _, err := requireCatalogAuthority(stub); err != nil {
 		return nil, err
 	}
-	if err := writtenReason(a.Reason); err != nil {
-		return nil, err
+	if !isHex64(a.ReasonDigest) {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a decision needs the salted SM3 of its reason")
 	}
 	p, key, err := readRecord[chengnuo.Proposal](stub, proposalObject, a.ID, "proposal")
 	if err != nil {
@@ -108,7 +108,7 @@ func decideProposal(stub shim.ChaincodeStubInterface, a *contract.DecideProposal
 		}
 		p.Status, p.Version = proposalApproved, it.Version
 	}
-	p.DecisionReason, p.DecisionTx = a.Reason, stub.GetTxID()
+	p.DecisionDigest, p.DecisionTx = a.ReasonDigest, stub.GetTxID()
 	if _, err := putJSON(stub, key, p); err != nil {
 		return nil, err
 	}

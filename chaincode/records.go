@@ -42,7 +42,7 @@ func orgItemKey(org, item string, at time.Time, id string) string {
 }
 
 // timeKey formats a time for keys so that keys sort by time.
-func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+func timeKey(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // readJSON reads key into v; false if the key does not exist.
 func readJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) {
@@ -119,6 +119,9 @@ func deriveID(prefix string, stub shim.ChaincodeStubInterface, key string) strin
 	d := sm.SM3([]byte(stub.GetTxID() + "|" + key))
 	return prefix + hex.EncodeToString(d[:12])
 }
+
+// hexBytes decodes a hex string.
+func hexBytes(s string) ([]byte, error) { return hex.DecodeString(s) }
 
 // isHex64 reports whether s is a lower-case 64-hex-character digest.
 func isHex64(s string) bool {

@@ -3,10 +3,7 @@ package chaincode
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -106,6 +103,11 @@ func deliverDetails(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*cont
 	if err != nil {
 		return nil, err
 	}
+	if r.Status != chengnuo.RequestPending {
+		// Answered (and so purged or about to be): personal data is not
+		// delivered again.
+		return nil, chengnuo.Errorf(chengnuo.ECONFLICT, "request %s is %s; its details are no longer accepted", r.ID, r.Status)
+	}
 	tm, err := stub.GetTransient()
 	if err != nil {
 		return nil, err
@@ -169,28 +171,6 @@ func purgeDetails(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*contra
 	return &contract.Done{Done: true}, nil
 }
 
-// writtenReason checks a written reason that goes on the ledger: mandatory,
-// bounded, and free of long digit runs, so an ID or phone number cannot slip
-// onto the ledger.
-func writtenReason(s string) error {
-	n := utf8.RuneCountInString(strings.TrimSpace(s))
-	if n < 4 || n > 500 {
-		return chengnuo.Errorf(chengnuo.EINVALID, "a written reason of 4 to 500 characters is required")
-	}
-	run := 0
-	for _, r := range s {
-		if unicode.IsDigit(r) {
-			run++
-			if run >= 6 {
-				return chengnuo.Errorf(chengnuo.EINVALID, "the reason must not contain numbers of 6 or more digits (no personal data on the ledger)")
-			}
-		} else {
-			run = 0
-		}
-	}
-	return nil
-}
-
 // answerVerification records the target department's answer, or its
 // written refusal.
 func answerVerification(stub shim.ChaincodeStubInterface, a *contract.AnswerArgs) (*chengnuo.VerificationRequest, error) {
@@ -206,18 +186,18 @@ func answerVerification(stub shim.ChaincodeStubInterface, a *contract.AnswerArgs
 		return nil, err
 	}
 	ans := &chengnuo.Answer{At: ts, TxID: stub.GetTxID(), Overdue: ts.After(r.DueAt), Automatic: a.Automatic}
-	if a.DeclineReason != "" {
+	if a.DeclineDigest != "" {
 		if a.Result != "" || a.EvidenceDigest != "" {
 			return nil, chengnuo.Errorf(chengnuo.EINVALID, "a refusal carries a reason, not a result")
 		}
-		if err := writtenReason(a.DeclineReason); err != nil {
-			return nil, err
+		if !isHex64(a.DeclineDigest) {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "declineDigest must be the salted SM3 (64 lower-case hex) of the written reason")
 		}
-		ans.DeclineReason = a.DeclineReason
+		ans.DeclineDigest = a.DeclineDigest
 		r.Status = chengnuo.RequestDeclined
 	} else {
 		if !slices.Contains([]string{chengnuo.AnswerConsistent, chengnuo.AnswerInconsistent, chengnuo.AnswerUnable}, a.Result) {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "result must be CONSISTENT, INCONSISTENT or UNABLE, or give a declineReason")
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "result must be CONSISTENT, INCONSISTENT or UNABLE, or give a declineDigest")
 		}
 		if !isHex64(a.EvidenceDigest) {
 			return nil, chengnuo.Errorf(chengnuo.EINVALID, "evidenceDigest must be the SM3 (64 lower-case hex) of the evidence")

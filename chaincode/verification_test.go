@@ -1,6 +1,7 @@
 package chaincode_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -59,13 +60,12 @@ func TestRequestRules(t *testing.T) {
 		t.Fatalf("verification %q", c.Verification)
 	}
 	for name, a := range map[string]contract.AnswerArgs{
-		"no result":       {RequestID: r.ID},
-		"bad result":      {RequestID: r.ID, Result: "MAYBE", EvidenceDigest: digest},
-		"no evidence":     {RequestID: r.ID, Result: chengnuo.AnswerConsistent},
-		"both":            {RequestID: r.ID, Result: chengnuo.AnswerConsistent, DeclineReason: "本部门不掌握该数据"},
-		"short reason":    {RequestID: r.ID, DeclineReason: "no"},
-		"digits":          {RequestID: r.ID, DeclineReason: "数据含有身份证号110101198501010011"},
-		"unknown request": {RequestID: "VRnone", Result: chengnuo.AnswerConsistent, EvidenceDigest: digest},
+		"no result":        {RequestID: r.ID},
+		"bad result":       {RequestID: r.ID, Result: "MAYBE", EvidenceDigest: digest},
+		"no evidence":      {RequestID: r.ID, Result: chengnuo.AnswerConsistent},
+		"both":             {RequestID: r.ID, Result: chengnuo.AnswerConsistent, DeclineDigest: digest},
+		"text, not digest": {RequestID: r.ID, DeclineDigest: "本部门不掌握该数据"},
+		"unknown request":  {RequestID: "VRnone", Result: chengnuo.AnswerConsistent, EvidenceDigest: digest},
 	} {
 		want := chengnuo.EINVALID
 		if name == "unknown request" {
@@ -75,8 +75,8 @@ func TestRequestRules(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	d := must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, DeclineReason: "本部门不掌握该项数据"})
-	if d.Status != chengnuo.RequestDeclined || d.Answer.DeclineReason == "" {
+	d := must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, DeclineDigest: hex64("de")})
+	if d.Status != chengnuo.RequestDeclined || d.Answer.DeclineDigest != hex64("de") {
 		t.Fatalf("declined: %+v", d)
 	}
 	for side, org := range map[string]string{"to": "PoliceMSP", "from": "MarketMSP"} {
@@ -150,6 +150,11 @@ func TestDetailsReachOnlyTheTarget(t *testing.T) {
 	}
 	refused(t, l, contract.PurgeDetails, contract.IDArgs{ID: r.ID}, chengnuo.ECONFLICT)
 	must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, Result: chengnuo.AnswerConsistent, EvidenceDigest: digest})
+	// Answered: the details are not accepted again.
+	l.trans = map[string][]byte{contract.TransientDetails: details}
+	refused(t, l.as(t, "MarketMSP"), contract.DeliverDetails, contract.IDArgs{ID: r.ID}, chengnuo.ECONFLICT)
+	l.trans = nil
+	l.as(t, "PoliceMSP")
 	refused(t, l.as(t, "MarketMSP"), contract.PurgeDetails, contract.IDArgs{ID: r.ID}, chengnuo.EFORBIDDEN)
 	must(t, l.as(t, "PoliceMSP"), contract.PurgeDetails, contract.IDArgs{ID: r.ID})
 	refused(t, l, contract.GetRequestDetails, contract.IDArgs{ID: r.ID}, chengnuo.ENOTFOUND)
@@ -176,7 +181,9 @@ func TestOutcomeRules(t *testing.T) {
 		"false no level":      {CommitmentID: id, Result: chengnuo.VerifyFalse, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}}},
 		"unknown measure":     {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"JAIL"}}},
 		"rectify no deadline": {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"RECTIFY"}}},
-		"penalty no text":     {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}}},
+		"penalty no digest":   {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}}},
+		"penalty in clear":    {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}, PenaltyDigest: "罚款五千元"}},
+		"digest, no penalty":  {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}, PenaltyDigest: digest}},
 		"bad reason digest":   {CommitmentID: id, Result: chengnuo.VerifyVerified, ReasonDigest: "x"},
 		"request of none":     {CommitmentID: id, Result: chengnuo.VerifyVerified, RequestID: "VRnone"},
 	}
@@ -297,12 +304,13 @@ func TestProposals(t *testing.T) {
 	must(t, l.as(t, "JusticeMSP"), contract.PublishItem, testItem("OLD-1"))
 	l.as(t, "MarketMSP")
 	newItem := testItem("NEW-1")
+	r := hex64("5a")
 	bad := map[string]contract.ProposalArgs{
-		"kind":           {Kind: "DROP", Code: "OLD-1", Reason: "理由足够长"},
-		"short reason":   {Kind: "RETIRE", Code: "OLD-1", Reason: "短"},
-		"add no item":    {Kind: "ADD", Reason: "理由足够长"},
-		"retire w/ item": {Kind: "RETIRE", Code: "OLD-1", Item: &newItem, Reason: "理由足够长"},
-		"bad item":       {Kind: "ADD", Item: &chengnuo.Item{Code: "X"}, Reason: "理由足够长"},
+		"kind":           {Kind: "DROP", Code: "OLD-1", ReasonDigest: r},
+		"text reason":    {Kind: "RETIRE", Code: "OLD-1", ReasonDigest: "理由足够长"},
+		"add no item":    {Kind: "ADD", ReasonDigest: r},
+		"retire w/ item": {Kind: "RETIRE", Code: "OLD-1", Item: &newItem, ReasonDigest: r},
+		"bad item":       {Kind: "ADD", Item: &chengnuo.Item{Code: "X"}, ReasonDigest: r},
 	}
 	for name, a := range bad {
 		if _, err := call(t, l, contract.ProposeItemChange, a); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
@@ -310,30 +318,86 @@ func TestProposals(t *testing.T) {
 		}
 	}
 	old := testItem("OLD-1")
-	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &old, Reason: "理由足够长"}, chengnuo.ECONFLICT)
-	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &newItem, Reason: "理由足够长"}, chengnuo.ENOTFOUND)
-	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "NONE-1", Reason: "理由足够长"}, chengnuo.ENOTFOUND)
-	add := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &newItem, Reason: "建议新增事项"})
-	ret := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "OLD-1", Reason: "建议取消事项"})
-	rej := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &old, Reason: "建议修改事项"})
-	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "自己批准"}, chengnuo.EFORBIDDEN)
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &old, ReasonDigest: r}, chengnuo.ECONFLICT)
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &newItem, ReasonDigest: r}, chengnuo.ENOTFOUND)
+	refused(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "NONE-1", ReasonDigest: r}, chengnuo.ENOTFOUND)
+	add := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "ADD", Item: &newItem, ReasonDigest: r})
+	ret := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "RETIRE", Code: "OLD-1", ReasonDigest: r})
+	rej := must(t, l, contract.ProposeItemChange, contract.ProposalArgs{Kind: "CHANGE", Item: &old, ReasonDigest: r})
+	if add.ReasonDigest != r {
+		t.Fatalf("proposal %+v", add)
+	}
+	d := hex64("d1")
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, ReasonDigest: d}, chengnuo.EFORBIDDEN)
 	l.as(t, "JusticeMSP")
-	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "短"}, chengnuo.EINVALID)
-	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: "PRnone", Approve: true, Reason: "经审核同意"}, chengnuo.ENOTFOUND)
-	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, Reason: "经审核同意"}); d.Status != "APPROVED" || d.Version != 1 {
-		t.Fatalf("add: %+v", d)
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, ReasonDigest: "经审核同意"}, chengnuo.EINVALID)
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: "PRnone", Approve: true, ReasonDigest: d}, chengnuo.ENOTFOUND)
+	if got := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: add.ID, Approve: true, ReasonDigest: d}); got.Status != "APPROVED" || got.Version != 1 || got.DecisionDigest != d {
+		t.Fatalf("add: %+v", got)
 	}
-	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: ret.ID, Approve: true, Reason: "经审核同意"}); d.Status != "APPROVED" {
-		t.Fatalf("retire: %+v", d)
+	if got := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: ret.ID, Approve: true, ReasonDigest: d}); got.Status != "APPROVED" {
+		t.Fatalf("retire: %+v", got)
 	}
-	if d := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, Reason: "不符合条件"}); d.Status != "REJECTED" {
-		t.Fatalf("reject: %+v", d)
+	if got := must(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, ReasonDigest: d}); got.Status != "REJECTED" {
+		t.Fatalf("reject: %+v", got)
 	}
-	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, Approve: true, Reason: "再次决定"}, chengnuo.ECONFLICT)
+	refused(t, l, contract.DecideProposal, contract.DecideProposalArgs{ID: rej.ID, Approve: true, ReasonDigest: d}, chengnuo.ECONFLICT)
 	if it := must(t, l, contract.GetItem, contract.ItemArgs{Code: "OLD-1"}); it.Status != chengnuo.ItemRetired {
 		t.Fatalf("OLD-1 is %s", it.Status)
 	}
 	if p := must(t, l, contract.GetProposal, contract.IDArgs{ID: add.ID}); p.Status != "APPROVED" || p.From != "MarketMSP" {
 		t.Fatalf("get: %+v", p)
 	}
+}
+
+// sealed is a shared text with its salt and digest.
+func sealed(kind, ref, from, text string) (chengnuo.SharedText, []byte) {
+	salt := []byte("0123456789abcdef")
+	st := chengnuo.SharedText{Kind: kind, Ref: ref, Digest: sm.TextDigest(salt, text), Text: text, Salt: hex.EncodeToString(salt), From: from}
+	raw, _ := json.Marshal(st)
+	return st, raw
+}
+
+// A text reaches only the department its kind entitles, and only from the
+// department that wrote the record; the ledger never holds it.
+func TestShareText(t *testing.T) {
+	l, _, id := seed(t)
+	r := request(t, l, id)
+	decline, raw := sealed(chengnuo.TextDecline, r.ID, "PoliceMSP", "本部门不掌握该项数据")
+	share := contract.ShareArgs{Kind: decline.Kind, Ref: decline.Ref, Digest: decline.Digest}
+	l.trans = map[string][]byte{contract.TransientText: raw}
+	l.peer = "MarketMSP"
+	refused(t, l.as(t, "PoliceMSP"), contract.ShareText, share, chengnuo.ENOTFOUND) // not declined yet
+	must(t, l, contract.AnswerVerification, contract.AnswerArgs{RequestID: r.ID, DeclineDigest: decline.Digest})
+	refused(t, l.as(t, "MarketMSP"), contract.ShareText, share, chengnuo.EFORBIDDEN) // the requester did not write it
+	l.as(t, "PoliceMSP")
+	other, otherRaw := sealed(chengnuo.TextDecline, r.ID, "PoliceMSP", "另一个理由")
+	refused(t, l, contract.ShareText, contract.ShareArgs{Kind: other.Kind, Ref: other.Ref, Digest: other.Digest}, chengnuo.EINVALID)
+	for name, tm := range map[string]map[string][]byte{
+		"no text":      nil,
+		"another text": {contract.TransientText: otherRaw},
+		"not json":     {contract.TransientText: []byte("x")},
+		"too large":    {contract.TransientText: make([]byte, contract.MaxTextBytes+1)},
+	} {
+		l.trans = tm
+		if _, err := call(t, l, contract.ShareText, share); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	refused(t, l, contract.ShareText, contract.ShareArgs{Kind: "gossip", Ref: r.ID, Digest: decline.Digest}, chengnuo.EINVALID)
+	l.trans = map[string][]byte{contract.TransientText: raw}
+	must(t, l, contract.ShareText, share)
+	l.trans = nil
+	for _, k := range l.world.Keys() {
+		if strings.Contains(string(l.world.Get(k)), decline.Text) {
+			t.Fatal("the text went to public state")
+		}
+	}
+	got := must(t, l.as(t, "MarketMSP"), contract.GetText, contract.DigestArgs{Digest: decline.Digest})
+	if got.Text != decline.Text || got.From != "PoliceMSP" {
+		t.Fatalf("text at the requester: %+v", got)
+	}
+	l.peer = "CreditMSP"
+	refused(t, l.as(t, "CreditMSP"), contract.GetText, contract.DigestArgs{Digest: decline.Digest}, chengnuo.ENOTFOUND)
+	refused(t, l, contract.GetText, contract.DigestArgs{Digest: "x"}, chengnuo.EINVALID)
 }

@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/chengnuo/chengnuo"
 )
@@ -33,8 +32,14 @@ const (
 	MaxSampleCandidates = 10000
 )
 
-// TransientDetails is the transient-map key of a request's details.
-const TransientDetails = "details"
+// Transient-map keys.
+const (
+	TransientDetails = "details" // a request's details (chengnuo.RequestDetails JSON)
+	TransientText    = "text"    // a shared text (chengnuo.SharedText JSON)
+)
+
+// MaxTextBytes bounds a shared text.
+const MaxTextBytes = 16 << 10
 
 // ImplicitCollection is the name of an organization's implicit private data collection.
 func ImplicitCollection(msp string) string { return "_implicit_org_" + msp }
@@ -117,6 +122,8 @@ var (
 	OutcomeRecorded = Event[chengnuo.Commitment]{"OutcomeRecorded"}
 	// ItemPublished carries a newly published item version.
 	ItemPublished = Event[chengnuo.Item]{"ItemPublished"}
+	// SampleChanged carries a draw after it was recorded, contributed to or published.
+	SampleChanged = Event[chengnuo.Sample]{"SampleChanged"}
 )
 
 // Empty is the argument of a function that takes none.
@@ -177,7 +184,7 @@ type AnswerArgs struct {
 	RequestID      string `json:"requestId"`
 	Result         string `json:"result,omitempty"`
 	EvidenceDigest string `json:"evidenceDigest,omitempty"`
-	DeclineReason  string `json:"declineReason,omitempty"`
+	DeclineDigest  string `json:"declineDigest,omitempty"`
 	Automatic      bool   `json:"automatic,omitempty"`
 }
 
@@ -216,29 +223,47 @@ type DecideObjectionArgs struct {
 	ReasonDigest string `json:"reasonDigest"`
 }
 
-// SampleArgs draws a sample of the caller's commitments of an item
-// anchored in [From, To).
-type SampleArgs struct {
-	ItemCode     string    `json:"itemCode"`
-	From         time.Time `json:"from"`
-	To           time.Time `json:"to"`
-	BasePermille int       `json:"basePermille"`
+// DrawSampleArgs records a draw with the SM3 (hex) of the drawer's secret.
+type DrawSampleArgs struct {
+	chengnuo.SampleRequest
+	Commitment string `json:"commitment"`
 }
+
+// ContributeSampleArgs adds another department's random contribution (hex).
+type ContributeSampleArgs struct {
+	ID           string `json:"id"`
+	Contribution string `json:"contribution"`
+}
+
+// PublishSampleArgs reveals the drawer's secret (hex).
+type PublishSampleArgs struct {
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+}
+
+// Sampling limits.
+const (
+	MaxInspectors        = 100 // codes in a draw's pool
+	InspectorsPerSubject = 2   // inspectors drawn for each selected commitment (双随机)
+)
 
 // ProposalArgs proposes a catalog change.
 type ProposalArgs struct {
-	Kind   string         `json:"kind"`
-	Code   string         `json:"code,omitempty"`
-	Item   *chengnuo.Item `json:"item,omitempty"`
-	Reason string         `json:"reason"`
+	Kind         string         `json:"kind"`
+	Code         string         `json:"code,omitempty"`
+	Item         *chengnuo.Item `json:"item,omitempty"`
+	ReasonDigest string         `json:"reasonDigest"`
 }
 
 // DecideProposalArgs approves or rejects a proposal.
 type DecideProposalArgs struct {
-	ID      string `json:"id"`
-	Approve bool   `json:"approve"`
-	Reason  string `json:"reason"`
+	ID           string `json:"id"`
+	Approve      bool   `json:"approve"`
+	ReasonDigest string `json:"reasonDigest"`
 }
+
+// ShareArgs names a text delivered as transient data TransientText.
+type ShareArgs = chengnuo.TextShare
 
 // Done acknowledges a function that returns no record.
 type Done struct {
@@ -276,10 +301,15 @@ var (
 	FileObjection   = Fn[ReasonArgs, chengnuo.Objection]{Name: "FileObjection", Submit: true}
 	DecideObjection = Fn[DecideObjectionArgs, chengnuo.Objection]{Name: "DecideObjection", Submit: true}
 
-	DrawSample = Fn[SampleArgs, chengnuo.Sample]{Name: "DrawSample", Submit: true}
-	GetSample  = Fn[IDArgs, chengnuo.Sample]{Name: "GetSample"}
+	DrawSample       = Fn[DrawSampleArgs, chengnuo.Sample]{Name: "DrawSample", Submit: true}
+	ContributeSample = Fn[ContributeSampleArgs, chengnuo.Sample]{Name: "ContributeSample", Submit: true}
+	PublishSample    = Fn[PublishSampleArgs, chengnuo.Sample]{Name: "PublishSample", Submit: true}
+	GetSample        = Fn[IDArgs, chengnuo.Sample]{Name: "GetSample"}
 
 	ProposeItemChange = Fn[ProposalArgs, chengnuo.Proposal]{Name: "ProposeItemChange", Submit: true}
 	DecideProposal    = Fn[DecideProposalArgs, chengnuo.Proposal]{Name: "DecideProposal", Submit: true}
 	GetProposal       = Fn[IDArgs, chengnuo.Proposal]{Name: "GetProposal"}
+
+	ShareText = Fn[ShareArgs, Done]{Name: "ShareText", Submit: true}
+	GetText   = Fn[DigestArgs, chengnuo.SharedText]{Name: "GetText"}
 )

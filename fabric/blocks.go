@@ -49,6 +49,16 @@ func (c *Client) BlockOf(ctx context.Context, txID string) (uint64, error) {
 	return n, nil
 }
 
+// Block returns block n as the organization's peer committed it (with its
+// validation flags).
+func (c *Client) Block(ctx context.Context, n uint64) (*common.Block, error) {
+	var block common.Block
+	if err := c.qsccQuery(ctx, &block, "GetBlockByNumber", strconv.FormatUint(n, 10)); err != nil {
+		return nil, err
+	}
+	return &block, nil
+}
+
 // Height implements chengnuo.Ledger.
 func (c *Client) Height(ctx context.Context) (uint64, error) {
 	var info common.BlockchainInfo

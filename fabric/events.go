@@ -23,14 +23,15 @@ var handlePolicy = retry.Policy{Initial: 500 * time.Millisecond, Max: 10 * time.
 // streamPolicy paces reconnections of the event stream.
 var streamPolicy = retry.Policy{Initial: time.Second, Max: 15 * time.Second}
 
-// ListenVerificationRequests implements chengnuo.LedgerEvents. It feeds
-// every VerificationRequested event to handle, in ledger order, and
-// checkpoints each event (in Config.Checkpoint, fsynced) only after handle
-// returned: after a restart the stream resumes at the first event not yet
-// handled, so no event is missed, and the handler's own idempotence covers
-// the one event that may be replayed. It reconnects after stream errors and
-// returns when ctx ends.
-func (c *Client) ListenVerificationRequests(ctx context.Context, handle func(context.Context, *chengnuo.VerificationRequest) error) error {
+// Listen implements chengnuo.LedgerEvents. It feeds the chaincode's events
+// to h, in ledger order, and checkpoints each event (in Config.Checkpoint,
+// fsynced) only after h returned: after a restart the stream resumes at the
+// first event not yet handled, so no event is missed, and the handler's own
+// idempotence covers the one event that may be replayed. A handler that
+// keeps failing is retried with backoff (handlePolicy), then the event is
+// logged and passed over so that one bad record cannot stall the stream.
+// It reconnects after stream errors and returns when ctx ends.
+func (c *Client) Listen(ctx context.Context, h chengnuo.EventHandler) error {
 	if c.cfg.Checkpoint == "" {
 		return errors.New("no checkpoint file configured for the event listener")
 	}
@@ -40,7 +41,7 @@ func (c *Client) ListenVerificationRequests(ctx context.Context, handle func(con
 	}
 	defer cp.Close()
 	log := c.log()
-	err = retry.Do(ctx, streamPolicy, nil, func(ctx context.Context) error {
+	return retry.Do(ctx, streamPolicy, nil, func(ctx context.Context) error {
 		opts := []client.ChaincodeEventsOption{client.WithCheckpoint(cp)}
 		if cp.BlockNumber() == 0 && cp.TransactionID() == "" {
 			opts = append(opts, client.WithStartBlock(0)) // the first run reads from the start
@@ -53,16 +54,14 @@ func (c *Client) ListenVerificationRequests(ctx context.Context, handle func(con
 			return err
 		}
 		for ev := range events {
-			if ev.EventName == contract.VerificationRequested.Name {
-				r, err := contract.VerificationRequested.Decode(ev.Payload)
-				if err != nil {
-					log.Error("undecodable event", slog.String("txId", ev.TransactionID), slog.String("error", err.Error()))
-				} else if err := retry.Do(ctx, handlePolicy, nil, func(ctx context.Context) error { return handle(ctx, r) }); err != nil {
+			handle := dispatch(ev, h)
+			if handle != nil {
+				if err := retry.Do(ctx, handlePolicy, nil, handle); err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
-					log.Error("giving up automatic handling; the request stays in the inbox for a clerk",
-						slog.String("request", r.ID), slog.String("error", err.Error()))
+					log.Error("giving up handling an event; it stays on the ledger", slog.String("event", ev.EventName),
+						slog.String("txId", ev.TransactionID), slog.String("error", err.Error()))
 				}
 			}
 			if err := cp.CheckpointChaincodeEvent(ev); err != nil {
@@ -74,7 +73,41 @@ func (c *Client) ListenVerificationRequests(ctx context.Context, handle func(con
 		}
 		return errors.New("event stream ended")
 	})
-	return err
+}
+
+// dispatch returns the handling of one event, or nil for an event nobody
+// listens to (or one that cannot be decoded, which is logged).
+func dispatch(ev *client.ChaincodeEvent, h chengnuo.EventHandler) func(context.Context) error {
+	decode := func(err error) func(context.Context) error {
+		return func(context.Context) error { return retry.Permanent(err) }
+	}
+	switch ev.EventName {
+	case contract.VerificationRequested.Name:
+		r, err := contract.VerificationRequested.Decode(ev.Payload)
+		if err != nil {
+			return decode(err)
+		}
+		return func(ctx context.Context) error { return h.VerificationRequested(ctx, r) }
+	case contract.VerificationAnswered.Name:
+		r, err := contract.VerificationAnswered.Decode(ev.Payload)
+		if err != nil {
+			return decode(err)
+		}
+		return func(ctx context.Context) error { return h.VerificationAnswered(ctx, r) }
+	case contract.CommitmentChanged.Name, contract.OutcomeRecorded.Name:
+		cm, err := contract.CommitmentChanged.Decode(ev.Payload)
+		if err != nil {
+			return decode(err)
+		}
+		return func(ctx context.Context) error { return h.CommitmentChanged(ctx, cm) }
+	case contract.SampleChanged.Name:
+		s, err := contract.SampleChanged.Decode(ev.Payload)
+		if err != nil {
+			return decode(err)
+		}
+		return func(ctx context.Context) error { return h.SampleChanged(ctx, s) }
+	}
+	return nil
 }
 
 func (c *Client) log() *slog.Logger {

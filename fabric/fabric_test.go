@@ -2,6 +2,7 @@ package fabric_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -255,14 +256,24 @@ func TestVerificationCreditAndSampling(t *testing.T) {
 
 	o.anchor(t, "T-1", "s1", "s2", "s3")
 	from := time.Now().Add(-time.Hour)
-	sp, err := o.market.DrawSample(ctx, "T-1", from, time.Now().Add(time.Hour), 1000)
-	if err != nil || len(sp.Candidates) != 4 || len(sp.Selected) != 4 {
+	pool := []string{"I-1", "I-2", "I-3"}
+	secret := strings.Repeat("ab", 32)
+	raw, _ := hex.DecodeString(secret)
+	sp, err := o.market.DrawSample(ctx, chengnuo.SampleRequest{ItemCode: "T-1", From: from, To: time.Now().Add(time.Hour), BasePermille: 1000, Inspectors: pool}, sm.SM3Hex(raw))
+	if err != nil || len(sp.Candidates) != 4 || sp.Status != chengnuo.SampleDrawn {
 		t.Fatalf("sample: %+v %v", sp, err)
 	}
-	if got, err := o.police.GetSample(ctx, sp.ID); err != nil || got.Seed != sp.Seed {
+	if _, err := o.police.ContributeSample(ctx, sp.ID, strings.Repeat("cd", 32)); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := o.market.PublishSample(ctx, sp.ID, secret)
+	if err != nil || len(pub.Selected) != 4 || len(pub.Assignments) != 4 || pub.Status != chengnuo.SamplePublished {
+		t.Fatalf("publish: %+v %v", pub, err)
+	}
+	if got, err := o.police.GetSample(ctx, sp.ID); err != nil || got.Seed != pub.Seed {
 		t.Fatalf("get sample: %+v %v", got, err)
 	}
-	empty, err := o.market.DrawSample(ctx, "T-1", from.Add(-48*time.Hour), from.Add(-24*time.Hour), 10)
+	empty, err := o.market.DrawSample(ctx, chengnuo.SampleRequest{ItemCode: "T-1", From: from.Add(-48 * time.Hour), To: from.Add(-24 * time.Hour), BasePermille: 10, Inspectors: pool}, sm.SM3Hex(raw))
 	if err != nil || len(empty.Candidates) != 0 {
 		t.Fatalf("sample of an empty period: %+v %v", empty, err)
 	}
@@ -271,13 +282,13 @@ func TestVerificationCreditAndSampling(t *testing.T) {
 func TestProposals(t *testing.T) {
 	o := newOrgs(t)
 	ctx := t.Context()
-	p, err := o.market.ProposeItemChange(ctx, chengnuo.Proposal{Kind: "ADD", Item: item("N-1"), Reason: "建议新增此事项"})
+	p, err := o.market.ProposeItemChange(ctx, chengnuo.Proposal{Kind: "ADD", Item: item("N-1"), ReasonDigest: digestOf("建议新增此事项")})
 	if err != nil || p.Status != "PENDING" || p.From != "MarketMSP" {
 		t.Fatalf("propose: %+v %v", p, err)
 	}
-	_, err = o.market.DecideProposal(ctx, p.ID, true, "自己批准自己")
+	_, err = o.market.DecideProposal(ctx, p.ID, true, digestOf("自己批准自己"))
 	code(t, err, chengnuo.EFORBIDDEN)
-	d, err := o.justice.DecideProposal(ctx, p.ID, true, "经审核同意新增")
+	d, err := o.justice.DecideProposal(ctx, p.ID, true, digestOf("经审核同意新增"))
 	if err != nil || d.Status != "APPROVED" || d.Version != 1 {
 		t.Fatalf("decide: %+v %v", d, err)
 	}
@@ -362,26 +373,57 @@ func TestConcurrentWritesAbortOne(t *testing.T) {
 	}
 }
 
-func TestListenVerificationRequests(t *testing.T) {
+// handler records the events it is given; its first call fails, to show
+// that a failed handling is retried.
+type handler struct {
+	mu       sync.Mutex
+	failed   bool
+	seen     map[string]int
+	answered map[string]int
+	changed  map[string]string
+}
+
+func (h *handler) note(m map[string]int, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.failed {
+		h.failed = true
+		return errors.New("transient")
+	}
+	m[id]++
+	return nil
+}
+
+func (h *handler) VerificationRequested(_ context.Context, r *chengnuo.VerificationRequest) error {
+	return h.note(h.seen, r.ID)
+}
+
+func (h *handler) VerificationAnswered(_ context.Context, r *chengnuo.VerificationRequest) error {
+	return h.note(h.answered, r.ID)
+}
+
+func (h *handler) CommitmentChanged(_ context.Context, c *chengnuo.Commitment) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.changed[c.ID] = c.Status + "/" + c.Verification
+	return nil
+}
+
+func (h *handler) SampleChanged(context.Context, *chengnuo.Sample) error { return nil }
+
+func (h *handler) count() (int, int, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.seen), len(h.answered), len(h.changed)
+}
+
+func TestListen(t *testing.T) {
 	o := newOrgs(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var mu sync.Mutex
-	seen := map[string]int{}
-	failed := false
+	h := &handler{seen: map[string]int{}, answered: map[string]int{}, changed: map[string]string{}}
 	done := make(chan error, 1)
-	go func() {
-		done <- o.police.ListenVerificationRequests(ctx, func(_ context.Context, r *chengnuo.VerificationRequest) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if !failed { // the first attempt fails: the handler is retried
-				failed = true
-				return errors.New("transient")
-			}
-			seen[r.ID]++
-			return nil
-		})
-	}()
+	go func() { done <- o.police.Listen(ctx, h) }()
 	var ids []string
 	for _, l := range []string{"e1", "e2", "e3"} {
 		res := o.anchor(t, "T-1", l)
@@ -391,16 +433,21 @@ func TestListenVerificationRequests(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
+	if _, err := o.police.AnswerVerification(ctx, ids[0], chengnuo.Answer{Result: chengnuo.AnswerConsistent, EvidenceDigest: digestOf("e")}); err != nil {
+		t.Fatal(err)
+	}
+	w := o.anchor(t, "T-1", "withdrawn")
+	if _, err := o.market.Withdraw(ctx, w[0].Record.ID, digestOf("why")); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		mu.Lock()
-		n := len(seen)
-		mu.Unlock()
-		if n == len(ids) {
+		s, a, c := h.count()
+		if s == len(ids) && a == 1 && c == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("handled %v, want %v", seen, ids)
+			t.Fatalf("handled %v / %v / %v", h.seen, h.answered, h.changed)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -409,8 +456,38 @@ func TestListenVerificationRequests(t *testing.T) {
 		t.Fatalf("listener returned %v", err)
 	}
 	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("request %s handled %d times", id, seen[id])
+		if h.seen[id] != 1 {
+			t.Fatalf("request %s handled %d times", id, h.seen[id])
 		}
 	}
+	if h.changed[w[0].Record.ID] != chengnuo.StatusWithdrawn+"/" {
+		t.Fatalf("changed %v", h.changed)
+	}
+}
+
+func TestShareAndGetText(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	res := o.anchor(t, "T-1", "declined letter")
+	r, err := o.market.RequestVerification(ctx, res[0].Record.ID, digestOf("d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := []byte("0123456789abcdef")
+	text := "本部门不掌握该项数据"
+	d := sm.TextDigest(salt, text)
+	if _, err := o.police.AnswerVerification(ctx, r.ID, chengnuo.Answer{DeclineDigest: d}); err != nil {
+		t.Fatal(err)
+	}
+	st := chengnuo.SharedText{Kind: chengnuo.TextDecline, Ref: r.ID, Digest: d, Text: text, Salt: hex.EncodeToString(salt), From: "PoliceMSP"}
+	code(t, o.market.ShareText(ctx, "MarketMSP", st), chengnuo.EFORBIDDEN)
+	if err := o.police.ShareText(ctx, "MarketMSP", st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.market.GetText(ctx, d)
+	if err != nil || got.Text != text {
+		t.Fatalf("text: %+v %v", got, err)
+	}
+	_, err = o.police.GetText(ctx, d)
+	code(t, err, chengnuo.ENOTFOUND)
 }

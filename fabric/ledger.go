@@ -2,8 +2,8 @@ package fabric
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
@@ -185,7 +185,7 @@ func (c *Client) GetRequestDetails(ctx context.Context, requestID string) (*chen
 // AnswerVerification implements chengnuo.Ledger.
 func (c *Client) AnswerVerification(ctx context.Context, requestID string, a chengnuo.Answer) (*chengnuo.VerificationRequest, error) {
 	return value(ctx, c, contract.AnswerVerification, contract.AnswerArgs{RequestID: requestID, Result: a.Result,
-		EvidenceDigest: a.EvidenceDigest, DeclineReason: a.DeclineReason, Automatic: a.Automatic})
+		EvidenceDigest: a.EvidenceDigest, DeclineDigest: a.DeclineDigest, Automatic: a.Automatic})
 }
 
 // GetVerification implements chengnuo.Ledger.
@@ -238,8 +238,35 @@ func (c *Client) DecideObjection(ctx context.Context, objectionID string, uphold
 }
 
 // DrawSample implements chengnuo.Ledger.
-func (c *Client) DrawSample(ctx context.Context, itemCode string, from, to time.Time, basePermille int) (*chengnuo.Sample, error) {
-	return value(ctx, c, contract.DrawSample, contract.SampleArgs{ItemCode: itemCode, From: from, To: to, BasePermille: basePermille})
+func (c *Client) DrawSample(ctx context.Context, req chengnuo.SampleRequest, commitment string) (*chengnuo.Sample, error) {
+	return value(ctx, c, contract.DrawSample, contract.DrawSampleArgs{SampleRequest: req, Commitment: commitment})
+}
+
+// ContributeSample implements chengnuo.Ledger.
+func (c *Client) ContributeSample(ctx context.Context, id, contribution string) (*chengnuo.Sample, error) {
+	return value(ctx, c, contract.ContributeSample, contract.ContributeSampleArgs{ID: id, Contribution: contribution})
+}
+
+// PublishSample implements chengnuo.Ledger.
+func (c *Client) PublishSample(ctx context.Context, id, secret string) (*chengnuo.Sample, error) {
+	return value(ctx, c, contract.PublishSample, contract.PublishSampleArgs{ID: id, Secret: secret})
+}
+
+// ShareText implements chengnuo.Ledger. The text travels as transient data
+// to the entitled organization's peers only, which alone endorse.
+func (c *Client) ShareText(ctx context.Context, to string, t chengnuo.SharedText) error {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return chengnuo.Internal("could not encode the text", err)
+	}
+	_, err = value(ctx, c, contract.ShareText, contract.ShareArgs{Kind: t.Kind, Ref: t.Ref, Digest: t.Digest},
+		client.WithTransient(map[string][]byte{contract.TransientText: raw}), client.WithEndorsingOrganizations(to))
+	return err
+}
+
+// GetText implements chengnuo.Ledger.
+func (c *Client) GetText(ctx context.Context, digest string) (*chengnuo.SharedText, error) {
+	return value(ctx, c, contract.GetText, contract.DigestArgs{Digest: digest})
 }
 
 // GetSample implements chengnuo.Ledger.
@@ -249,12 +276,12 @@ func (c *Client) GetSample(ctx context.Context, id string) (*chengnuo.Sample, er
 
 // ProposeItemChange implements chengnuo.Ledger.
 func (c *Client) ProposeItemChange(ctx context.Context, p chengnuo.Proposal) (*chengnuo.Proposal, error) {
-	return value(ctx, c, contract.ProposeItemChange, contract.ProposalArgs{Kind: p.Kind, Code: p.Code, Item: p.Item, Reason: p.Reason})
+	return value(ctx, c, contract.ProposeItemChange, contract.ProposalArgs{Kind: p.Kind, Code: p.Code, Item: p.Item, ReasonDigest: p.ReasonDigest})
 }
 
 // DecideProposal implements chengnuo.Ledger.
-func (c *Client) DecideProposal(ctx context.Context, id string, approve bool, reason string) (*chengnuo.Proposal, error) {
-	return value(ctx, c, contract.DecideProposal, contract.DecideProposalArgs{ID: id, Approve: approve, Reason: reason})
+func (c *Client) DecideProposal(ctx context.Context, id string, approve bool, reasonDigest string) (*chengnuo.Proposal, error) {
+	return value(ctx, c, contract.DecideProposal, contract.DecideProposalArgs{ID: id, Approve: approve, ReasonDigest: reasonDigest})
 }
 
 // GetProposal implements chengnuo.Ledger.

@@ -101,7 +101,7 @@ func (l *limiter) allow(addr string) bool {
 }
 
 func (s *Server) public(c *gin.Context) {
-	if s.limit != nil && !s.limit.allow(c.Request.RemoteAddr) {
+	if s.limit != nil && !s.limit.allow(c.ClientIP()) {
 		c.Header("Retry-After", "1")
 		s.fail(c, chengnuo.Errorf(chengnuo.ERATELIMITED, "too many requests; slow down"))
 		return

@@ -114,10 +114,14 @@ func (f *fake) RetireItem(_ context.Context, code string) (*chengnuo.Item, error
 }
 
 func proposal(id string) *chengnuo.Proposal {
-	return &chengnuo.Proposal{ID: id, Kind: "RETIRE", Code: "T-1", Reason: "理由", From: "MarketMSP", Status: "PENDING", ProposedAt: t0, TxID: "tx-p"}
+	return &chengnuo.Proposal{ID: id, Kind: "RETIRE", Code: "T-1", ReasonDigest: digest, From: "MarketMSP", Status: "PENDING", ProposedAt: t0, TxID: "tx-p"}
 }
 
-func (f *fake) ProposeItemChange(_ context.Context, p chengnuo.Proposal) (*chengnuo.Proposal, error) {
+func (f *fake) Text(_ context.Context, d string) (*chengnuo.Text, error) {
+	return &chengnuo.Text{Digest: d, Salt: "00", Text: "理由", Kind: chengnuo.TextDecline, Ref: "VR1", From: "PoliceMSP"}, f.record("Text", d)
+}
+
+func (f *fake) ProposeItemChange(_ context.Context, p chengnuo.ProposalRequest) (*chengnuo.Proposal, error) {
 	return proposal("PR1"), f.record("ProposeItemChange", p.Kind, p.Code, p.Reason)
 }
 
@@ -262,7 +266,10 @@ func (f *fake) DecideObjection(_ context.Context, id string, d chengnuo.Objectio
 
 func sample(id string) *chengnuo.Sample {
 	return &chengnuo.Sample{ID: id, Org: "MarketMSP", ItemCode: "T-1", From: t0, To: t0.Add(time.Hour), BasePermille: 100, Seed: digest,
-		Candidates: []chengnuo.SampleCandidate{}, Selected: []string{}, DrawnAt: t0, TxID: "tx-sp"}
+		Inspectors: []string{"I-1"}, Candidates: []chengnuo.SampleCandidate{{CommitmentID: "CN1", Permille: 100}}, Selected: []string{"CN1"},
+		Assignments: []chengnuo.SampleAssignment{{CommitmentID: "CN1", Inspectors: []string{"I-1"}}}, Status: chengnuo.SamplePublished,
+		DrawnAt: t0, TxID: "tx-sp", Commitment: digest, Contribution: digest, ContributedBy: "PoliceMSP", ContributedTx: "tx-c", Secret: digest,
+		PublishedAt: t0, PublishedTx: "tx-pub"}
 }
 
 func (f *fake) DrawSample(_ context.Context, r chengnuo.SampleRequest) (*chengnuo.Sample, error) {
@@ -277,6 +284,10 @@ func (f *fake) Disclosures(_ context.Context, p chengnuo.Page) (*chengnuo.Disclo
 	l := &chengnuo.DisclosureList{LedgerTime: t0, Org: "MarketMSP"}
 	l.Items = []*chengnuo.DisclosedLetter{{CommitmentID: "CN1", ItemCode: "T-1", ItemName: "n", Applicant: "张*", Org: "MarketMSP", Scope: "s", From: t0, Until: t0}}
 	return l, f.record("Disclosures", p.Size, p.Bookmark)
+}
+
+func (f *fake) Audit(_ context.Context, p chengnuo.Page) (*chengnuo.AuditReport, error) {
+	return &chengnuo.AuditReport{Checked: 2, Findings: []chengnuo.AuditFinding{{CommitmentID: "CN1", Problem: "p"}}}, f.record("Audit", p.Size)
 }
 
 var _ chengnuo.Service = (*fake)(nil)

@@ -83,7 +83,7 @@ func (s *Server) routes() {
 	v1.POST("/catalog/items/:code/retire", admin, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.RetireItem(c.Request.Context(), c.Param("code"))
 	}))
-	v1.POST("/catalog/proposals", clerk, serve(s, http.StatusCreated, func(c *gin.Context, p *chengnuo.Proposal) (any, error) {
+	v1.POST("/catalog/proposals", clerk, serve(s, http.StatusCreated, func(c *gin.Context, p *chengnuo.ProposalRequest) (any, error) {
 		return svc.ProposeItemChange(c.Request.Context(), *p)
 	}))
 	v1.GET("/catalog/proposals/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
@@ -189,6 +189,17 @@ func (s *Server) routes() {
 			return nil, err
 		}
 		return gin.H{"purged": true, "requestId": c.Param("id")}, nil
+	}))
+
+	// Texts: reasons, decisions, evidence — to the departments that wrote
+	// them or are entitled to them.
+	v1.GET("/texts/:digest", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.Text(c.Request.Context(), c.Param("digest"))
+	}))
+
+	// The department's own audit of its store against the ledger.
+	v1.GET("/audit", s.require(chengnuo.RoleAuditor), get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return paged(c, func(p chengnuo.Page) (*chengnuo.AuditReport, error) { return svc.Audit(c.Request.Context(), p) })
 	}))
 
 	// Credit (信用).

@@ -46,6 +46,10 @@ type Options struct {
 	// RequestTimeout bounds the work of one request (default 60 s); the
 	// request's context also ends when its client goes away.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For names the client for rate limiting; none by default:
+	// the peer address is the client.
+	TrustedProxies []string
 }
 
 // Server routes HTTP requests to the service.
@@ -79,6 +83,10 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, svc: opts.Service, log: opts.Logger, engine: gin.New(),
 		limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1))}
 	s.engine.HandleMethodNotAllowed = true
+	if err := s.engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored", slog.String("error", err.Error()))
+		_ = s.engine.SetTrustedProxies(nil)
+	}
 	s.engine.Use(s.requestID, s.accessLog, s.recover, s.deadline, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) {
 		s.fail(c, chengnuo.Errorf(chengnuo.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))

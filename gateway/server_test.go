@@ -114,7 +114,9 @@ var routeTable = []route{
 	{"POST", "/v1/credit/records/CR1/repair", `{"reason":"已整改"}`, officer, 200, "RepairCredit", []any{"CR1", "已整改"}},
 	{"POST", "/v1/credit/records/CR1/objections", `{"reason":"异议"}`, clerk, 201, "FileObjection", []any{"CR1", "异议"}},
 	{"POST", "/v1/credit/objections/OB1/decision", `{"uphold":true,"reason":"成立"}`, officer, 200, "DecideObjection", []any{"OB1", true, "成立"}},
-	{"POST", "/v1/samples", `{"itemCode":"T-1","from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z","basePermille":50}`, clerk, 201, "DrawSample", []any{"T-1", 50}},
+	{"POST", "/v1/samples", `{"itemCode":"T-1","from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z","basePermille":50,"inspectors":["I-1","I-2"]}`, clerk, 201, "DrawSample", []any{"T-1", 50}},
+	{"GET", "/v1/texts/" + digest, "", reader, 200, "Text", []any{digest}},
+	{"GET", "/v1/audit?limit=20", "", []string{chengnuo.RoleAuditor}, 200, "Audit", []any{20}},
 	{"GET", "/v1/samples/SP1?limit=7", "", public, 200, "Sample", []any{"SP1", 7}},
 	{"GET", "/healthz", "", public, 200, "", nil},
 	{"GET", "/readyz", "", public, 200, "Ping", nil},
@@ -464,5 +466,27 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	slices.Sort(documented)
 	if !slices.Equal(codes, documented) {
 		t.Fatalf("documented codes %v, domain codes %v", documented, codes)
+	}
+}
+
+// Clients behind a trusted proxy are told apart by X-Forwarded-For; without
+// trusted proxies the header is ignored, so it cannot dodge the limit.
+func TestRateLimitClientAddress(t *testing.T) {
+	for _, tc := range []struct {
+		proxies []string
+		limited bool
+	}{{nil, true}, {[]string{"192.0.2.0/24"}, false}} {
+		h := gateway.New(gateway.Options{Service: newFake(), PublicRate: 1, PublicBurst: 1, TrustedProxies: tc.proxies})
+		limited := false
+		for i := range 4 {
+			req := httptest.NewRequest("GET", "/v1/anchors/"+digest, nil) // from 192.0.2.1
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			limited = limited || rec.Code == http.StatusTooManyRequests
+		}
+		if limited != tc.limited {
+			t.Errorf("trusted proxies %v: limited %v, want %v", tc.proxies, limited, tc.limited)
+		}
 	}
 }

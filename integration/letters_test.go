@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -49,7 +51,7 @@ type person struct{ name, idNumber, phone string }
 var applicants = []person{
 	{"测试申请人甲", "11010519491231002X", "13912345678"},
 	{"测试申请人乙", "110101199003077571", "13800138001"},
-	{"测试申请人丙", "440524188001010014", "13700137002"},
+	{"测试申请人丙", "440524198001010013", "13700137002"},
 }
 
 func draftFor(t *testing.T, slot int, code string, p person) response {
@@ -66,22 +68,33 @@ func draftFor(t *testing.T, slot int, code string, p person) response {
 // with the project's CLI and a key it generated.
 func signWithCLI(t *testing.T, draft response) map[string]string {
 	t.Helper()
-	dir := t.TempDir()
-	cli := filepath.Join(net.state, "bin", "chengnuo")
-	key := filepath.Join(dir, "applicant.key")
-	if out, err := exec.Command(cli, "keygen", "--out", key).CombinedOutput(); err != nil {
-		t.Fatalf("keygen: %v\n%s", err, out)
+	key := filepath.Join(t.TempDir(), "applicant.key")
+	cli(t, "keygen", "--out", key)
+	return cliSign(t, draft, "--key", key)
+}
+
+// cli runs the project's CLI and returns its standard output.
+func cli(t *testing.T, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(net.state, "bin", "chengnuo"), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chengnuo %s: %v\n%s", args[0], err, stderr.Bytes())
 	}
-	draftFile := filepath.Join(dir, "draft.json")
+	return out
+}
+
+// cliSign signs a draft with `chengnuo sign` and the given key flags.
+func cliSign(t *testing.T, draft response, keyArgs ...string) map[string]string {
+	t.Helper()
+	draftFile := filepath.Join(t.TempDir(), "draft.json")
 	if err := os.WriteFile(draftFile, []byte(draft.Raw), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(cli, "sign", "--key", key, "--draft", draftFile).Output()
-	if err != nil {
-		t.Fatalf("sign: %v", err)
-	}
 	var sub map[string]string
-	if err := json.Unmarshal(out, &sub); err != nil {
+	if err := json.Unmarshal(cli(t, append([]string{"sign", "--draft", draftFile}, keyArgs...)...), &sub); err != nil {
 		t.Fatal(err)
 	}
 	return sub
@@ -281,8 +294,19 @@ func TestLifecycleAndOwnership(t *testing.T) {
 			t.Fatalf("history[%d] = %v", i, e)
 		}
 	}
-	if e := hist[1].(map[string]any); e["reasonDigest"] != sm.SM3Hex([]byte("申请人主动撤回")) {
-		t.Fatalf("withdrawal reason digest: %v", e)
+	// The ledger holds the reason's salted digest; the department keeps the
+	// text and its salt, which make that digest (and nothing else does).
+	e := hist[1].(map[string]any)
+	full := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+withdrawn, "")
+	notes, _ := full.Body["letter"].(map[string]any)["notes"].([]any)
+	if len(notes) != 1 {
+		t.Fatalf("notes: %s", full.Raw)
+	}
+	note := notes[0].(map[string]any)
+	salt, _ := hex.DecodeString(note["salt"].(string))
+	if note["text"] != "申请人主动撤回" || e["reasonDigest"] != note["digest"] || e["reasonDigest"] != sm.TextDigest(salt, "申请人主动撤回") ||
+		len(salt) < 16 || e["reasonDigest"] == sm.SM3Hex([]byte("申请人主动撤回")) {
+		t.Fatalf("withdrawal reason digest %v, note %v", e, note)
 	}
 }
 

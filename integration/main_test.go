@@ -113,7 +113,9 @@ func scriptEnv(timeout time.Duration, env []string, args ...string) (string, err
 	defer cancel()
 	cmd := exec.CommandContext(ctx, net.script, args...)
 	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base),
-		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90))
+		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90),
+		// Short retention and maintenance pace, so that automatic purges show within a test.
+		"CHENGNUO_DETAILS_RETENTION=10s", "CHENGNUO_MAINTAIN_EVERY=2s")
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

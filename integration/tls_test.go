@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// The chaincode server speaks TLS and admits only clients with a TLS
-// certificate from one of the department organizations (the peers).
+// The chaincode server speaks TLS and admits only the departments' peers:
+// their TLS certificates are pinned, so another certificate of the same
+// TLS CA (a user's, an admin's) is refused.
 func TestChaincodeServerRequiresPeerCertificate(t *testing.T) {
 	ccTLS := filepath.Join(net.state, "crypto", "peerOrganizations", "cc.chengnuo.local", "peers", "notary.cc.chengnuo.local", "tls")
 	caPEM, err := os.ReadFile(filepath.Join(ccTLS, "ca.crt"))
@@ -45,6 +46,15 @@ func TestChaincodeServerRequiresPeerCertificate(t *testing.T) {
 	}
 	if err := dial([]tls.Certificate{cert}); err != nil {
 		t.Fatalf("a peer's certificate was refused: %v", err)
+	}
+	// A user's TLS certificate from the same department's TLS CA is not a peer's.
+	userTLS := filepath.Join(net.state, "crypto", "peerOrganizations", orgs[market].domain, "users", "User1@"+orgs[market].domain, "tls")
+	ucert, err := tls.LoadX509KeyPair(filepath.Join(userTLS, "client.crt"), filepath.Join(userTLS, "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dial([]tls.Certificate{ucert}); err == nil {
+		t.Fatal("the chaincode server admitted a user's certificate")
 	}
 	// The orderer organization's certificate is not a peer's.
 	ordTLS := filepath.Join(net.state, "crypto", "ordererOrganizations", "orderer.chengnuo.local", "orderers", "o1.orderer.chengnuo.local", "tls")

@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -118,7 +120,7 @@ func recordOutcome(t *testing.T, slot int, id string, body map[string]any) respo
 }
 
 var falseOutcome = map[string]any{"result": "FALSE", "reason": "核查不一致", "level": "ORDINARY",
-	"disposal": map[string]any{"measures": []string{"TERMINATED", "PENALTY"}, "penalty": "警告"}}
+	"disposal": map[string]any{"measures": []string{"TERMINATED", "PENALTY"}, "penalty": "警告并处罚款（测试处罚说明）"}}
 
 func lookup(t *testing.T, p person) response {
 	t.Helper()
@@ -189,18 +191,33 @@ func TestAssistedVerificationDetailsReachOnlyTarget(t *testing.T) {
 		}
 	}
 
-	// Once answered, PoliceMSP purges them; only their hash stays.
-	purge := func(slot int) response {
-		return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/verification/requests/"+rid+"/purge", "")
-	}
-	if r := purge(market); r.Status != http.StatusForbidden {
+	// Answered — here by the registry, without a clerk — the details are
+	// purged by PoliceMSP's gateway once their retention (10 s in the tests)
+	// has passed; only their hash stays.
+	if r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/verification/requests/"+rid+"/purge", ""); r.Status != http.StatusForbidden {
 		t.Fatalf("market purges police's details: %d %s", r.Status, r.Raw)
 	}
-	if r := purge(police); r.Status != http.StatusOK {
+	var after response
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if after = callAs(t, apiKey(t, police, "CLERK"), "GET", gatewayURL(police)+"/v1/verification/requests/"+rid+"/details", ""); after.Status == http.StatusNotFound {
+			break
+		}
+	}
+	if after.Status != http.StatusNotFound {
+		t.Fatalf("details not purged automatically: %d %s", after.Status, after.Raw)
+	}
+	// A purge by a clerk of purged details does no harm.
+	if r := callAs(t, apiKey(t, police, "CLERK"), "POST", gatewayURL(police)+"/v1/verification/requests/"+rid+"/purge", ""); r.Status != http.StatusOK {
 		t.Fatalf("purge: %d %s", r.Status, r.Raw)
 	}
-	if r := callAs(t, apiKey(t, police, "CLERK"), "GET", gatewayURL(police)+"/v1/verification/requests/"+rid+"/details", ""); r.Status != http.StatusNotFound {
-		t.Fatalf("details after purge: %d %s", r.Status, r.Raw)
+	// The requester cannot deliver them again.
+	c := dialOrg(t, market)
+	req, err := c.GetVerification(context.Background(), rid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeliverDetails(context.Background(), req, []byte(`{}`)); chengnuo.ErrorCode(err) != chengnuo.ECONFLICT {
+		t.Fatalf("redelivery after the answer: %v", err)
 	}
 }
 
@@ -254,6 +271,7 @@ func TestManualAnswerAndWrittenRefusal(t *testing.T) {
 		t.Fatalf("market answers a request to justice: %d %s", r.Status, r.Raw)
 	}
 	for _, bad := range []string{`{"declineReason":"no"}`, `{"declineReason":"数据含有身份证号110101198501010011"}`,
+		`{"declineReason":"身份证 1101-0519-4912-3100-2X 不符"}`, `{"declineReason":"请致电 138 0000 0000"}`,
 		`{"result":"MAYBE","evidence":"x"}`, `{"result":"CONSISTENT"}`} {
 		if r := answerAs(justice, bad); r.Status != http.StatusBadRequest {
 			t.Errorf("answer %s: %d %s", bad, r.Status, r.Raw)
@@ -268,8 +286,24 @@ func TestManualAnswerAndWrittenRefusal(t *testing.T) {
 	}
 	barrier(t)
 	from := callAs(t, apiKey(t, market, "AUDITOR"), "GET", gatewayURL(market)+"/v1/verification/requests?side=from&state=all", "")
-	if !strings.Contains(from.Raw, rid) || !strings.Contains(from.Raw, "本部门不掌握该项数据") {
-		t.Fatalf("the requester does not see the written refusal: %s", from.Raw)
+	if !strings.Contains(from.Raw, rid) || strings.Contains(from.Raw, "本部门不掌握该项数据") {
+		t.Fatalf("the request list lacks the request or shows the refusal's text: %s", from.Raw)
+	}
+	// The ledger holds the refusal's salted digest; its text reaches the
+	// requesting department — and only it — through its private collection.
+	dd, _ := r.Body["answer"].(map[string]any)["declineDigest"].(string)
+	var txt response
+	for i := 0; i < 50; i++ {
+		if txt = callAs(t, apiKey(t, market, "AUDITOR"), "GET", gatewayURL(market)+"/v1/texts/"+dd, ""); txt.Status == 200 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if txt.Status != 200 || txt.Body["text"] != "本部门不掌握该项数据，请向教育部门申请核查" || txt.Body["from"] != "JusticeMSP" {
+		t.Fatalf("the requester reads the refusal: %d %s", txt.Status, txt.Raw)
+	}
+	if r := callAs(t, apiKey(t, credit, "AUDITOR"), "GET", gatewayURL(credit)+"/v1/texts/"+dd, ""); r.Status != http.StatusNotFound {
+		t.Fatalf("another department reads the refusal: %d %s", r.Status, r.Raw)
 	}
 	// After a refusal the department may conclude the check itself.
 	if r := recordOutcome(t, market, id, map[string]any{"result": "UNVERIFIABLE", "reason": "协查部门书面拒绝", "requestId": rid}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyUnverifiable {
@@ -437,11 +471,30 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 		ids[anchorID(t, code, newPerson(t, fmt.Sprintf("抽查%d", i)))] = true
 	}
 	s := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/samples",
-		mustJSON(t, map[string]any{"itemCode": code, "from": from.UTC().Format(time.RFC3339Nano), "to": time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano), "basePermille": 300}))
+		mustJSON(t, map[string]any{"itemCode": code, "from": from.UTC().Format(time.RFC3339Nano), "to": time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano),
+			"basePermille": 300, "inspectors": []string{"MKT-I01", "MKT-I02", "MKT-I03", "MKT-I04"}}))
 	if s.Status != http.StatusCreated {
 		t.Fatalf("sample: %d %s", s.Status, s.Raw)
 	}
+	// Another department's gateway contributes when it sees the draw; the
+	// drawing department then reveals its secret.
+	for deadline := time.Now().Add(30 * time.Second); s.Body["status"] != chengnuo.SamplePublished && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		g := call(t, "GET", gatewayURL(market)+"/v1/samples/"+s.Body["id"].(string), "")
+		if got, ok := g.Body["sample"].(map[string]any); ok {
+			s.Body = got
+		}
+	}
+	if s.Body["status"] != chengnuo.SamplePublished {
+		t.Fatalf("the draw was not published: %v", s.Body)
+	}
+	// Neither department chose the seed: the drawer committed to its secret
+	// before another department contributed; anyone recomputes it.
 	seed := s.Body["seed"].(string)
+	secret, _ := hex.DecodeString(s.Body["secret"].(string))
+	if by := s.Body["contributedBy"]; by == "MarketMSP" || by == nil || sm.SM3Hex(secret) != s.Body["commitment"] ||
+		seed != chaincode.SampleSeed(s.Body["secret"].(string), s.Body["contribution"].(string), s.Body["id"].(string)) {
+		t.Fatalf("the seed does not recompute: %v", s.Body)
+	}
 	cands := s.Body["candidates"].([]any)
 	if len(cands) != len(ids) {
 		t.Fatalf("%d candidates, want %d: %s", len(cands), len(ids), s.Raw)
@@ -459,6 +512,21 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 	}
 	if got := fmt.Sprint(s.Body["selected"]); got != fmt.Sprint(toAny(recomputed)) {
 		t.Fatalf("selection %s does not recompute to %v", got, recomputed)
+	}
+	// And the inspectors: two of the pool for each selected commitment.
+	for _, a := range s.Body["assignments"].([]any) {
+		am := a.(map[string]any)
+		got := fmt.Sprint(am["inspectors"])
+		if want := fmt.Sprint(toAny(chaincode.AssignInspectors(seed, am["commitmentId"].(string), []string{"MKT-I01", "MKT-I02", "MKT-I03", "MKT-I04"}))); got != want {
+			t.Fatalf("inspectors %s do not recompute to %s", got, want)
+		}
+	}
+	// The same period cannot be drawn again until the result pleases.
+	again := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/samples",
+		mustJSON(t, map[string]any{"itemCode": code, "from": from.UTC().Format(time.RFC3339Nano), "to": time.Now().UTC().Format(time.RFC3339Nano),
+			"basePermille": 300, "inspectors": []string{"MKT-I01"}}))
+	if again.Status != http.StatusConflict {
+		t.Fatalf("a redraw of the period: %d %s", again.Status, again.Raw)
 	}
 	rates := map[float64]int{}
 	for _, c := range cands {
@@ -497,6 +565,13 @@ func TestDisclosureMasksPersonalData(t *testing.T) {
 	if strings.Contains(r.Raw, p.name) || strings.Contains(r.Raw, p.idNumber) || strings.Contains(r.Raw, p.phone) || !strings.Contains(r.Raw, `"applicant":"公****"`) {
 		t.Fatalf("disclosure does not mask personal data: %s", r.Raw)
 	}
+	// A withdrawn letter leaves the list at once.
+	if w := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/"+shown+"/withdraw", `{"reason":"申请人主动撤回"}`); w.Status != 200 {
+		t.Fatalf("withdraw: %d %s", w.Status, w.Raw)
+	}
+	if r := call(t, "GET", gatewayURL(market)+"/v1/public/disclosures", ""); r.Status != 200 || strings.Contains(r.Raw, shown) {
+		t.Fatalf("a withdrawn letter is still disclosed: %d %s", r.Status, r.Raw)
+	}
 }
 
 func TestCatalogProposals(t *testing.T) {
@@ -528,8 +603,30 @@ func TestCatalogProposals(t *testing.T) {
 	}
 	barrier(t)
 	rej := callAs(t, apiKey(t, justice, "CATALOG_ADMIN"), "POST", gatewayURL(justice)+"/v1/catalog/proposals/"+add.Body["id"].(string)+"/decision", `{"approve":false,"reason":"该事项涉及公共安全领域，不适用告知承诺制"}`)
-	if rej.Status != 200 || rej.Body["status"] != "REJECTED" || !strings.Contains(rej.Raw, "公共安全") {
+	if rej.Status != 200 || rej.Body["status"] != "REJECTED" || strings.Contains(rej.Raw, "公共安全") {
 		t.Fatalf("reject: %d %s", rej.Status, rej.Raw)
+	}
+	// The reasons travel as private data: the proposal's to the justice
+	// bureau, the decision's to the proposing department; the record holds
+	// only their salted digests.
+	text := func(slot int, digest string) response {
+		var r response
+		for i := 0; i < 50; i++ {
+			if r = callAs(t, apiKey(t, slot, "AUDITOR"), "GET", gatewayURL(slot)+"/v1/texts/"+digest, ""); r.Status == 200 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return r
+	}
+	if r := text(justice, add.Body["reasonDigest"].(string)); r.Body["text"] != "建议新增证明事项" || r.Body["from"] != "PoliceMSP" {
+		t.Fatalf("justice reads the proposal's reason: %d %s", r.Status, r.Raw)
+	}
+	if r := text(police, rej.Body["decisionDigest"].(string)); r.Body["text"] != "该事项涉及公共安全领域，不适用告知承诺制" {
+		t.Fatalf("the proposer reads the decision's reason: %d %s", r.Status, r.Raw)
+	}
+	if r := callAs(t, apiKey(t, market, "AUDITOR"), "GET", gatewayURL(market)+"/v1/texts/"+rej.Body["decisionDigest"].(string), ""); r.Status != http.StatusNotFound {
+		t.Fatalf("a bystander reads the decision's reason: %d %s", r.Status, r.Raw)
 	}
 	if r := call(t, "GET", gatewayURL(justice)+"/v1/catalog/proposals/"+add.Body["id"].(string), ""); r.Body["status"] != "REJECTED" {
 		t.Fatalf("proposal after rejection: %s", r.Raw)

@@ -91,6 +91,7 @@ func ApplicantKey(secret []byte, idType, idNumber string) string {
 const (
 	maxName    = 100
 	maxContact = 100
+	maxNumber  = 64
 	maxText    = 4000
 )
 
@@ -143,8 +144,10 @@ func ValidateOrgan(o *Organ) error {
 }
 
 // Parse decodes a signed letter. The bytes must be exactly the canonical form
-// (what the applicant signed), hold only known fields, and carry every
-// required field; the notice digest must match the notice in the letter.
+// (what the applicant signed), hold only the schema's fields — names matched
+// byte for byte, none twice — and carry every required field; the notice
+// digest must match the notice in the letter. So every reader of the bytes
+// reads the same letter.
 func Parse(canonical []byte) (*Letter, error) {
 	if len(canonical) == 0 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is empty")
@@ -160,9 +163,7 @@ func Parse(canonical []byte) (*Letter, error) {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is not in RFC 8785 canonical form; sign and submit the canonical bytes")
 	}
 	var l Letter
-	dec := json.NewDecoder(bytes.NewReader(canonical))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
+	if err := decodeStrict(canonical, &l); err != nil {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter does not match schema %s: %s", Schema, shortErr(err))
 	}
 	if err := Validate(&l); err != nil {
@@ -184,7 +185,7 @@ func Validate(l *Letter) error {
 	if l.Schema != Schema {
 		return chengnuo.Errorf(chengnuo.EINVALID, "letter schema must be %s", Schema)
 	}
-	if err := checkText("number", l.Number, 64, true); err != nil {
+	if err := checkText("number", l.Number, maxNumber, true); err != nil {
 		return err
 	}
 	if raw, err := hex.DecodeString(l.Salt); err != nil || len(raw) < 16 {
@@ -207,15 +208,8 @@ func Validate(l *Letter) error {
 	if n.ItemCode == "" || n.ItemVersion < 1 {
 		return chengnuo.Errorf(chengnuo.EINVALID, "notice.itemCode and notice.itemVersion are required")
 	}
-	for _, f := range []struct{ name, v string }{
-		{"notice.itemName", n.ItemName}, {"notice.purpose", n.Purpose}, {"notice.legalBasis", n.LegalBasis},
-		{"notice.content", n.Content}, {"notice.eligibleApplicants", n.EligibleApplicants},
-		{"notice.commitmentMethod", n.CommitmentMethod}, {"notice.effect", n.Effect},
-		{"notice.verificationPower", n.VerificationPower}, {"notice.liability", n.Liability},
-	} {
-		if err := checkText(f.name, f.v, maxText, true); err != nil {
-			return err
-		}
+	if err := checkNotice(&n); err != nil {
+		return err
 	}
 	c, err := Canonical(n)
 	if err != nil {
@@ -231,6 +225,49 @@ func Validate(l *Letter) error {
 		if l.Commitment[i] != s {
 			return chengnuo.Errorf(chengnuo.EINVALID, "commitment statement %d differs from the template", i+1)
 		}
+	}
+	return nil
+}
+
+// checkNotice checks a notice's texts against the letter's limits.
+func checkNotice(n *Notice) error {
+	for _, f := range []struct{ name, v string }{
+		{"notice.itemName", n.ItemName}, {"notice.purpose", n.Purpose}, {"notice.legalBasis", n.LegalBasis},
+		{"notice.content", n.Content}, {"notice.eligibleApplicants", n.EligibleApplicants},
+		{"notice.commitmentMethod", n.CommitmentMethod}, {"notice.effect", n.Effect},
+		{"notice.verificationPower", n.VerificationPower}, {"notice.liability", n.Liability},
+	} {
+		if err := checkText(f.name, f.v, maxText, true); err != nil {
+			return err
+		}
+	}
+	if err := checkText("notice.disclosure.scope", n.Disclosure.Scope, maxContact, false); err != nil {
+		return err
+	}
+	return checkText("notice.verification.department", n.Verification.Department, maxContact, false)
+}
+
+// CheckItem checks that letters can be drafted from an item: its notice
+// satisfies the letter's limits, and a letter with the longest applicant and
+// organ data the letter allows still fits MaxCanonicalBytes. The catalog
+// refuses what drafting would refuse.
+func CheckItem(it *chengnuo.Item) error {
+	n := NoticeOf(it)
+	if err := checkNotice(&n); err != nil {
+		return err
+	}
+	longest := func(runes int) string { return strings.Repeat("\U0002A6A5", runes) } // 4 bytes in UTF-8
+	worst := &Letter{Schema: Schema, Number: longest(maxNumber), Salt: strings.Repeat("f", 2*SaltBytes),
+		DraftedAt: "2006-01-02T15:04:05+08:00",
+		Applicant: Applicant{Name: longest(maxName), IDType: IDResident, IDNumber: strings.Repeat("X", 20), Contact: longest(maxContact)},
+		Organ:     Organ{MSPID: longest(maxContact), Name: longest(maxContact), ContactName: longest(maxContact), ContactPhone: longest(maxContact)},
+		Notice:    n, NoticeDigest: strings.Repeat("f", 64), Commitment: Statements}
+	c, err := Canonical(worst)
+	if err != nil {
+		return err
+	}
+	if len(c) > MaxCanonicalBytes {
+		return chengnuo.Errorf(chengnuo.EINVALID, "the item's texts are too long: a letter could be %d bytes, more than the %d a letter may have", len(c), MaxCanonicalBytes)
 	}
 	return nil
 }
@@ -255,6 +292,9 @@ func New(it *chengnuo.Item, a Applicant, o Organ, number, salt, draftedAt string
 	c, err := Canonical(l)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(c) > MaxCanonicalBytes {
+		return nil, nil, chengnuo.Errorf(chengnuo.EINVALID, "the letter would be %d bytes, more than the %d a letter may have", len(c), MaxCanonicalBytes)
 	}
 	return l, c, nil
 }

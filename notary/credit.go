@@ -2,33 +2,63 @@ package notary
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/letter"
+	"github.com/chengnuo/chengnuo/retry"
+	"github.com/chengnuo/chengnuo/sm"
 )
 
 // RecordOutcome implements chengnuo.Service: VERIFIED, FALSE (with disposal
 // and level), UNVERIFIABLE (with reason) or EXEMPT for one of this
-// department's commitments. The reason stays here; its digest goes on the ledger.
+// department's commitments. The reason and a penalty's description stay
+// here as notes of the letter; their salted digests go on the ledger.
 func (s *Service) RecordOutcome(ctx context.Context, commitmentID string, o chengnuo.OutcomeRequest) (*chengnuo.Commitment, error) {
-	out := chengnuo.Outcome{Result: o.Result, RequestID: o.RequestID, Disposal: o.Disposal, Level: o.Level}
-	var n *chengnuo.Note
+	out := chengnuo.Outcome{Result: o.Result, RequestID: o.RequestID, Level: o.Level}
+	var notes []chengnuo.Note
 	if o.Reason != "" {
 		if err := checkReason(o.Reason); err != nil {
 			return nil, err
 		}
-		nt := s.note(o.Result, o.Reason)
-		n, out.ReasonDigest = &nt, nt.Digest
+		n, err := s.note(o.Result, o.Reason)
+		if err != nil {
+			return nil, err
+		}
+		notes, out.ReasonDigest = append(notes, n), n.Digest
+	}
+	if d := o.Disposal; d != nil {
+		out.Disposal = &chengnuo.Disposal{Measures: d.Measures, RectificationDeadline: d.RectificationDeadline}
+		if d.Penalty != "" {
+			if err := checkReason(d.Penalty); err != nil {
+				return nil, err
+			}
+			n, err := s.note(chengnuo.MeasurePenalty, d.Penalty)
+			if err != nil {
+				return nil, err
+			}
+			notes, out.Disposal.PenaltyDigest = append(notes, n), n.Digest
+		}
 	}
 	c, err := s.ledger.RecordOutcome(ctx, commitmentID, out)
 	if err != nil {
 		return nil, err
 	}
-	if n != nil {
-		n.At = c.Outcome.At
+	if err := s.keepTransition(ctx, commitmentID, c, nil); err != nil {
+		return nil, err
 	}
-	return c, s.keepTransition(ctx, commitmentID, c, n)
+	for _, n := range notes {
+		n.At = c.Outcome.At
+		if err := s.store.AddNote(ctx, commitmentID, n); err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // LookupApplicant implements chengnuo.Service: the credit platform's lookup
@@ -48,48 +78,129 @@ func (s *Service) GetCredit(ctx context.Context, id string) (*chengnuo.CreditRec
 }
 
 // RepairCredit implements chengnuo.Service: credit repair (信用修复) with its
-// reason (credit platform only).
+// reason (credit platform only). The reason stays with the credit platform.
 func (s *Service) RepairCredit(ctx context.Context, creditID, reason string) (*chengnuo.CreditRecord, error) {
-	d, err := s.reason(ctx, "credit-repair", creditID, reason)
+	t, err := s.reason(ctx, "credit-repair", creditID, reason, checkReason)
 	if err != nil {
 		return nil, err
 	}
-	return s.ledger.RepairCredit(ctx, creditID, d)
+	return s.ledger.RepairCredit(ctx, creditID, t.Digest)
 }
 
 // FileObjection implements chengnuo.Service: an applicant's objection (异议)
-// to a credit record, filed through this department.
+// to a credit record, filed through this department; the reason goes to
+// the credit platform.
 func (s *Service) FileObjection(ctx context.Context, creditID, reason string) (*chengnuo.Objection, error) {
-	d, err := s.reason(ctx, "objection", creditID, reason)
+	t, err := s.reason(ctx, chengnuo.TextObjection, creditID, reason, checkReason)
 	if err != nil {
 		return nil, err
 	}
-	return s.ledger.FileObjection(ctx, creditID, d)
+	o, err := s.ledger.FileObjection(ctx, creditID, t.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return o, s.share(ctx, chengnuo.CreditAuthority, t, chengnuo.TextObjection, o.ID)
 }
 
-// DecideObjection implements chengnuo.Service (credit platform only).
+// DecideObjection implements chengnuo.Service (credit platform only); the
+// decision's reason goes to the department that filed the objection.
 func (s *Service) DecideObjection(ctx context.Context, objectionID string, d chengnuo.ObjectionDecision) (*chengnuo.Objection, error) {
-	digest, err := s.reason(ctx, "objection-decision", objectionID, d.Reason)
+	t, err := s.reason(ctx, chengnuo.TextObjectionDecision, objectionID, d.Reason, checkWrittenReason)
 	if err != nil {
 		return nil, err
 	}
-	return s.ledger.DecideObjection(ctx, objectionID, d.Uphold, digest)
-}
-
-// reason checks a reason and keeps it, returning its digest.
-func (s *Service) reason(ctx context.Context, kind, ref, text string) (string, error) {
-	if err := checkReason(text); err != nil {
-		return "", err
+	o, err := s.ledger.DecideObjection(ctx, objectionID, d.Uphold, t.Digest)
+	if err != nil {
+		return nil, err
 	}
-	return s.keepText(ctx, kind, ref, text)
+	return o, s.share(ctx, o.From, t, chengnuo.TextObjectionDecision, o.ID)
 }
 
-// DrawSample implements chengnuo.Service.
+// DrawSample implements chengnuo.Service. A draw is a commit-reveal with
+// another department, so that this department cannot choose its outcome:
+// it records the draw with the SM3 of a fresh secret it keeps; another
+// department's gateway adds a random contribution when it sees the draw;
+// then this department reveals its secret and the selection follows from
+// both. DrawSample waits up to Config.SampleWait for the whole exchange and
+// returns the draw as it stands (DRAWN or CONTRIBUTED: it is completed in
+// the background, and when next read).
 func (s *Service) DrawSample(ctx context.Context, req chengnuo.SampleRequest) (*chengnuo.Sample, error) {
 	if req.ItemCode == "" {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "itemCode is required")
 	}
-	return s.ledger.DrawSample(ctx, req.ItemCode, req.From, req.To, req.BasePermille)
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, chengnuo.Internal("no randomness", err)
+	}
+	commitment := sm.SM3Hex(secret)
+	if err := s.store.PutText(ctx, &chengnuo.Text{Digest: commitment, Text: hex.EncodeToString(secret), Kind: "sample-secret",
+		At: s.cfg.Now().UTC()}); err != nil {
+		return nil, err
+	}
+	sp, err := s.ledger.DrawSample(ctx, req, commitment)
+	if err != nil {
+		return nil, err
+	}
+	errWaiting := errors.New("waiting for a contribution")
+	_ = retry.Do(ctx, retry.Policy{Initial: 100 * time.Millisecond, Max: time.Second, Within: s.cfg.SampleWait},
+		func(err error) bool { return err == errWaiting }, func(ctx context.Context) error {
+			cur, err := s.ledger.GetSample(ctx, sp.ID)
+			if err != nil {
+				return err
+			}
+			if sp, err = s.complete(ctx, cur); err == nil && sp.Status != chengnuo.SamplePublished {
+				err = errWaiting
+			}
+			return err
+		})
+	return sp, nil
+}
+
+// complete publishes one of this department's draws once another
+// department has contributed to it.
+func (s *Service) complete(ctx context.Context, sp *chengnuo.Sample) (*chengnuo.Sample, error) {
+	if sp.Org != s.cfg.MSPID || sp.Status != chengnuo.SampleContributed {
+		return sp, nil
+	}
+	t, err := s.store.GetText(ctx, sp.Commitment)
+	if err != nil {
+		return sp, err
+	}
+	out, err := s.ledger.PublishSample(ctx, sp.ID, t.Text)
+	if code := chengnuo.ErrorCode(err); code == chengnuo.ECONFLICT || code == chengnuo.EABORTED {
+		if cur, err := s.ledger.GetSample(ctx, sp.ID); err == nil {
+			return cur, nil // published meanwhile
+		}
+		return sp, err
+	}
+	if err != nil {
+		return sp, err
+	}
+	return out, nil
+}
+
+// SampleChanged implements chengnuo.EventHandler: this department adds its
+// random contribution to another department's new draw, and publishes its
+// own draws once contributed to. Races between departments end in a
+// conflict for all but one, which is fine.
+func (s *Service) SampleChanged(ctx context.Context, sp *chengnuo.Sample) error {
+	switch {
+	case sp.Status == chengnuo.SampleDrawn && sp.Org != s.cfg.MSPID:
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return chengnuo.Internal("no randomness", err)
+		}
+		_, err := s.ledger.ContributeSample(ctx, sp.ID, hex.EncodeToString(b))
+		switch chengnuo.ErrorCode(err) {
+		case chengnuo.ECONFLICT, chengnuo.EABORTED, chengnuo.EFORBIDDEN:
+			return nil // another department was first
+		}
+		return err
+	case sp.Status == chengnuo.SampleContributed && sp.Org == s.cfg.MSPID:
+		_, err := s.complete(ctx, sp)
+		return err
+	}
+	return nil
 }
 
 // Sample implements chengnuo.Service: a draw with the current state of one
@@ -109,6 +220,11 @@ func (s *Service) Sample(ctx context.Context, id string, p chengnuo.Page) (*chen
 	sp, err := s.ledger.GetSample(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if done, err := s.complete(ctx, sp); err != nil {
+		s.log.Warn("sample not published yet", slog.String("sample", id), slog.String("error", err.Error()))
+	} else {
+		sp = done
 	}
 	v := &chengnuo.SampleView{Sample: sp, Results: []chengnuo.SampleResult{}}
 	end := min(len(sp.Selected), start+limit)

@@ -31,6 +31,13 @@ type Config struct {
 	Logger          *slog.Logger
 	Now             func() time.Time
 	BatchWorkers    int // concurrent anchoring transactions; default 4
+	// DetailsRetention is how long an answered request's details stay in
+	// this department's private collection before they are purged;
+	// default DefaultDetailsRetention.
+	DetailsRetention time.Duration
+	// SampleWait bounds how long DrawSample waits for another department's
+	// contribution and the publication of the draw; default 15 s.
+	SampleWait time.Duration
 	// Registry answers verification requests addressed to this department
 	// automatically (online verification); nil: clerks answer them.
 	Registry chengnuo.Registry
@@ -64,6 +71,12 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	}
 	if cfg.OrganName == "" {
 		cfg.OrganName = cfg.MSPID
+	}
+	if cfg.DetailsRetention <= 0 {
+		cfg.DetailsRetention = DefaultDetailsRetention
+	}
+	if cfg.SampleWait <= 0 {
+		cfg.SampleWait = 15 * time.Second
 	}
 	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 1024)}
 	for range cfg.BatchWorkers {
@@ -108,9 +121,18 @@ func (s *Service) RetireItem(ctx context.Context, code string) (*chengnuo.Item, 
 	return s.ledger.RetireItem(ctx, code)
 }
 
-// ProposeItemChange implements chengnuo.Service.
-func (s *Service) ProposeItemChange(ctx context.Context, p chengnuo.Proposal) (*chengnuo.Proposal, error) {
-	return s.ledger.ProposeItemChange(ctx, p)
+// ProposeItemChange implements chengnuo.Service: the reason stays here, its
+// digest goes on the ledger, and the text goes to the catalog authority.
+func (s *Service) ProposeItemChange(ctx context.Context, req chengnuo.ProposalRequest) (*chengnuo.Proposal, error) {
+	t, err := s.reason(ctx, chengnuo.TextProposal, "", req.Reason, checkWrittenReason)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.ledger.ProposeItemChange(ctx, chengnuo.Proposal{Kind: req.Kind, Code: req.Code, Item: req.Item, ReasonDigest: t.Digest})
+	if err != nil {
+		return nil, err
+	}
+	return p, s.share(ctx, chengnuo.CatalogAuthority, t, chengnuo.TextProposal, p.ID)
 }
 
 // GetProposal implements chengnuo.Service.
@@ -118,9 +140,18 @@ func (s *Service) GetProposal(ctx context.Context, id string) (*chengnuo.Proposa
 	return s.ledger.GetProposal(ctx, id)
 }
 
-// DecideProposal implements chengnuo.Service.
+// DecideProposal implements chengnuo.Service; the decision's reason goes to
+// the proposing department.
 func (s *Service) DecideProposal(ctx context.Context, id string, d chengnuo.ProposalDecision) (*chengnuo.Proposal, error) {
-	return s.ledger.DecideProposal(ctx, id, d.Approve, d.Reason)
+	t, err := s.reason(ctx, chengnuo.TextProposalDecision, id, d.Reason, checkWrittenReason)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.ledger.DecideProposal(ctx, id, d.Approve, t.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return p, s.share(ctx, p.From, t, chengnuo.TextProposalDecision, p.ID)
 }
 
 // activeItem returns an item version that accepts new letters.
@@ -149,17 +180,22 @@ func (s *Service) Draft(ctx context.Context, req chengnuo.DraftRequest) (*chengn
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	n, err := s.store.NextNumber(ctx, now.Year())
-	if err != nil {
-		return nil, err
-	}
 	salt := make([]byte, letter.SaltBytes)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, chengnuo.Internal("no randomness", err)
 	}
 	organ := letter.Organ{MSPID: s.cfg.MSPID, Name: s.cfg.OrganName, ContactName: req.ContactName, ContactPhone: req.ContactPhone}
-	number := fmt.Sprintf("〔%d〕%s第%06d号", now.Year(), s.cfg.MSPID, n)
-	l, c, err := letter.New(it, req.Applicant, organ, number, hex.EncodeToString(salt), now.Format(time.RFC3339))
+	number := func(n int) string { return fmt.Sprintf("〔%d〕%s第%06d号", now.Year(), s.cfg.MSPID, n) }
+	// A refused draft takes no number: the letter is checked with a
+	// placeholder number of the same length first.
+	if _, _, err := letter.New(it, req.Applicant, organ, number(999999), hex.EncodeToString(salt), now.Format(time.RFC3339)); err != nil {
+		return nil, err
+	}
+	n, err := s.store.NextNumber(ctx, now.Year())
+	if err != nil {
+		return nil, err
+	}
+	l, c, err := letter.New(it, req.Applicant, organ, number(n), hex.EncodeToString(salt), now.Format(time.RFC3339))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -223,6 +224,9 @@ func TestVerify(t *testing.T) {
 func TestCertificateSigner(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
+	strict := testItem("C-1")
+	strict.RequireCertificate = true
+	e.publish(strict)
 	ctx := t.Context()
 	rootKey, _ := sm.GenerateKey()
 	leafKey, _ := sm.GenerateKey()
@@ -231,42 +235,86 @@ func TestCertificateSigner(t *testing.T) {
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: smx509.KeyUsageCertSign}
 	rootDER, _ := smx509.CreateCertificate(rand.Reader, root, root, &rootKey.PublicKey, rootKey)
 	rootCert, _ := smx509.ParseCertificate(rootDER)
-	mk := func(notAfter time.Time, parent *smx509.Certificate, parentKey any) string {
-		tmpl := &smx509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: now.Add(-time.Hour), NotAfter: notAfter}
-		der, err := smx509.CreateCertificate(rand.Reader, tmpl, parent, &leafKey.PublicKey, parentKey)
+	type opts struct {
+		notAfter time.Time
+		id       string
+		usage    smx509.KeyUsage
+	}
+	mk := func(o opts) string {
+		tmpl := &smx509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: now.Add(-time.Hour), NotAfter: o.notAfter,
+			Subject: pkix.Name{CommonName: alice.Name, SerialNumber: o.id}, KeyUsage: o.usage}
+		der, err := smx509.CreateCertificate(rand.Reader, tmpl, rootCert, &leafKey.PublicKey, rootKey)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 	}
+	good := opts{now.Add(time.Hour), "11010519491231002X", smx509.KeyUsageDigitalSignature}
 	pool := smx509.NewCertPool()
 	pool.AddCert(rootCert)
 	m := e.dept("MarketMSP", notary.Config{Roots: pool})
-	d, err := m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "窗口", ContactPhone: "1"})
-	if err != nil {
-		t.Fatal(err)
+	open := e.dept("PoliceMSP", notary.Config{}) // no applicant CA configured
+	sign := func(s *notary.Service, code string) (chengnuo.Draft, string, string) {
+		d, err := s.Draft(ctx, chengnuo.DraftRequest{ItemCode: code, Applicant: alice, ContactName: "窗口", ContactPhone: "1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, _ := sm.Sign(leafKey, []byte(d.Canonical))
+		pub, _ := sm.MarshalPublicKeyPEM(&leafKey.PublicKey)
+		return *d, base64.StdEncoding.EncodeToString(sig), string(pub)
 	}
-	sig, _ := sm.Sign(leafKey, []byte(d.Canonical))
-	b64 := base64.StdEncoding.EncodeToString(sig)
-	pub, _ := sm.MarshalPublicKeyPEM(&leafKey.PublicKey)
+	d, sig, pub := sign(m.svc, "T-1")
 	selfKey, _ := sm.GenerateKey()
-	selfSigned := &smx509.Certificate{SerialNumber: big.NewInt(9), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
+	selfSigned := &smx509.Certificate{SerialNumber: big.NewInt(9), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		Subject: pkix.Name{SerialNumber: good.id}, KeyUsage: smx509.KeyUsageDigitalSignature}
 	selfDER, _ := smx509.CreateCertificate(rand.Reader, selfSigned, selfSigned, &leafKey.PublicKey, selfKey)
 	otherSig, _ := sm.Sign(selfKey, []byte(d.Canonical))
+	other := good
+	other.id = "110101199003077571"
+	noUsage := good
+	noUsage.usage = smx509.KeyUsageKeyEncipherment
+	expired := good
+	expired.notAfter = now.Add(-time.Minute)
 	refusedReqs := map[string]chengnuo.SubmitRequest{
-		"expired certificate":         {Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(-time.Minute), rootCert, rootKey)},
-		"certificate from no root":    {Letter: d.Canonical, Signature: b64, Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfDER}))},
-		"bare key when roots are set": {Letter: d.Canonical, Signature: b64, PublicKey: string(pub)},
-		"signature by another key":    {Letter: d.Canonical, Signature: base64.StdEncoding.EncodeToString(otherSig), Certificate: mk(now.Add(time.Hour), rootCert, rootKey)},
+		"expired certificate":      {Letter: d.Canonical, Signature: sig, Certificate: mk(expired)},
+		"certificate from no root": {Letter: d.Canonical, Signature: sig, Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfDER}))},
+		"another person's cert":    {Letter: d.Canonical, Signature: sig, Certificate: mk(other)},
+		"no signing key usage":     {Letter: d.Canonical, Signature: sig, Certificate: mk(noUsage)},
+		"signature by another key": {Letter: d.Canonical, Signature: base64.StdEncoding.EncodeToString(otherSig), Certificate: mk(good)},
 	}
 	for name, req := range refusedReqs {
 		if _, err := m.svc.Submit(ctx, req); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	r, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d.Canonical, Signature: b64, Certificate: mk(now.Add(time.Hour), rootCert, rootKey)})
-	if err != nil || r.CommitmentID == "" {
-		t.Fatalf("valid certificate refused: %v", err)
+	// Without an applicant CA, no certificate is taken on trust.
+	od, osig, _ := sign(open.svc, "T-1")
+	if _, err := open.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: od.Canonical, Signature: osig, Certificate: mk(good)}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Errorf("a certificate accepted without a CA: %v", err)
+	}
+	r, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d.Canonical, Signature: sig, Certificate: mk(good)})
+	if err != nil || r.SignedBy != chengnuo.SignedSM2 {
+		t.Fatalf("valid certificate: %+v %v", r, err)
+	}
+	// A bare key is accepted, and recorded as what it is.
+	d2, sig2, _ := sign(m.svc, "T-1")
+	r2, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d2.Canonical, Signature: sig2, PublicKey: pub})
+	if err != nil || r2.SignedBy != chengnuo.SignedSM2Key {
+		t.Fatalf("bare key: %+v %v", r2, err)
+	}
+	if v, _ := e.dept("CreditMSP", notary.Config{}).svc.PublicCommitment(ctx, r2.CommitmentID); v.SignedBy != chengnuo.SignedSM2Key {
+		t.Fatalf("public record says %s", v.SignedBy)
+	}
+	// An item that requires certificates refuses bare keys and paper.
+	d3, sig3, _ := sign(m.svc, "C-1")
+	if _, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d3.Canonical, Signature: sig3, PublicKey: pub}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("bare key for a certificate-only item: %v", err)
+	}
+	if _, err := m.svc.SubmitPaper(ctx, chengnuo.PaperRequest{ItemCode: "C-1", Applicant: alice, Scan: "AA==", MediaType: "application/pdf"}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("paper for a certificate-only item: %v", err)
+	}
+	if r3, err := m.svc.Submit(ctx, chengnuo.SubmitRequest{Letter: d3.Canonical, Signature: sig3, Certificate: mk(good)}); err != nil || r3.SignedBy != chengnuo.SignedSM2 {
+		t.Fatalf("certificate for a certificate-only item: %+v %v", r3, err)
 	}
 }
 
@@ -428,7 +476,7 @@ func TestAssistedVerificationAutomatic(t *testing.T) {
 	}
 	// The event arrives twice (a replay after a restart): handled once.
 	for range 2 {
-		if err := p.svc.HandleRequested(ctx, r); err != nil {
+		if err := p.svc.VerificationRequested(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -448,7 +496,7 @@ func TestAssistedVerificationAutomatic(t *testing.T) {
 		t.Fatalf("inbox %+v", inbox.Items)
 	}
 	// Events for other departments are ignored.
-	if err := m.svc.HandleRequested(ctx, r); err != nil {
+	if err := m.svc.VerificationRequested(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	if in, _ := m.svc.Inbox(ctx, chengnuo.Page{}); len(in.Items) != 0 {
@@ -460,7 +508,7 @@ func TestAssistedVerificationAutomatic(t *testing.T) {
 	_, err = p.svc.Details(ctx, r.ID)
 	code(t, err, chengnuo.ENOTFOUND)
 	c, err := m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyFalse, RequestID: r.ID, Reason: "核查不一致",
-		Level: chengnuo.LevelOrdinary, Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureTerminated}}})
+		Level: chengnuo.LevelOrdinary, Disposal: &chengnuo.DisposalRequest{Measures: []string{chengnuo.MeasureTerminated}}})
 	if err != nil || c.Outcome.CreditID == "" {
 		t.Fatalf("outcome: %+v %v", c, err)
 	}
@@ -484,7 +532,7 @@ func TestAssistedVerificationByClerk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code(t, p.svc.HandleRequested(ctx, r), chengnuo.EUNAVAILABLE)
+	code(t, p.svc.VerificationRequested(ctx, r), chengnuo.EUNAVAILABLE)
 	d, err := p.svc.Details(ctx, r.ID)
 	if err != nil || d.IDNumber != "11010519491231002X" || d.Claim != "核查户籍" {
 		t.Fatalf("details: %+v %v", d, err)
@@ -518,7 +566,7 @@ func TestAssistedVerificationByClerk(t *testing.T) {
 	_, err = m.svc.Requests(ctx, chengnuo.RequestFilter{Side: "to", State: "odd"}, chengnuo.Page{})
 	code(t, err, chengnuo.EINVALID)
 	// A redelivery pass with nothing to deliver does nothing.
-	if err := m.svc.RedeliverDetails(ctx); err != nil {
+	if err := m.svc.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -531,7 +579,7 @@ func TestCreditFlow(t *testing.T) {
 	ctx := t.Context()
 	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
 	out, err := m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyFalse, Level: chengnuo.LevelSerious,
-		Disposal: &chengnuo.Disposal{Measures: []string{chengnuo.MeasureRevoked}}})
+		Disposal: &chengnuo.DisposalRequest{Measures: []string{chengnuo.MeasureRevoked}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -589,7 +637,7 @@ func keyOf(t *testing.T, object, id string) string {
 func TestSamplingPages(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
-	m := e.dept("MarketMSP", notary.Config{})
+	m := e.dept("MarketMSP", notary.Config{SampleWait: time.Millisecond})
 	ctx := t.Context()
 	from := time.Now().Add(-time.Minute)
 	for range 5 {
@@ -597,11 +645,19 @@ func TestSamplingPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{From: from, To: time.Now(), BasePermille: 10})
+	_, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{From: from, To: time.Now(), BasePermille: 10, Inspectors: []string{"I-1"}})
 	code(t, err, chengnuo.EINVALID)
-	sp, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{ItemCode: "T-1", From: from, To: time.Now().Add(time.Minute), BasePermille: 1000})
-	if err != nil || len(sp.Selected) != 5 {
+	sp, err := m.svc.DrawSample(ctx, chengnuo.SampleRequest{ItemCode: "T-1", From: from, To: time.Now().Add(time.Minute), BasePermille: 1000, Inspectors: []string{"I-1", "I-2"}})
+	if err != nil {
 		t.Fatalf("draw: %+v %v", sp, err)
+	}
+	if err := e.dept("CreditMSP", notary.Config{}).svc.SampleChanged(ctx, sp); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := m.svc.Sample(ctx, sp.ID, chengnuo.Page{Size: 1}); err != nil || len(v.Sample.Selected) != 5 {
+		t.Fatalf("published: %+v %v", v, err)
+	} else {
+		sp = v.Sample
 	}
 	var seen []string
 	p := chengnuo.Page{Size: 2}
@@ -644,7 +700,7 @@ func TestCatalogAndProposalsPassThrough(t *testing.T) {
 	}
 	_, err = m.svc.GetItem(ctx, "T-1", -1)
 	code(t, err, chengnuo.EINVALID)
-	p, err := m.svc.ProposeItemChange(ctx, chengnuo.Proposal{Kind: "RETIRE", Code: "T-1", Reason: "建议取消该事项"})
+	p, err := m.svc.ProposeItemChange(ctx, chengnuo.ProposalRequest{Kind: "RETIRE", Code: "T-1", Reason: "建议取消该事项"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@ func (s *Service) SubmitPaper(ctx context.Context, req chengnuo.PaperRequest) (*
 	if err != nil {
 		return nil, err
 	}
+	if it.RequireCertificate {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate, not on paper", it.Code)
+	}
 	return s.store1(ctx, it, &chengnuo.StoredLetter{
 		ID: chengnuo.CommitmentID(digest), Digest: digest, Scan: req.Scan, MediaType: req.MediaType, Applicant: &req.Applicant,
 		Request: chengnuo.AnchorRequest{

@@ -29,45 +29,50 @@ func decodeSignature(s string) ([]byte, error) {
 	return nil, chengnuo.Errorf(chengnuo.EINVALID, "signature must be DER in base64 or hex")
 }
 
-// verifySigner checks the signature. A certificate must have been valid for
-// the whole signing window: from the draft's time to the submission (its
-// validity is an interval, so both ends suffice).
-func (s *Service) verifySigner(req chengnuo.SubmitRequest, canonical []byte, drafted time.Time) error {
+// verifySigner checks the signature and returns how the letter was
+// signed. A certificate must chain to this department's applicant CAs,
+// allow signatures, name the applicant (its subject's serial number is the
+// applicant's ID number, as Chinese electronic-signature CAs issue it) and
+// have been valid for the whole signing window: from the draft's time to
+// the submission (its validity is an interval, so both ends suffice). A
+// bare public key proves only that the letter was signed with that key:
+// the letter is recorded as SM2_KEY.
+func (s *Service) verifySigner(req chengnuo.SubmitRequest, l *chengnuo.Letter, canonical []byte, drafted time.Time) (string, error) {
 	sig, err := decodeSignature(req.Signature)
 	if err != nil {
-		return err
+		return "", err
 	}
 	switch {
 	case req.PublicKey != "" && req.Certificate != "":
-		return chengnuo.Errorf(chengnuo.EINVALID, "give either publicKey or certificate, not both")
+		return "", chengnuo.Errorf(chengnuo.EINVALID, "give either publicKey or certificate, not both")
 	case req.Certificate != "":
 		cert, err := sm.ParseCertificate(req.Certificate)
 		if err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+			return "", chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
 		}
 		for _, at := range []time.Time{drafted, s.cfg.Now()} {
-			if err := sm.VerifyCertificate(cert, s.cfg.Roots, at); err != nil {
-				return chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
+			if err := sm.VerifySigningCertificate(cert, s.cfg.Roots, at); err != nil {
+				return "", chengnuo.Errorf(chengnuo.EINVALID, "certificate: %v", err)
 			}
 		}
+		if letter.NormalizeID(cert.Subject.SerialNumber) != l.Applicant.IDNumber {
+			return "", chengnuo.Errorf(chengnuo.EINVALID, "the certificate does not name the applicant: its subject's serial number is not the letter's ID number")
+		}
 		if err := sm.Verify(cert.PublicKey.(*ecdsa.PublicKey), sm.DefaultUID, canonical, sig); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the certificate's key")
+			return "", chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the certificate's key")
 		}
+		return chengnuo.SignedSM2, nil
 	case req.PublicKey != "":
-		if s.cfg.Roots != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "this department accepts only certificates from its configured roots")
-		}
 		pub, err := sm.ParsePublicKey(req.PublicKey)
 		if err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "publicKey: %v", err)
+			return "", chengnuo.Errorf(chengnuo.EINVALID, "publicKey: %v", err)
 		}
 		if err := sm.Verify(pub, sm.DefaultUID, canonical, sig); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the given public key")
+			return "", chengnuo.Errorf(chengnuo.EINVALID, "the signature does not verify with the given public key")
 		}
-	default:
-		return chengnuo.Errorf(chengnuo.EINVALID, "publicKey or certificate is required")
+		return chengnuo.SignedSM2Key, nil
 	}
-	return nil
+	return "", chengnuo.Errorf(chengnuo.EINVALID, "publicKey or certificate is required")
 }
 
 func receiptOf(st *chengnuo.StoredLetter, rec *chengnuo.Commitment) *chengnuo.Receipt {
@@ -100,7 +105,8 @@ func (s *Service) Submit(ctx context.Context, req chengnuo.SubmitRequest) (*chen
 	if err != nil {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "draftedAt must be an RFC 3339 time")
 	}
-	if err := s.verifySigner(req, canonical, drafted); err != nil {
+	signedBy, err := s.verifySigner(req, l, canonical, drafted)
+	if err != nil {
 		return nil, err
 	}
 	digest := letter.Digest(canonical)
@@ -115,13 +121,16 @@ func (s *Service) Submit(ctx context.Context, req chengnuo.SubmitRequest) (*chen
 	if it.NoticeDigest != l.NoticeDigest {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "the letter's notice does not match item %s version %d", it.Code, it.Version)
 	}
+	if it.RequireCertificate && signedBy != chengnuo.SignedSM2 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate", it.Code)
+	}
 	return s.store1(ctx, it, &chengnuo.StoredLetter{
 		ID: chengnuo.CommitmentID(digest), Digest: digest, Canonical: req.Letter, Number: l.Number, Signature: req.Signature,
 		PublicKey: req.PublicKey, Certificate: req.Certificate,
 		Request: chengnuo.AnchorRequest{
 			LetterDigest: digest, ItemCode: it.Code, ItemVersion: it.Version, NoticeDigest: l.NoticeDigest,
 			ApplicantKey: letter.ApplicantKey(s.cfg.ApplicantSecret, l.Applicant.IDType, l.Applicant.IDNumber),
-			SignedBy:     chengnuo.SignedSM2,
+			SignedBy:     signedBy,
 		},
 	})
 }
@@ -444,7 +453,10 @@ func (s *Service) Withdraw(ctx context.Context, id, reason string) (*chengnuo.Co
 	if reason == "" || len([]rune(reason)) > 1000 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a withdrawal needs a reason of 1 to 1000 characters")
 	}
-	n := s.note(chengnuo.StatusWithdrawn, reason)
+	n, err := s.note(chengnuo.StatusWithdrawn, reason)
+	if err != nil {
+		return nil, err
+	}
 	rec, err := s.ledger.Withdraw(ctx, id, n.Digest)
 	if err != nil {
 		return nil, err

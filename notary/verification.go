@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -46,37 +47,88 @@ func (s *Service) RequestVerification(ctx context.Context, commitmentID, claim s
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.PutOutgoing(ctx, &chengnuo.Outgoing{Request: req, Details: details}); err != nil {
+	o := &chengnuo.Outgoing{Key: "details~" + req.ID, Kind: chengnuo.DeliverDetails, To: req.To, Request: req, Details: details}
+	if err := s.store.PutOutgoing(ctx, o); err != nil {
 		return nil, err
 	}
-	if err := s.deliver(ctx, req, details); err != nil {
+	if err := s.deliver(ctx, o); err != nil {
 		s.log.Warn("details not delivered yet; will retry", slog.String("request", req.ID), slog.String("error", err.Error()))
 	}
 	return req, nil
 }
 
-// deliverPolicy covers the target's peer not having the request's block yet.
+// DefaultDetailsRetention is how long an answered request's details stay
+// in the target's private collection by default: long enough for a clerk to
+// look again at what was answered, short enough that personal data does not
+// linger.
+const DefaultDetailsRetention = time.Minute
+
+// deliverPolicy covers the recipient's peer not having the record's block yet.
 var deliverPolicy = retry.Policy{Initial: 200 * time.Millisecond, Max: 2 * time.Second, Within: 15 * time.Second}
 
-func (s *Service) deliver(ctx context.Context, req *chengnuo.VerificationRequest, details []byte) error {
-	err := retry.Do(ctx, deliverPolicy, func(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND },
-		func(ctx context.Context) error { return s.ledger.DeliverDetails(ctx, req, details) })
+func notFound(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND }
+
+// errNotDue is a delivery whose time has not come.
+var errNotDue = errors.New("not due yet")
+
+// deliver performs one kept delivery and marks it done.
+func (s *Service) deliver(ctx context.Context, o *chengnuo.Outgoing) error {
+	var err error
+	switch o.Kind {
+	case chengnuo.DeliverDetails:
+		err = retry.Do(ctx, deliverPolicy, notFound, func(ctx context.Context) error { return s.ledger.DeliverDetails(ctx, o.Request, o.Details) })
+		if chengnuo.ErrorCode(err) == chengnuo.ECONFLICT {
+			err = nil // answered meanwhile: the details are not needed any more
+		}
+	case chengnuo.DeliverText:
+		var t *chengnuo.Text
+		if t, err = s.store.GetText(ctx, o.Share.Digest); err == nil {
+			st := chengnuo.SharedText{Kind: o.Share.Kind, Ref: o.Share.Ref, Digest: t.Digest, Text: t.Text, Salt: t.Salt, From: s.cfg.MSPID}
+			err = retry.Do(ctx, deliverPolicy, notFound, func(ctx context.Context) error { return s.ledger.ShareText(ctx, o.To, st) })
+		}
+	case chengnuo.DeliverPurge:
+		if s.cfg.Now().Before(o.Due) {
+			return errNotDue
+		}
+		err = s.ledger.PurgeDetails(ctx, o.Request)
+	default:
+		err = chengnuo.Internal("unknown delivery kind", errors.New(o.Kind))
+	}
 	if err != nil {
 		return err
 	}
-	return s.store.MarkDelivered(ctx, req.ID)
+	return s.store.MarkDelivered(ctx, o.Key)
 }
 
-// RedeliverDetails retries the details of requests whose delivery failed.
-// It goes on past a failed delivery and returns the first error.
-func (s *Service) RedeliverDetails(ctx context.Context) error {
+// share hands a kept text to the department entitled to it: at once if it
+// can, else the delivery is kept and retried in the background. Only a
+// failure to keep it is an error.
+func (s *Service) share(ctx context.Context, to string, t *chengnuo.Text, kind, ref string) error {
+	if to == s.cfg.MSPID {
+		return nil // the author is the reader: the text is in its own store
+	}
+	o := &chengnuo.Outgoing{Key: "text~" + t.Digest, Kind: chengnuo.DeliverText, To: to,
+		Share: &chengnuo.TextShare{Kind: kind, Ref: ref, Digest: t.Digest}}
+	if err := s.store.PutOutgoing(ctx, o); err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, o); err != nil {
+		s.log.Warn("text not shared yet; will retry", slog.String("kind", kind), slog.String("ref", ref), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// Deliver performs every kept delivery that is due: details not yet
+// delivered, texts not yet shared, purges whose time has come. It goes on
+// past a failure and returns the first.
+func (s *Service) Deliver(ctx context.Context) error {
 	pending, err := s.store.Undelivered(ctx, recoverBatch)
 	if err != nil {
 		return err
 	}
 	var first error
 	for _, o := range pending {
-		if err := s.deliver(ctx, o.Request, o.Details); err != nil && first == nil {
+		if err := s.deliver(ctx, o); err != nil && err != errNotDue && first == nil {
 			first = err
 		}
 	}
@@ -84,22 +136,34 @@ func (s *Service) RedeliverDetails(ctx context.Context) error {
 }
 
 // Answer implements chengnuo.Service: this department's answer to a request
-// addressed to it. The evidence stays here; its digest goes on the ledger.
+// addressed to it. The evidence, or the written reason of a refusal, stays
+// here; its digest goes on the ledger and its text to the requester.
 func (s *Service) Answer(ctx context.Context, requestID string, a chengnuo.AnswerRequest) (*chengnuo.VerificationRequest, error) {
 	return s.answer(ctx, requestID, a, false)
 }
 
 func (s *Service) answer(ctx context.Context, requestID string, a chengnuo.AnswerRequest, automatic bool) (*chengnuo.VerificationRequest, error) {
-	ans := chengnuo.Answer{Result: a.Result, DeclineReason: a.DeclineReason, Automatic: automatic}
-	if a.DeclineReason == "" {
-		if a.Evidence == "" {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "an answer needs its evidence (or a declineReason)")
+	ans := chengnuo.Answer{Result: a.Result, Automatic: automatic}
+	var t *chengnuo.Text
+	var err error
+	kind := chengnuo.TextEvidence
+	switch {
+	case a.DeclineReason != "":
+		if a.Result != "" || a.Evidence != "" {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "a refusal carries a reason, not a result")
 		}
-		d, err := s.keepText(ctx, "evidence", requestID, a.Evidence)
-		if err != nil {
+		kind = chengnuo.TextDecline
+		if t, err = s.reason(ctx, kind, requestID, a.DeclineReason, checkWrittenReason); err != nil {
 			return nil, err
 		}
-		ans.EvidenceDigest = d
+		ans.DeclineDigest = t.Digest
+	case a.Evidence == "":
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "an answer needs its evidence (or a declineReason)")
+	default:
+		if t, err = s.keepText(ctx, kind, requestID, a.Evidence); err != nil {
+			return nil, err
+		}
+		ans.EvidenceDigest = t.Digest
 	}
 	r, err := s.ledger.AnswerVerification(ctx, requestID, ans)
 	if err != nil {
@@ -108,7 +172,42 @@ func (s *Service) answer(ctx context.Context, requestID string, a chengnuo.Answe
 	if _, err := s.store.MarkHandled(ctx, requestID, "answered "+r.Status); err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		return nil, err
 	}
-	return r, nil
+	if err := s.share(ctx, r.From, t, kind, r.ID); err != nil {
+		return nil, err
+	}
+	return r, s.VerificationAnswered(ctx, r)
+}
+
+// VerificationAnswered implements chengnuo.EventHandler: a request addressed
+// to this department was answered — by a clerk, by the registry, through
+// this gateway or another — so its details are purged once their retention
+// has passed.
+func (s *Service) VerificationAnswered(ctx context.Context, r *chengnuo.VerificationRequest) error {
+	if r.To != s.cfg.MSPID || r.Answer == nil {
+		return nil
+	}
+	o := &chengnuo.Outgoing{Key: "purge~" + r.ID, Kind: chengnuo.DeliverPurge, To: r.To, Request: r,
+		Due: r.Answer.At.Add(s.cfg.DetailsRetention)}
+	if err := s.store.PutOutgoing(ctx, o); err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, o); err != nil && err != errNotDue {
+		s.log.Warn("details not purged yet; will retry", slog.String("request", r.ID), slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// CommitmentChanged implements chengnuo.EventHandler: this department's copy
+// of one of its records follows the ledger, whoever changed it (another
+// replica, an administrator), so the disclosure list reflects the ledger.
+func (s *Service) CommitmentChanged(ctx context.Context, c *chengnuo.Commitment) error {
+	if c.Org != s.cfg.MSPID {
+		return nil
+	}
+	if err := s.store.UpdateRecord(ctx, c.ID, c); err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return err
+	}
+	return nil
 }
 
 // PurgeDetails implements chengnuo.Service: it removes an answered
@@ -171,10 +270,12 @@ func (s *Service) Inbox(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*c
 	return s.store.Inbox(ctx, p)
 }
 
-// HandleRequested processes one VerificationRequested event. It is
-// idempotent: a replayed event (after a restart before the checkpoint was
-// saved) finds the entry handled and does nothing.
-func (s *Service) HandleRequested(ctx context.Context, r *chengnuo.VerificationRequest) error {
+// VerificationRequested implements chengnuo.EventHandler: a request
+// addressed to this department lands in its inbox and, with a registry, is
+// answered automatically. It is idempotent: a replayed event (after a
+// restart before the checkpoint was saved) finds the entry handled and does
+// nothing.
+func (s *Service) VerificationRequested(ctx context.Context, r *chengnuo.VerificationRequest) error {
 	if r.To != s.cfg.MSPID {
 		return nil
 	}

@@ -4,6 +4,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -37,7 +38,7 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(conte
 		if err == nil {
 			return nil
 		}
-		if retryable != nil && !retryable(err) {
+		if _, ok := errors.AsType[permanent](err); ok || (retryable != nil && !retryable(err)) {
 			return err
 		}
 		if p.Attempts > 0 && attempt >= p.Attempts {
@@ -57,3 +58,12 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(conte
 		bound = min(2*bound, p.Max)
 	}
 }
+
+// permanent marks an error that no retry can help.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent wraps err so that Do returns it at once.
+func Permanent(err error) error { return permanent{err} }

@@ -63,3 +63,14 @@ func TestDoStopsAtPermanentErrorAndContext(t *testing.T) {
 		t.Fatalf("cancelled: err %v after %d calls", err, n)
 	}
 }
+
+func TestPermanentStopsAtOnce(t *testing.T) {
+	n := 0
+	err := retry.Do(context.Background(), retry.Policy{Initial: time.Millisecond}, nil, func(context.Context) error {
+		n++
+		return retry.Permanent(errBoom)
+	})
+	if !errors.Is(err, errBoom) || n != 1 {
+		t.Fatalf("err %v after %d calls", err, n)
+	}
+}

@@ -423,13 +423,19 @@ start_cc() {
     log "chaincode package changed; restarting the chaincode server"
     stop_proc chaincode
   fi
-  # The chaincode server admits peers whose TLS certificates chain to one of
-  # the department organizations' TLS CAs.
-  local i bundle="${CONFIG}/cc-client-cas.pem"
-  : > "$bundle"
-  for i in "${!ORG_KEYS[@]}"; do cat "$(peer_tls_ca "$i")" >> "$bundle"; done
+  # The chaincode server admits exactly the departments' peers: their TLS
+  # certificates are pinned (a leaf in the pool verifies only itself), so
+  # other certificates of the same TLS CAs (users, admins) are refused.
+  local i certs="${CONFIG}/cc-client-certs.pem" cas="${CONFIG}/cc-client-cas.pem"
+  : > "$certs"
+  : > "$cas"
+  for i in "${!ORG_KEYS[@]}"; do
+    cat "$(peer_dir "$i")/tls/server.crt" >> "$certs"
+    cat "$(peer_tls_ca "$i")" >> "$cas"
+  done
   PROC_ENV=(
-    CHAINCODE_CLIENT_CAS="$bundle"
+    CHAINCODE_CLIENT_CAS="$cas"
+    CHAINCODE_CLIENT_CERTS="$certs"
     CHAINCODE_ID="$package_id"
     CHAINCODE_LISTEN="127.0.0.1:$(cc_port)"
     CHAINCODE_TLS_CERT="${CC_TLS_DIR}/server.crt"
@@ -514,6 +520,9 @@ gen_secrets() {
   if [[ ! -f "${STATE}/consortium.secret" ]]; then
     (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${STATE}/consortium.secret")
   fi
+  # A demo applicant CA stands in for the electronic-signature CAs that
+  # issue applicants' certificates (chengnuo enrol issues one).
+  "${BIN}/chengnuo" ca --dir "${STATE}/applicant-ca" > /dev/null
   for i in "${!ORG_KEYS[@]}"; do
     roles="clerk,auditor"
     [[ "${ORG_MSP[$i]}" == "JusticeMSP" ]] && roles+=",catalog-admin"
@@ -542,6 +551,9 @@ start_gateway() {
     CHENGNUO_APPLICANT_SECRET_FILE="${STATE}/consortium.secret"
     CHENGNUO_API_KEYS_FILE="${STATE}/gateways/${key}/api-keys.json"
     CHENGNUO_VERIFY_WEBHOOK="$(webhook_of "$key")"
+    CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem"
+    CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}"
+    CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
     CHENGNUO_LISTEN="127.0.0.1:${port}"
     CHENGNUO_MSP_ID="${ORG_MSP[$i]}"

@@ -186,6 +186,22 @@ func ParseCertificate(s string) (*smx509.Certificate, error) {
 	return cert, nil
 }
 
+// VerifySigningCertificate checks an applicant's signing certificate: it
+// chains to one of roots (required), was valid at time at, and its key
+// usage allows signatures (digital signature or content commitment).
+func VerifySigningCertificate(cert *smx509.Certificate, roots *smx509.CertPool, at time.Time) error {
+	if roots == nil {
+		return errors.New("no certificate authority is configured to check certificates against")
+	}
+	if cert.KeyUsage&(smx509.KeyUsageDigitalSignature|smx509.KeyUsageContentCommitment) == 0 {
+		return errors.New("the certificate's key usage does not allow signatures")
+	}
+	if cert.IsCA {
+		return errors.New("a CA certificate cannot sign letters")
+	}
+	return VerifyCertificate(cert, roots, at)
+}
+
 // VerifyCertificate checks that cert was valid at time at and, when roots is
 // non-nil, that it chains to one of them.
 func VerifyCertificate(cert *smx509.Certificate, roots *smx509.CertPool, at time.Time) error {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -27,7 +28,6 @@ import (
 	"github.com/chengnuo/chengnuo/gateway"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/registry"
-	"github.com/chengnuo/chengnuo/retry"
 )
 
 // Config is the gateway's typed configuration.
@@ -41,6 +41,9 @@ type Config struct {
 	Checkpoint      string
 	Webhook         string
 	PublicRate      float64
+	TrustedProxies  []string
+	MaintainEvery   time.Duration
+	DetailsRetain   time.Duration
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Fabric          fabric.Config
@@ -59,7 +62,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return def
 	}
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	var level, shutdown, rate string
+	var level, shutdown, rate, proxies, maintain, retain string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
@@ -69,6 +72,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
 	str(&rate, "public-rate", "20", "requests per second per client address on public routes (burst: twice that)")
+	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none; the peer address is the client)")
+	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
+	str(&retain, "details-retention", "1m", "how long an answered request's details stay in this department's private collection before they are purged")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
@@ -106,6 +112,25 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	cfg.ShutdownTimeout = d
 	if _, err := fmt.Sscanf(rate, "%g", &cfg.PublicRate); err != nil || cfg.PublicRate <= 0 {
 		return cfg, fmt.Errorf("--public-rate must be a positive number, got %q", rate)
+	}
+	for _, d := range []struct {
+		name string
+		in   string
+		out  *time.Duration
+	}{{"maintain-every", maintain, &cfg.MaintainEvery}, {"details-retention", retain, &cfg.DetailsRetain}} {
+		v, err := time.ParseDuration(d.in)
+		if err != nil || v <= 0 {
+			return cfg, fmt.Errorf("--%s must be a positive duration, got %q", d.name, d.in)
+		}
+		*d.out = v
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return cfg, fmt.Errorf("--trusted-proxies: %q is neither a CIDR nor an IP address", p)
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
 	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
@@ -184,14 +209,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer db.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
+		DetailsRetention: cfg.DetailsRetain,
 	}, fc, db)
 	if err != nil {
 		return err
 	}
-	go recoverPending(ctx, svc, log)
+	go svc.Maintain(ctx, cfg.MaintainEvery)
 	go func() {
-		if err := fc.ListenVerificationRequests(ctx, svc.HandleRequested); err != nil && ctx.Err() == nil {
-			log.Error("verification listener stopped", slog.String("error", err.Error()))
+		if err := fc.Listen(ctx, svc); err != nil && ctx.Err() == nil {
+			log.Error("event listener stopped", slog.String("error", err.Error()))
 		}
 	}()
 
@@ -199,7 +225,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
 			Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
-			PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate),
+			PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -223,34 +249,4 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// recoverEvery paces the background recovery of pending letters and
-// undelivered details while the gateway runs.
-var recoverEvery = retry.Policy{Initial: 2 * time.Second, Max: 30 * time.Second}
-
-// recoverPending anchors letters stored but not yet anchored and delivers
-// details not yet delivered: at start-up, then in the background for as
-// long as the gateway runs, backing off while the ledger is unavailable.
-func recoverPending(ctx context.Context, svc *notary.Service, log *slog.Logger) {
-	tick := time.NewTicker(30 * time.Second)
-	defer tick.Stop()
-	for {
-		_ = retry.Do(ctx, recoverEvery, nil, func(ctx context.Context) error {
-			n, err := svc.Recover(ctx)
-			if n > 0 {
-				log.Info("recovered pending letters", slog.Int("anchored", n))
-			}
-			err = errors.Join(err, svc.RedeliverDetails(ctx))
-			if err != nil {
-				log.Warn("recovering pending work", slog.String("error", err.Error()))
-			}
-			return err
-		})
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }

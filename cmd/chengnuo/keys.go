@@ -54,6 +54,7 @@ func runKeygen(args []string, out io.Writer) error {
 func runSign(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	keyPath := fs.String("key", "applicant.key", "SM2 private key (PEM)")
+	certPath := fs.String("cert", "", "the applicant's certificate (PEM, see chengnuo enrol); without it the public key is sent")
 	draftPath := fs.String("draft", "-", "draft JSON from POST /v1/drafts (or a canonical letter); - reads stdin")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -89,13 +90,21 @@ func runSign(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pub, err := sm.MarshalPublicKeyPEM(&priv.PublicKey)
-	if err != nil {
-		return err
+	body := map[string]string{"letter": string(canonical), "signature": base64.StdEncoding.EncodeToString(sig)}
+	if *certPath != "" {
+		cert, err := os.ReadFile(*certPath)
+		if err != nil {
+			return err
+		}
+		body["certificate"] = string(cert)
+	} else {
+		pub, err := sm.MarshalPublicKeyPEM(&priv.PublicKey)
+		if err != nil {
+			return err
+		}
+		body["publicKey"] = string(pub)
 	}
-	return json.NewEncoder(out).Encode(map[string]string{
-		"letter": string(canonical), "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub),
-	})
+	return json.NewEncoder(out).Encode(body)
 }
 
 // runAPIKeys creates a gateway's API keys: DIR/api-keys.json (hashes, for

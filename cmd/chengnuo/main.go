@@ -33,6 +33,12 @@ func main() {
 		err = runSign(os.Args[2:], os.Stdout)
 	case "apikeys":
 		err = runAPIKeys(os.Args[2:], os.Stdout)
+	case "audit":
+		err = runAudit(ctx, os.Args[2:], os.Stdout)
+	case "ca":
+		err = runCA(os.Args[2:], os.Stdout)
+	case "enrol":
+		err = runEnrol(os.Args[2:], os.Stdout)
 	case "demo":
 		err = runDemo(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
@@ -54,7 +60,10 @@ func usage() {
 
 commands:
   keygen  --out FILE                 create an SM2 key pair (FILE, FILE.pub) to sign letters with
-  sign    --key FILE --draft FILE    sign a draft's canonical letter; prints the body for POST /v1/commitments
+  sign    --key FILE --draft FILE [--cert FILE]   sign a draft's canonical letter; prints the body for POST /v1/commitments
+  audit   --url URL --key KEY        check every stored letter's digest and applicant key against the ledger
+  ca      --dir DIR                  create a demo applicant CA (DIR/ca.key, DIR/ca.pem) for gateways' --cert-roots
+  enrol   --ca DIR --name N --id-number X [--id-type T] --out FILE   issue an applicant a key and certificate
   apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step
   bench   --url URL                  load a gateway: anchor random digests (or read them) with N concurrent clients
