@@ -194,19 +194,14 @@ func dialOrg(t *testing.T, slot int) *fabric.Client {
 
 func dialOrgNoCleanup(t *testing.T, slot int) *fabric.Client {
 	t.Helper()
-	o := orgs[slot]
-	org := filepath.Join(net.state, "crypto", "peerOrganizations", o.domain)
-	user := filepath.Join(org, "users", "User1@"+o.domain, "msp")
-	certs, _ := filepath.Glob(filepath.Join(user, "signcerts", "*.pem"))
-	if len(certs) != 1 {
-		t.Fatalf("no User1 certificate for %s", o.msp)
-	}
+	// The department's gateway identity (a client of its own CA).
+	home := deptHome(slot)
 	c, err := fabric.Dial(fabric.Config{
 		PeerEndpoint:  peerEndpoint(slot),
-		PeerTLSCAFile: filepath.Join(org, "peers", "peer0."+o.domain, "tls", "ca.crt"),
-		MSPID:         o.msp,
-		CertFile:      certs[0],
-		KeyFile:       filepath.Join(user, "keystore", "priv_sk"),
+		PeerTLSCAFile: filepath.Join(home, "peer", "tls", "ca.crt"),
+		MSPID:         orgs[slot].msp,
+		CertFile:      filepath.Join(home, "gateway", "msp", "signcerts", "cert.pem"),
+		KeyFile:       filepath.Join(home, "gateway", "msp", "keystore", "key.pem"),
 		Channel:       "chengnuo",
 		Chaincode:     "notary",
 	})
@@ -292,14 +287,14 @@ func TestUpIsIdempotentAndStatusHealthy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second up: %v\n%s", err, out)
 	}
-	for _, want := range []string{"orderer-o1 already running", "peer-market already running", "gateway-credit already running", "is already committed"} {
+	for _, want := range []string{"[dept justice] orderer already running", "[dept market] peer already running", "[dept credit] gateway already running", "[dept police] chaincode already running", "is already committed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("second up did not say %q:\n%s", want, out)
 		}
 	}
 	if out, err := script(time.Minute, "status"); err != nil {
 		t.Fatalf("status: %v\n%s", err, out)
-	} else if strings.Count(out, "healthy") < 11 {
+	} else if strings.Count(out, " healthy") < 4*len(orgs) || strings.Count(out, " listening") < len(orgs) {
 		t.Fatalf("status does not show every node healthy:\n%s", out)
 	}
 }
@@ -325,7 +320,7 @@ func TestRedeployBumpsSequence(t *testing.T) {
 		t.Fatalf("deploy: %v\n%s", err, out)
 	}
 	s1 := seq()
-	if s0 == s1 || !strings.Contains(out, "committed (sequence") {
+	if s0 == s1 || !strings.Contains(out, "] committed notary_") || !strings.Contains(out, "(sequence "+s1+")") {
 		t.Fatalf("redeploy did not bump the definition: %q -> %q\n%s", s0, s1, out)
 	}
 	// Old records survive and the new package serves writes.

@@ -1,12 +1,15 @@
-// Package integration runs the whole system — three raft orderers, four
-// department peers, the chaincode server and four gateways — on a real local
-// Fabric network of its own (own state dir, own base port), and tests it
-// through HTTP and the Fabric Gateway client.
+// Package integration runs the whole system on a real local Fabric network
+// of its own (own state dir, own base port): four departments, each on its
+// own host — a Linux network namespace with its own address when the tests
+// run as root — with its own CA, SmartBFT orderer, peer, chaincode server
+// and gateway. It tests the system through HTTP, the Fabric Gateway client
+// and the departments' node kits.
 package integration
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +27,20 @@ import (
 var net struct {
 	root, state, script string
 	base                int
+	netns               bool
+	depts               map[string]dept // by key, from network.json
+}
+
+// dept is a department as network.json describes it.
+type dept struct {
+	Key     string `json:"key"`
+	MSPID   string `json:"mspId"`
+	IP      string `json:"ip"`
+	NetNS   string `json:"netns"`
+	Home    string `json:"home"`
+	Gateway string `json:"gateway"`
+	Peer    string `json:"peer"`
+	Orderer string `json:"orderer"`
 }
 
 // Department slots as in network/orgs.tsv.
@@ -41,8 +58,33 @@ var orgs = []struct{ key, msp, domain string }{
 	{"credit", "CreditMSP", "credit.chengnuo.local"},
 }
 
-func gatewayURL(slot int) string   { return fmt.Sprintf("http://127.0.0.1:%d", net.base+80+slot) }
-func peerEndpoint(slot int) string { return fmt.Sprintf("127.0.0.1:%d", net.base+100+10*slot) }
+func gatewayURL(slot int) string   { return net.depts[orgs[slot].key].Gateway }
+func peerEndpoint(slot int) string { return net.depts[orgs[slot].key].Peer }
+func deptHome(slot int) string     { return net.depts[orgs[slot].key].Home }
+
+// loadNetwork reads network.json, which the network script writes.
+func loadNetwork() error {
+	raw, err := os.ReadFile(filepath.Join(net.state, "network.json"))
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Departments []dept `json:"departments"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return err
+	}
+	net.depts = map[string]dept{}
+	for _, d := range doc.Departments {
+		net.depts[d.Key] = d
+	}
+	for _, o := range orgs {
+		if _, ok := net.depts[o.key]; !ok {
+			return fmt.Errorf("network.json lacks %s", o.key)
+		}
+	}
+	return nil
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -72,16 +114,24 @@ func run(m *testing.M) int {
 		return 2
 	}
 	net.state = state
+	// Each department on its own network namespace needs root (ip netns).
+	net.netns = os.Geteuid() == 0 && os.Getenv("CHENGNUO_NETNS") != "0"
 
 	// The reaper brings the network down if this process dies without
 	// reaching the teardown below (a panic, a -timeout kill).
 	startReaper()
 
 	// Public security's gateway answers requests through a registry the
-	// tests run (online verification).
+	// tests run (online verification), on public security's own host.
+	if out, err := script(time.Minute, "hosts"); err != nil {
+		fmt.Fprintf(os.Stderr, "integration: hosts: %v\n%s\n", err, out)
+		teardown(false)
+		return 1
+	}
 	stopRegistry, err := startRegistry(net.base + 90)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration: registry:", err)
+		teardown(false)
 		return 2
 	}
 	defer stopRegistry()
@@ -94,6 +144,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "integration: network up in %s\n", time.Since(t0).Round(time.Millisecond))
+	if err := loadNetwork(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		teardown(false)
+		return 1
+	}
 
 	code := m.Run()
 	if !teardown(code == 0) && code == 0 {
@@ -112,7 +167,11 @@ func scriptEnv(timeout time.Duration, env []string, args ...string) (string, err
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, net.script, args...)
-	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base),
+	netns := "0"
+	if net.netns {
+		netns = "1"
+	}
+	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base), "CHENGNUO_NETNS="+netns,
 		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90),
 		// Short retention and maintenance pace, so that automatic purges show within a test.
 		"CHENGNUO_DETAILS_RETENTION=10s", "CHENGNUO_MAINTAIN_EVERY=2s")
@@ -158,14 +217,15 @@ func teardown(passed bool) bool {
 
 func recordedPIDs() map[string]int {
 	pids := map[string]int{}
-	files, _ := filepath.Glob(filepath.Join(net.state, "run", "*.pid"))
-	for _, f := range files {
+	files, _ := filepath.Glob(filepath.Join(net.state, "depts", "*", "run", "*.pid"))
+	children, _ := filepath.Glob(filepath.Join(net.state, "depts", "*", "run", "*.child"))
+	for _, f := range append(files, children...) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
-			pids[strings.TrimSuffix(filepath.Base(f), ".pid")] = pid
+			pids[strings.TrimPrefix(f, net.state)] = pid
 		}
 	}
 	return pids
@@ -185,7 +245,7 @@ func processAlive(pid int) bool {
 // from the keys.env the network script wrote.
 func apiKey(t testing.TB, slot int, role string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(net.state, "gateways", orgs[slot].key, "keys.env"))
+	raw, err := os.ReadFile(filepath.Join(deptHome(slot), "gateway", "keys.env"))
 	if err != nil {
 		t.Fatal(err)
 	}

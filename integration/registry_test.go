@@ -6,9 +6,13 @@ import (
 	"fmt"
 	stdnet "net"
 	"net/http"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // registry is a fake population registry of the public security bureau:
@@ -22,7 +26,17 @@ var registry struct {
 
 func startRegistry(port int) (func(), error) {
 	registry.calls, registry.last = map[string]int{}, map[string]map[string]any{}
-	ln, err := stdnet.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	// The registry is public security's own system: with a host per
+	// department it listens on that host's loopback, where only public
+	// security's gateway can reach it.
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	var ln stdnet.Listener
+	var err error
+	if net.netns {
+		ln, err = listenInNetNS(fmt.Sprintf("cn%d-police", net.base), addr)
+	} else {
+		ln, err = stdnet.Listen("tcp", addr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -60,3 +74,32 @@ func registryCalls(id string) int {
 }
 
 var netDialer = stdnet.Dialer{Timeout: 5 * time.Second}
+
+// listenInNetNS opens a TCP listener inside a named network namespace: one
+// OS thread enters the namespace, listens and is then discarded (the
+// goroutine ends locked, so the runtime does not reuse the thread). The
+// socket stays in the namespace it was created in.
+func listenInNetNS(ns, addr string) (stdnet.Listener, error) {
+	type result struct {
+		ln  stdnet.Listener
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		f, err := os.Open("/run/netns/" + ns)
+		if err != nil {
+			ch <- result{err: err}
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- result{err: fmt.Errorf("setns %s: %w", ns, err)}
+			return
+		}
+		ln, err := stdnet.Listen("tcp", addr)
+		ch <- result{ln, err}
+	}()
+	r := <-ch
+	return r.ln, r.err
+}

@@ -6,24 +6,42 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-// The chaincode server speaks TLS and admits only the departments' peers:
-// their TLS certificates are pinned, so another certificate of the same
-// TLS CA (a user's, an admin's) is refused.
-func TestChaincodeServerRequiresPeerCertificate(t *testing.T) {
-	ccTLS := filepath.Join(net.state, "crypto", "peerOrganizations", "cc.chengnuo.local", "peers", "notary.cc.chengnuo.local", "tls")
-	caPEM, err := os.ReadFile(filepath.Join(ccTLS, "ca.crt"))
+// Each department runs its own chaincode server, a process of its own with
+// its own TLS key, and it admits exactly its own department's peer: another
+// department's peer, the department's own admin or orderer, or a client
+// without a certificate are refused.
+func TestChaincodeServersOnePerDepartment(t *testing.T) {
+	pids := map[int]string{}
+	for slot, o := range orgs {
+		home := deptHome(slot)
+		pid := childPID(t, home, "chaincode")
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if err != nil || filepath.Base(exe) != "chengnuo-cc" {
+			t.Fatalf("%s: chaincode process %d is %q (%v)", o.key, pid, exe, err)
+		}
+		if other, ok := pids[pid]; ok {
+			t.Fatalf("%s and %s share chaincode process %d", o.key, other, pid)
+		}
+		pids[pid] = o.key
+	}
+
+	home := deptHome(market)
+	caPEM, err := os.ReadFile(filepath.Join(home, "msp", "tlscacerts", "ca.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(caPEM)
-	addr := fmt.Sprintf("127.0.0.1:%d", net.base+200)
+	ip := net.depts["market"].IP
+	addr := fmt.Sprintf("%s:%d", ip, net.base+200+market)
 	dial := func(certs []tls.Certificate) error {
-		conn, err := tls.DialWithDialer(&netDialer, "tcp", addr, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", Certificates: certs, NextProtos: []string{"h2"}})
+		conn, err := tls.DialWithDialer(&netDialer, "tcp", addr, &tls.Config{RootCAs: roots, ServerName: ip, Certificates: certs, NextProtos: []string{"h2"}})
 		if err != nil {
 			return err
 		}
@@ -36,33 +54,41 @@ func TestChaincodeServerRequiresPeerCertificate(t *testing.T) {
 		}
 		return err
 	}
+	load := func(home, who string) tls.Certificate {
+		c, err := tls.LoadX509KeyPair(filepath.Join(home, who, "tls", "server.crt"), filepath.Join(home, who, "tls", "server.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if err := dial([]tls.Certificate{load(home, "peer")}); err != nil {
+		t.Fatalf("market's chaincode server refused market's peer: %v", err)
+	}
 	if err := dial(nil); err == nil {
 		t.Fatal("the chaincode server admitted a client without a certificate")
 	}
-	peerTLS := filepath.Join(net.state, "crypto", "peerOrganizations", orgs[market].domain, "peers", "peer0."+orgs[market].domain, "tls")
-	cert, err := tls.LoadX509KeyPair(filepath.Join(peerTLS, "server.crt"), filepath.Join(peerTLS, "server.key"))
+	refused := map[string]tls.Certificate{
+		"market's admin":   load(home, "admin"),
+		"market's orderer": load(home, "orderer"),
+		"police's peer":    load(deptHome(police), "peer"),
+	}
+	for who, cert := range refused {
+		if err := dial([]tls.Certificate{cert}); err == nil {
+			t.Errorf("market's chaincode server admitted %s certificate", who)
+		}
+	}
+}
+
+// childPID is the pid of a department process (the supervised child).
+func childPID(t *testing.T, home, name string) int {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(home, "run", name+".child"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dial([]tls.Certificate{cert}); err != nil {
-		t.Fatalf("a peer's certificate was refused: %v", err)
-	}
-	// A user's TLS certificate from the same department's TLS CA is not a peer's.
-	userTLS := filepath.Join(net.state, "crypto", "peerOrganizations", orgs[market].domain, "users", "User1@"+orgs[market].domain, "tls")
-	ucert, err := tls.LoadX509KeyPair(filepath.Join(userTLS, "client.crt"), filepath.Join(userTLS, "client.key"))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dial([]tls.Certificate{ucert}); err == nil {
-		t.Fatal("the chaincode server admitted a user's certificate")
-	}
-	// The orderer organization's certificate is not a peer's.
-	ordTLS := filepath.Join(net.state, "crypto", "ordererOrganizations", "orderer.chengnuo.local", "orderers", "o1.orderer.chengnuo.local", "tls")
-	ocert, err := tls.LoadX509KeyPair(filepath.Join(ordTLS, "server.crt"), filepath.Join(ordTLS, "server.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dial([]tls.Certificate{ocert}); err == nil {
-		t.Fatal("the chaincode server admitted the orderer's certificate")
-	}
+	return pid
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -182,12 +183,17 @@ func TestAssistedVerificationDetailsReachOnlyTarget(t *testing.T) {
 	// And only PoliceMSP's peer ever received them: the marker is in its
 	// ledger files and in no other peer's or orderer's.
 	barrier(t)
-	if !dirContains(t, filepath.Join(net.state, "data", "peer-police"), marker) {
+	if !dirContains(t, filepath.Join(deptHome(police), "data", "peer"), marker) {
 		t.Fatal("control: the details are not in PoliceMSP's peer data")
 	}
-	for _, dir := range []string{"peer-market", "peer-justice", "peer-credit", "o1", "o2", "o3"} {
-		if dirContains(t, filepath.Join(net.state, "data", dir), marker) {
-			t.Errorf("the details reached %s", dir)
+	if dirContains(t, filepath.Join(deptHome(police), "data", "orderer"), marker) {
+		t.Error("the details reached PoliceMSP's orderer")
+	}
+	for _, slot := range []int{market, justice, credit} {
+		for _, node := range []string{"peer", "orderer"} {
+			if dirContains(t, filepath.Join(deptHome(slot), "data", node), marker) {
+				t.Errorf("the details reached %s's %s", orgs[slot].key, node)
+			}
 		}
 	}
 
@@ -318,7 +324,6 @@ func TestListenerRestartMissesNoneHandlesNoneTwice(t *testing.T) {
 	for i := range ids {
 		ids[i] = anchorID(t, code, newPerson(t, fmt.Sprintf("重启测试%d", i)))
 	}
-	pidFile := filepath.Join(net.state, "run", "gateway-police.pid")
 	var rids []string
 	var mu sync.Mutex
 	done := make(chan struct{})
@@ -335,18 +340,23 @@ func TestListenerRestartMissesNoneHandlesNoneTwice(t *testing.T) {
 		}
 	}()
 	time.Sleep(400 * time.Millisecond)
-	raw, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pid int
-	fmt.Sscan(string(raw), &pid)
+	// The gateway crashes; its supervisor starts it again.
+	pid := childPID(t, deptHome(police), "gateway")
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill police gateway: %v", err)
 	}
-	time.Sleep(700 * time.Millisecond)
-	if out, err := script(3*time.Minute, "up"); err != nil {
-		t.Fatalf("restart: %v\n%s", err, out)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		raw, _ := os.ReadFile(filepath.Join(deptHome(police), "run", "gateway.child"))
+		if now, _ := strconv.Atoi(strings.TrimSpace(string(raw))); now != 0 && now != pid {
+			if r := call(t, "GET", gatewayURL(police)+"/readyz", ""); r.Status == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the supervisor did not bring the police gateway back within a minute")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	<-done
 	if len(rids) != n {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chengnuo/chengnuo/sm"
@@ -61,6 +62,11 @@ func TestZZLedgerHoldsNoPersonalData(t *testing.T) {
 				t.Fatalf("block %d holds personal data %q", b.GetHeader().GetNumber(), n)
 			}
 		}
+		if n := b.GetHeader().GetNumber(); n > 0 {
+			if signers := blockSigners(t, b); len(signers) < 3 {
+				t.Fatalf("block %d is signed by %d orderers %v, not a BFT quorum", n, len(signers), signers)
+			}
+		}
 		scanned++
 		if b.GetHeader().GetNumber() >= a.BlockNumber {
 			break
@@ -69,5 +75,24 @@ func TestZZLedgerHoldsNoPersonalData(t *testing.T) {
 	if scanned < 10 || !control {
 		t.Fatalf("scanned only %d blocks (control digest found: %v)", scanned, control)
 	}
-	t.Logf("scanned %d blocks for %d applicants, no personal data", scanned, len(all))
+	t.Logf("scanned %d blocks for %d applicants, no personal data; every block after the genesis signed by a BFT quorum", scanned, len(all))
+}
+
+// blockSigners returns the distinct consenter ids whose signatures a block
+// carries (SmartBFT names a signer by its consenter id, not its certificate).
+func blockSigners(t *testing.T, b *common.Block) map[uint32]bool {
+	t.Helper()
+	md := &common.Metadata{}
+	if err := proto.Unmarshal(b.GetMetadata().GetMetadata()[common.BlockMetadataIndex_SIGNATURES], md); err != nil {
+		t.Fatalf("block %d signatures: %v", b.GetHeader().GetNumber(), err)
+	}
+	ids := map[uint32]bool{}
+	for _, sig := range md.GetSignatures() {
+		h := &common.IdentifierHeader{}
+		if err := proto.Unmarshal(sig.GetIdentifierHeader(), h); err != nil || len(sig.GetSignature()) == 0 {
+			t.Fatalf("block %d: a signature without an identifier header (%v)", b.GetHeader().GetNumber(), err)
+		}
+		ids[h.GetIdentifier()] = true
+	}
+	return ids
 }

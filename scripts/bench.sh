@@ -19,14 +19,14 @@ CHENGNUO_STATE="$(mktemp -d -t chengnuo-bench-XXXXXX)"
 export CHENGNUO_BASE_PORT="${CHENGNUO_BENCH_BASE_PORT:-47000}"
 # Measure the gateway, not its per-client rate limit on public routes.
 export CHENGNUO_PUBLIC_RATE=1000000
-trap 'scripts/network.sh down > /dev/null 2>&1; rm -rf "$CHENGNUO_STATE"' EXIT
+trap 'scripts/network.sh clean > /dev/null 2>&1; rm -rf "$CHENGNUO_STATE"' EXIT
 echo "== starting a throwaway network in ${CHENGNUO_STATE}"
 scripts/network.sh up > "${CHENGNUO_STATE}.up.log" 2>&1 || { tail -30 "${CHENGNUO_STATE}.up.log"; exit 1; }
 rm -f "${CHENGNUO_STATE}.up.log"
 go build -o "${CHENGNUO_STATE}/bin/chengnuo" ./cmd/chengnuo
-url="http://127.0.0.1:$((CHENGNUO_BASE_PORT + 81))"
+url="$(jq -r '.departments[] | select(.key == "market") | .gateway' "${CHENGNUO_STATE}/network.json")"
 # shellcheck disable=SC1091
-source "${CHENGNUO_STATE}/gateways/market/keys.env"
+source "${CHENGNUO_STATE}/depts/market/gateway/keys.env"
 export CLERK_KEY
 echo "== gateway load against ${url} (MarketMSP), ${duration} each"
 "${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode read --clients "$clients" --duration 10s

@@ -1,85 +1,147 @@
 #!/usr/bin/env bash
-# network.sh runs the local multi-department Fabric network natively: three
-# etcdraft orderers, one peer per department org, the notary chaincode as a
-# service, and one HTTP gateway per department.
+# network.sh runs the local multi-department network on one machine the way
+# departments run it on their own hosts: each department of network/orgs.tsv
+# is a host of its own — its own state directory (DEPT_HOME), its own
+# certificate authority, orderer (SmartBFT consenter), peer, chaincode server
+# and gateway, all started by the department's node kit (scripts/dept.sh).
+# Between departments only public material moves, through an exchange
+# directory: organisation definitions, the genesis block, config updates to
+# sign, the consortium secret sealed to each department's transport key.
 #
-# Usage: scripts/network.sh up|down|clean|status|deploy|committed|env ORG
-#   deploy     rebuild the chaincode; if it changed, install it and bump the definition's sequence
-#   committed  print the committed chaincode definition's sequence
+# With network namespaces (the default when run as root; CHENGNUO_NETNS=0
+# turns them off) each department is a Linux network namespace with its own
+# address in 198.18.0.0/15 on a bridge this script creates and removes; every
+# connection between departments crosses that bridge. Without, all listen on
+# 127.0.0.1 with distinct ports.
+#
+# Usage: scripts/network.sh COMMAND
+#   up           build what is missing, start every founding department, create the channel,
+#                deploy the chaincode, start the gateways, load the demo catalog
+#   down | clean stop every process (clean also removes the state and the namespaces)
+#   status       every department's processes and their health
+#   deploy       rebuild the chaincode; if it changed, every department installs and approves it
+#   hosts        only make the founding departments' hosts (namespaces)
+#   join KEY     a department of orgs.tsv that is not on the channel joins the running network
+#   env KEY      shell exports to use the peer CLI as that department's admin
+#   dept KEY ARGS...  run scripts/dept.sh for that department (inside its namespace)
 #
 # Environment:
-#   CHENGNUO_STATE      state dir for crypto, ledgers, logs, pids (default: <repo>/.state)
+#   CHENGNUO_STATE      state dir (default: <repo>/.state)
 #   CHENGNUO_BASE_PORT  every port is derived from it (default: 17000)
-#   FABRIC_CACHE        where scripts/fabric-bin.sh keeps the Fabric binaries
-#
-# Ports (B = base port), all on 127.0.0.1:
-#   orderer oN (N=1..3)  B+10N listen, B+10N+1 admin (channel participation), B+10N+2 operations
-#   peer of org slot k   B+100+10k listen, +1 chaincode, +2 operations
-#   chaincode server     B+200
-#   gateway of slot k    B+80+k (HTTP)
+#   CHENGNUO_NETNS      1 = one network namespace per department, 0 = loopback (default: 1 as root)
+#   CHENGNUO_WEBHOOK_<KEY>  a department gateway's registry webhook (e.g. CHENGNUO_WEBHOOK_POLICE)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${CHENGNUO_STATE:-${ROOT}/.state}"
 BASE="${CHENGNUO_BASE_PORT:-17000}"
-CHANNEL="chengnuo"
-CC_NAME="notary"
-WAIT_SECS="${CHENGNUO_WAIT_SECS:-60}"
-# Fabric's default log format is coloured; log files want plain text.
-LOG_FORMAT='%{time:2006-01-02 15:04:05.000 MST} [%{module}] %{shortfunc} -> %{level:.4s} %{message}'
-
-CRYPTO="${STATE}/crypto"
-CONFIG="${STATE}/config"
-DATA="${STATE}/data"
-LOGS="${STATE}/logs"
-RUN="${STATE}/run"
 BIN="${STATE}/bin"
+EXCHANGE="${STATE}/exchange"
+DEPTS="${STATE}/depts"
+LOGS="${STATE}/logs"
 
-ORD_DOMAIN="orderer.chengnuo.local"
-ORD_ORG_DIR="${CRYPTO}/ordererOrganizations/${ORD_DOMAIN}"
-ORD_TLS_CA="${ORD_ORG_DIR}/tlsca/tlsca.${ORD_DOMAIN}-cert.pem"
-ORD_ADMIN_TLS="${ORD_ORG_DIR}/users/Admin@${ORD_DOMAIN}/tls"
-CC_TLS_DIR="${CRYPTO}/peerOrganizations/cc.chengnuo.local/peers/notary.cc.chengnuo.local/tls"
-
-# Department orgs, from network/orgs.tsv: key, MSP id, domain, name, role, slot.
-ORG_KEYS=() ORG_MSP=() ORG_DOMAIN=() ORG_NAME=() ORG_ROLE=() ORG_SLOT=()
-while IFS=$'\t' read -r key msp domain name role slot; do
+ORG_KEYS=() ORG_MSP=() ORG_DOMAIN=() ORG_NAME=() ORG_ROLE=() ORG_SLOT=() ORG_FOUNDING=()
+while IFS=$'\t' read -r key msp domain name role slot founding; do
   [[ -z "$key" || "$key" == \#* ]] && continue
-  ORG_KEYS+=("$key") ORG_MSP+=("$msp") ORG_DOMAIN+=("$domain") ORG_NAME+=("$name") ORG_ROLE+=("$role") ORG_SLOT+=("$slot")
+  ORG_KEYS+=("$key") ORG_MSP+=("$msp") ORG_DOMAIN+=("$domain") ORG_NAME+=("$name") ORG_ROLE+=("$role")
+  ORG_SLOT+=("$slot") ORG_FOUNDING+=("$founding")
 done < "${ROOT}/network/orgs.tsv"
 
 log() { printf '[network] %s\n' "$*" >&2; }
-die() { printf '[network] ERROR: %s\n' "$*" >&2; exit 1; }
-
-orderer_port() { echo $((BASE + 10 * $1)); }
-peer_port() { echo $((BASE + 100 + 10 * ORG_SLOT[$1])); }
-cc_port() { echo $((BASE + 200)); }
-gateway_port() { echo $((BASE + 80 + ORG_SLOT[$1])); }
+die() {
+  printf '[network] ERROR: %s\n' "$*" >&2
+  exit 1
+}
 
 org_index() {
   local i
   for i in "${!ORG_KEYS[@]}"; do
-    if [[ "${ORG_KEYS[$i]}" == "$1" || "${ORG_MSP[$i]}" == "$1" ]]; then echo "$i"; return 0; fi
+    if [[ "${ORG_KEYS[$i]}" == "$1" || "${ORG_MSP[$i]}" == "$1" ]]; then
+      echo "$i"
+      return 0
+    fi
   done
-  die "unknown org '$1' (known: ${ORG_KEYS[*]})"
+  die "unknown department '$1' (known: ${ORG_KEYS[*]})"
 }
-peer_dir() { echo "${CRYPTO}/peerOrganizations/${ORG_DOMAIN[$1]}/peers/peer0.${ORG_DOMAIN[$1]}"; }
-user_dir() { echo "${CRYPTO}/peerOrganizations/${ORG_DOMAIN[$1]}/users/$2@${ORG_DOMAIN[$1]}"; }
-peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
+
+# ---------------------------------------------------------------- hosts
+
+# Network namespaces: the mode is fixed when the state dir is created.
+netns_mode() {
+  local f="${STATE}/netns"
+  if [[ ! -f "$f" ]]; then
+    local want="${CHENGNUO_NETNS:-}"
+    if [[ -z "$want" ]]; then
+      if [[ "$(id -u)" == 0 ]] && command -v ip > /dev/null; then want=1; else want=0; fi
+    fi
+    mkdir -p "$STATE"
+    printf '%s' "$want" > "$f"
+  fi
+  [[ "$(cat "$f")" == 1 ]]
+}
+
+# The namespaces' subnet: 198.18.N.0/24 with N from the base port, so that
+# networks on different base ports (make up, tests, benchmarks) do not meet.
+subnet() { echo "198.18.$(((BASE / 1000) % 256))"; }
+bridge() { echo "cnbr${BASE}"; }
+ns_name() { echo "cn${BASE}-$1"; }
+
+dept_ip() {
+  if netns_mode; then echo "$(subnet).$((10 + ORG_SLOT[$1]))"; else echo 127.0.0.1; fi
+}
+
+# host_up I: the department's host — a namespace with its loopback and one
+# veth leg on the bridge.
+host_up() {
+  local i="$1" ns br veth
+  netns_mode || return 0
+  ns="$(ns_name "${ORG_KEYS[$i]}")"
+  br="$(bridge)"
+  veth="cv${BASE}${ORG_SLOT[$i]}"
+  if ! ip link show "$br" > /dev/null 2>&1; then
+    ip link add "$br" type bridge
+    ip addr add "$(subnet).1/24" dev "$br"
+    ip link set "$br" up
+  fi
+  if ! ip netns list | grep -qw "$ns"; then
+    ip netns add "$ns"
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+    ip link set "$veth" master "$br"
+    ip link set "$veth" up
+    ip -n "$ns" addr add "$(dept_ip "$i")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" route add default via "$(subnet).1"
+    log "host ${ns}: $(dept_ip "$i") on bridge ${br}"
+  fi
+}
+
+hosts_down() {
+  local i ns
+  netns_mode || return 0
+  for i in "${!ORG_KEYS[@]}"; do
+    ns="$(ns_name "${ORG_KEYS[$i]}")"
+    if ip netns list | grep -qw "$ns"; then ip netns delete "$ns"; fi
+    ip link delete "cv${BASE}${ORG_SLOT[$i]}" 2> /dev/null || true
+  done
+  if ip link show "$(bridge)" > /dev/null 2>&1; then ip link delete "$(bridge)"; fi
+}
+
+# dept I ARGS...: the department's node kit, on the department's host.
+dept() {
+  local i="$1"
+  shift
+  local envs=(DEPT_HOME="${DEPTS}/${ORG_KEYS[$i]}" CHENGNUO_BASE_PORT="$BASE" CHENGNUO_BIN="$BIN"
+    FABRIC_BIN="$FABRIC_BIN")
+  if netns_mode; then
+    ip netns exec "$(ns_name "${ORG_KEYS[$i]}")" env "${envs[@]}" "${ROOT}/scripts/dept.sh" "$@"
+  else
+    env "${envs[@]}" "${ROOT}/scripts/dept.sh" "$@"
+  fi
+}
 
 # ---------------------------------------------------------------- binaries
 
-# fabric_path puts the pinned Fabric binaries on PATH, building them once.
-fabric_path() {
-  local fabric_bin
-  fabric_bin="$("${ROOT}/scripts/fabric-bin.sh")"
-  FABRIC_BIN="$fabric_bin"
-  SAMPLECONFIG="$(cd "${fabric_bin}/../sampleconfig" && pwd)"
-  export PATH="${fabric_bin}:${PATH}"
-}
-
-# build_project builds the gateway and chaincode server, replacing a binary
-# only when its bytes change, so an unchanged build restarts nothing.
 build_project() {
   local new="${BIN}/.new" b
   mkdir -p "$new"
@@ -95,596 +157,316 @@ build_project() {
 }
 
 ensure_bins() {
-  fabric_path
+  FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+  export FABRIC_BIN
   build_project
 }
-
-# ---------------------------------------------------------------- processes
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# running NAME: true if the pid file names a live process of our binary.
-running() {
-  local pidf="${RUN}/$1.pid" cmdf="${RUN}/$1.cmd" pid
-  [[ -f "$pidf" && -f "$cmdf" ]] || return 1
-  pid="$(cat "$pidf")"
-  [[ -n "$pid" && -r "/proc/${pid}/cmdline" ]] || return 1
-  tr '\0' ' ' < "/proc/${pid}/cmdline" | grep -qF -- "$(cat "$cmdf")"
-}
-
-# alive NAME: the process of the pid file exists and has not exited. Unlike
-# `running`, it does not read the command line, which is briefly empty while
-# nohup, env and setsid exec into the binary.
-alive() {
-  local pidf="${RUN}/$1.pid" pid state
-  [[ -f "$pidf" ]] || return 1
-  pid="$(cat "$pidf")"
-  [[ -r "/proc/${pid}/stat" ]] || return 1
-  state="$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)"
-  [[ -n "$state" && "$state" != "Z" ]]
-}
-
-tail_log() {
-  local f="${LOGS}/$1.log"
-  if [[ -f "$f" ]]; then
-    printf -- '--- last lines of %s ---\n' "$f" >&2
-    tail -n 25 "$f" >&2
-    printf -- '---\n' >&2
-  fi
-}
-
-# start_proc NAME PORT BINARY [ARGS...] — environment comes from the caller's
-# PROC_ENV array; the process gets a clean environment plus PROC_ENV only.
-start_proc() {
-  local name="$1" port="$2" bin="$3"
-  shift 3
-  if running "$name"; then
-    log "${name} already running (pid $(cat "${RUN}/${name}.pid"))"
-    return 0
-  fi
-  if port_in_use "$port"; then
-    die "cannot start ${name}: port ${port} on 127.0.0.1 is in use by another process (set CHENGNUO_BASE_PORT to move the network)"
-  fi
-  mkdir -p "$LOGS" "$RUN"
-  printf '%s' "$bin" > "${RUN}/${name}.cmd"
-  nohup env -i PATH="$PATH" HOME="$HOME" "${PROC_ENV[@]}" setsid "$bin" "$@" \
-    >> "${LOGS}/${name}.log" 2>&1 < /dev/null &
-  echo $! > "${RUN}/${name}.pid"
-  log "started ${name} (pid $!, log ${LOGS}/${name}.log)"
-}
-
-# wait_until NAME DESCRIPTION CMD... — bounded wait; fails fast if NAME died.
-wait_until() {
-  local name="$1" what="$2" deadline=$((SECONDS + WAIT_SECS))
-  shift 2
-  until "$@" > /dev/null 2>&1; do
-    if [[ -n "$name" ]] && ! alive "$name"; then
-      tail_log "$name"
-      die "${name} exited while waiting for ${what}"
-    fi
-    if ((SECONDS >= deadline)); then
-      [[ -n "$name" ]] && tail_log "$name"
-      die "timed out after ${WAIT_SECS}s waiting for ${what}"
-    fi
-    sleep 0.3
-  done
-}
-
-http_ok() { curl -fsS --max-time 2 "$1"; }
-
-stop_proc() {
-  local name="$1" pidf="${RUN}/$1.pid" pid i
-  [[ -f "$pidf" ]] || return 0
-  pid="$(cat "$pidf")"
-  if running "$name"; then
-    kill -TERM "$pid" 2> /dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      running "$name" || break
-      sleep 0.2
-    done
-    if running "$name"; then
-      log "${name} did not stop in 10s; killing"
-      kill -KILL "$pid" 2> /dev/null || true
-    fi
-    log "stopped ${name} (pid ${pid})"
-  fi
-  rm -f "$pidf" "${RUN}/${name}.cmd"
-}
-
-# ---------------------------------------------------------------- config
 
 check_base() {
   local f="${STATE}/base_port"
   if [[ -f "$f" && "$(cat "$f")" != "$BASE" ]]; then
     die "state dir ${STATE} was created for base port $(cat "$f"), not ${BASE}; use that port or run 'clean' first"
   fi
-  mkdir -p "$STATE"
+  mkdir -p "$STATE" "$EXCHANGE" "$DEPTS" "$LOGS"
   printf '%s' "$BASE" > "$f"
 }
 
-gen_crypto() {
-  if [[ -d "$CRYPTO" ]]; then return 0; fi
-  log "generating crypto material (cryptogen)"
-  cryptogen generate --config "${ROOT}/network/crypto-config.yaml" --output "${CRYPTO}.tmp" > /dev/null
-  mv "${CRYPTO}.tmp" "$CRYPTO"
+# ---------------------------------------------------------------- the story of a department
+
+# init_dept I: the department's host, CA and identities; its definition
+# goes to the exchange.
+init_dept() {
+  local i="$1" key="${ORG_KEYS[$1]}"
+  host_up "$i"
+  dept "$i" init "$key" "${ORG_MSP[$i]}" "${ORG_DOMAIN[$i]}" "${ORG_NAME[$i]}" "${ORG_SLOT[$i]}" "$(dept_ip "$i")"
+  dept "$i" definition > "${EXCHANGE}/${key}.json.new"
+  mv "${EXCHANGE}/${key}.json.new" "${EXCHANGE}/${key}.json"
 }
 
-render_configtx() {
-  local orgs="" refs="" i
-  for i in "${!ORG_KEYS[@]}"; do
-    local msp="${ORG_MSP[$i]}"
-    orgs+="  - &${msp}
-    Name: ${msp}
-    ID: ${msp}
-    MSPDir: ${CRYPTO}/peerOrganizations/${ORG_DOMAIN[$i]}/msp
-    Policies:
-      Readers: {Type: Signature, Rule: \"OR('${msp}.admin', '${msp}.peer', '${msp}.client')\"}
-      Writers: {Type: Signature, Rule: \"OR('${msp}.admin', '${msp}.client')\"}
-      Admins: {Type: Signature, Rule: \"OR('${msp}.admin')\"}
-      Endorsement: {Type: Signature, Rule: \"OR('${msp}.peer')\"}
-    AnchorPeers:
-      - {Host: 127.0.0.1, Port: $(peer_port "$i")}
-"
-    refs+="${refs:+, }*${msp}"
-  done
-  local tmpl
-  tmpl="$(cat "${ROOT}/network/configtx.yaml.tmpl")"
-  tmpl="${tmpl//@ORGS@/"$orgs"}"
-  tmpl="${tmpl//@ORG_REFS@/"$refs"}"
-  tmpl="${tmpl//@CRYPTO@/$CRYPTO}"
-  tmpl="${tmpl//@O1_PORT@/"$(orderer_port 1)"}"
-  tmpl="${tmpl//@O2_PORT@/"$(orderer_port 2)"}"
-  tmpl="${tmpl//@O3_PORT@/"$(orderer_port 3)"}"
-  printf '%s\n' "$tmpl"
+exchanged_defs() {
+  local i
+  for i in "$@"; do echo "${EXCHANGE}/${ORG_KEYS[$i]}.json"; done
 }
 
-gen_config() {
-  mkdir -p "${CONFIG}/peer" "${CONFIG}/orderer" "${CONFIG}/configtx"
-  # Stock core.yaml with two changes: no Docker endpoint, and our ccaas builder.
-  sed -e 's|endpoint: unix:///var/run/docker.sock|endpoint: ""|' \
-    -e "s|name: ccaas_builder|name: chengnuo-ccaas|" \
-    -e "s|path: /opt/hyperledger/ccaas_builder|path: ${ROOT}/network/builder|" \
-    -e "s|           - CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG|           - CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG\n           - CHENGNUO_CC_CLIENT_CERT\n           - CHENGNUO_CC_CLIENT_KEY|" \
-    "${SAMPLECONFIG}/core.yaml" > "${CONFIG}/peer/core.yaml"
-  grep -q "path: ${ROOT}/network/builder" "${CONFIG}/peer/core.yaml" || die "could not configure the external builder in core.yaml"
-  grep -q "CHENGNUO_CC_CLIENT_KEY" "${CONFIG}/peer/core.yaml" || die "could not configure the builder's environment in core.yaml"
-  cp "${SAMPLECONFIG}/orderer.yaml" "${CONFIG}/orderer/orderer.yaml"
-  render_configtx > "${CONFIG}/configtx/configtx.yaml"
-  if [[ ! -f "${CONFIG}/genesis.block" ]]; then
-    log "creating the genesis block of channel ${CHANNEL}"
-    configtxgen -configPath "${CONFIG}/configtx" -profile ChengnuoChannel -channelID "$CHANNEL" \
-      -outputBlock "${CONFIG}/genesis.block" 2> "${LOGS}/configtxgen.log" || { tail_log configtxgen; die "configtxgen failed"; }
-  fi
-}
+on_channel() { [[ -f "${DEPTS}/${ORG_KEYS[$1]}/joined" ]]; }
 
-# ---------------------------------------------------------------- nodes
-
-start_orderer() {
-  local n="$1" port dir
-  port="$(orderer_port "$n")"
-  dir="${ORD_ORG_DIR}/orderers/o${n}.${ORD_DOMAIN}"
-  mkdir -p "${DATA}/o${n}"
-  PROC_ENV=(
-    FABRIC_CFG_PATH="${CONFIG}/orderer"
-    FABRIC_LOGGING_SPEC="INFO:orderer.common.broadcast=ERROR"
-    FABRIC_LOGGING_FORMAT="$LOG_FORMAT"
-    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1
-    ORDERER_GENERAL_LISTENPORT="$port"
-    ORDERER_GENERAL_LOCALMSPID=OrdererMSP
-    ORDERER_GENERAL_LOCALMSPDIR="${dir}/msp"
-    ORDERER_GENERAL_BOOTSTRAPMETHOD=none
-    ORDERER_GENERAL_TLS_ENABLED=true
-    ORDERER_GENERAL_TLS_CERTIFICATE="${dir}/tls/server.crt"
-    ORDERER_GENERAL_TLS_PRIVATEKEY="${dir}/tls/server.key"
-    ORDERER_GENERAL_TLS_ROOTCAS="[${dir}/tls/ca.crt]"
-    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="${dir}/tls/server.crt"
-    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="${dir}/tls/server.key"
-    ORDERER_GENERAL_CLUSTER_ROOTCAS="[${dir}/tls/ca.crt]"
-    ORDERER_CHANNELPARTICIPATION_ENABLED=true
-    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$((port + 1))"
-    ORDERER_ADMIN_TLS_ENABLED=true
-    ORDERER_ADMIN_TLS_CERTIFICATE="${dir}/tls/server.crt"
-    ORDERER_ADMIN_TLS_PRIVATEKEY="${dir}/tls/server.key"
-    ORDERER_ADMIN_TLS_ROOTCAS="[${dir}/tls/ca.crt]"
-    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
-    ORDERER_ADMIN_TLS_CLIENTROOTCAS="[${dir}/tls/ca.crt]"
-    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$((port + 2))"
-    ORDERER_METRICS_PROVIDER=disabled
-    ORDERER_FILELEDGER_LOCATION="${DATA}/o${n}/ledger"
-    ORDERER_CONSENSUS_WALDIR="${DATA}/o${n}/etcdraft/wal"
-    ORDERER_CONSENSUS_SNAPDIR="${DATA}/o${n}/etcdraft/snapshot"
-  )
-  start_proc "orderer-o${n}" "$port" "${FABRIC_BIN}/orderer"
-}
-
-start_peer() {
-  local i="$1" port dir key
-  port="$(peer_port "$i")"
-  dir="$(peer_dir "$i")"
-  key="${ORG_KEYS[$i]}"
-  mkdir -p "${DATA}/peer-${key}"
-  PROC_ENV=(
-    FABRIC_CFG_PATH="${CONFIG}/peer"
-    FABRIC_LOGGING_SPEC="INFO"
-    FABRIC_LOGGING_FORMAT="$LOG_FORMAT"
-    CORE_PEER_ID="peer0.${ORG_DOMAIN[$i]}"
-    CORE_PEER_LOCALMSPID="${ORG_MSP[$i]}"
-    CORE_PEER_MSPCONFIGPATH="${dir}/msp"
-    CORE_PEER_LISTENADDRESS="127.0.0.1:${port}"
-    CORE_PEER_ADDRESS="127.0.0.1:${port}"
-    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$((port + 1))"
-    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$((port + 1))"
-    CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:${port}"
-    CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:${port}"
-    # A peer that joins before the others probes their anchor peers too
-    # early (they do not trust its TLS CA yet); the stock 25 s retry would
-    # leave discovery partial for that long after every fresh start.
-    CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
-    CORE_PEER_TLS_ENABLED=true
-    CORE_PEER_TLS_CERT_FILE="${dir}/tls/server.crt"
-    CORE_PEER_TLS_KEY_FILE="${dir}/tls/server.key"
-    CORE_PEER_TLS_ROOTCERT_FILE="${dir}/tls/ca.crt"
-    CORE_PEER_FILESYSTEMPATH="${DATA}/peer-${key}"
-    CORE_LEDGER_SNAPSHOTS_ROOTDIR="${DATA}/peer-${key}/snapshots"
-    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$((port + 2))"
-    CORE_METRICS_PROVIDER=disabled
-    CORE_CHAINCODE_EXECUTETIMEOUT=30s
-    # The peer's own TLS credentials authenticate it to the chaincode server.
-    CHENGNUO_CC_CLIENT_CERT="${dir}/tls/server.crt"
-    CHENGNUO_CC_CLIENT_KEY="${dir}/tls/server.key"
-  )
-  start_proc "peer-${key}" "$port" "${FABRIC_BIN}/peer" node start
-}
-
-# as_admin I CMD... runs a peer CLI command as org I's admin against its peer.
-as_admin() {
-  local i="$1"
-  shift
-  env FABRIC_CFG_PATH="${CONFIG}/peer" \
-    FABRIC_LOGGING_SPEC=WARNING \
-    CORE_PEER_LOCALMSPID="${ORG_MSP[$i]}" \
-    CORE_PEER_MSPCONFIGPATH="$(user_dir "$i" Admin)/msp" \
-    CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$i")" \
-    CORE_PEER_TLS_ENABLED=true \
-    CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tls_ca "$i")" \
-    "$@"
-}
-
-ORDERER_ARGS=(-o "127.0.0.1:$(orderer_port 1)" --tls --cafile "$ORD_TLS_CA")
-
-# osn N SUBCOMMAND ARGS... runs osnadmin against orderer N's admin endpoint
-# with the orderer org admin's TLS client certificate.
-osn() {
-  local n="$1" sub="$2"
-  shift 2
-  osnadmin channel "$sub" -o "127.0.0.1:$(($(orderer_port "$n") + 1))" --ca-file "$ORD_TLS_CA" \
-    --client-cert "${ORD_ADMIN_TLS}/client.crt" --client-key "${ORD_ADMIN_TLS}/client.key" "$@"
-}
-
-orderer_has_channel() {
-  osn "$1" list --channelID "$CHANNEL" 2> /dev/null | grep -q '"status": *"active"'
-}
-
-join_channel() {
-  local n i out
-  for n in 1 2 3; do
-    if osn "$n" list --channelID "$CHANNEL" 2> /dev/null | grep -q '^Status: 200'; then
-      continue
-    fi
-    log "orderer o${n} joins channel ${CHANNEL}"
-    out="$(osn "$n" join --channelID "$CHANNEL" --config-block "${CONFIG}/genesis.block" 2>&1)" || true
-    grep -q '^Status: 201' <<< "$out" || die "orderer o${n} could not join channel ${CHANNEL}: ${out}"
-  done
-  for n in 1 2 3; do
-    wait_until "orderer-o${n}" "orderer o${n} to activate channel ${CHANNEL}" orderer_has_channel "$n"
-  done
-  for i in "${!ORG_KEYS[@]}"; do
-    if as_admin "$i" peer channel getinfo -c "$CHANNEL" > /dev/null 2>&1; then
-      continue
-    fi
-    log "peer of ${ORG_MSP[$i]} joins channel ${CHANNEL}"
-    as_admin "$i" peer channel join -b "${CONFIG}/genesis.block" > "${LOGS}/join-${ORG_KEYS[$i]}.log" 2>&1 \
-      || { tail_log "join-${ORG_KEYS[$i]}"; die "peer of ${ORG_MSP[$i]} could not join ${CHANNEL}"; }
-  done
-}
-
-# ---------------------------------------------------------------- chaincode
-
-json_pem() { awk 'NF { sub(/\r$/, ""); printf "%s\\n", $0 }' "$1"; }
-
-# cc_label names the package after the chaincode binary's hash, so changed
-# chaincode gets a new package (and package id) and unchanged code none.
-cc_label() { echo "${CC_NAME}_$(sha256sum "${BIN}/chengnuo-cc" | cut -c1-12)"; }
-
-cc_package() {
-  local label="$1" pkg="${STATE}/cc/$1.tar.gz" tmp
-  if [[ -f "$pkg" ]]; then echo "$pkg"; return 0; fi
-  mkdir -p "${STATE}/cc"
-  tmp="$(mktemp -d)"
-  cat > "${tmp}/connection.json" << JSON
-{"address":"127.0.0.1:$(cc_port)","dial_timeout":"10s","tls_required":true,"client_auth_required":false,"root_cert":"$(json_pem "${CC_TLS_DIR}/ca.crt")"}
-JSON
-  printf '{"type":"ccaas","label":"%s"}\n' "$label" > "${tmp}/metadata.json"
-  tar -C "$tmp" --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "${tmp}/code.tar.gz" connection.json
-  tar -C "$tmp" --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "$pkg" metadata.json code.tar.gz
-  rm -rf "$tmp"
-  echo "$pkg"
-}
-
-committed_field() {
-  # committed_field FIELD: the committed definition's version or sequence, or "".
-  as_admin 0 peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" -O json 2> /dev/null \
-    | jq -r ".$1 // empty" 2> /dev/null || true
-}
-
-start_cc() {
-  local package_id="$1" label="$2"
-  if running chaincode && [[ "$(cat "${RUN}/chaincode.id" 2> /dev/null)" != "$package_id" ]]; then
-    log "chaincode package changed; restarting the chaincode server"
-    stop_proc chaincode
-  fi
-  # The chaincode server admits exactly the departments' peers: their TLS
-  # certificates are pinned (a leaf in the pool verifies only itself), so
-  # other certificates of the same TLS CAs (users, admins) are refused.
-  local i certs="${CONFIG}/cc-client-certs.pem" cas="${CONFIG}/cc-client-cas.pem"
-  : > "$certs"
-  : > "$cas"
-  for i in "${!ORG_KEYS[@]}"; do
-    cat "$(peer_dir "$i")/tls/server.crt" >> "$certs"
-    cat "$(peer_tls_ca "$i")" >> "$cas"
-  done
-  PROC_ENV=(
-    CHAINCODE_CLIENT_CAS="$cas"
-    CHAINCODE_CLIENT_CERTS="$certs"
-    CHAINCODE_ID="$package_id"
-    CHAINCODE_LISTEN="127.0.0.1:$(cc_port)"
-    CHAINCODE_TLS_CERT="${CC_TLS_DIR}/server.crt"
-    CHAINCODE_TLS_KEY="${CC_TLS_DIR}/server.key"
-  )
-  start_proc chaincode "$(cc_port)" "${BIN}/chengnuo-cc"
-  printf '%s' "$package_id" > "${RUN}/chaincode.id"
-  wait_until chaincode "the chaincode server on port $(cc_port)" port_in_use "$(cc_port)"
-}
-
-deploy_cc() {
-  local label pkg package_id i seq current approvals
-  label="$(cc_label)"
-  pkg="$(cc_package "$label")"
-  package_id="$(as_admin 0 peer lifecycle chaincode calculatepackageid "$pkg")"
-  for i in "${!ORG_KEYS[@]}"; do
-    if ! as_admin "$i" peer lifecycle chaincode queryinstalled -O json 2> /dev/null | grep -q "\"${package_id}\""; then
-      log "installing ${label} on the peer of ${ORG_MSP[$i]}"
-      as_admin "$i" peer lifecycle chaincode install "$pkg" > "${LOGS}/install.log" 2>&1 \
-        || { tail_log install; die "install on ${ORG_MSP[$i]} failed"; }
-    fi
-  done
-  start_cc "$package_id" "$label"
-
-  current="$(committed_field version)"
-  if [[ "$current" == "$label" ]]; then
-    log "chaincode ${CC_NAME} ${label} is already committed"
-    return 0
-  fi
-  seq="$(committed_field sequence)"
-  seq=$((${seq:-0} + 1))
-  log "deploying chaincode ${CC_NAME} ${label} as sequence ${seq}"
-  approvals="$(as_admin 0 peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$CC_NAME" \
-    -v "$label" --sequence "$seq" -O json 2> /dev/null || echo '{}')"
-  for i in "${!ORG_KEYS[@]}"; do
-    if [[ "$(jq -r ".approvals.${ORG_MSP[$i]} // false" <<< "$approvals")" == "true" ]]; then
-      continue
-    fi
-    # The first transactions after channel creation may meet a raft election
-    # still in progress: retry for a bounded time.
-    wait_until "" "approval of ${label} by ${ORG_MSP[$i]}" \
-      as_admin "$i" peer lifecycle chaincode approveformyorg "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" \
-      -v "$label" --package-id "$package_id" --sequence "$seq" --waitForEventTimeout 20s
-  done
-  local peers=()
-  for i in "${!ORG_KEYS[@]}"; do
-    peers+=(--peerAddresses "127.0.0.1:$(peer_port "$i")" --tlsRootCertFiles "$(peer_tls_ca "$i")")
-  done
-  as_admin 0 peer lifecycle chaincode commit "${ORDERER_ARGS[@]}" -C "$CHANNEL" -n "$CC_NAME" \
-    -v "$label" --sequence "$seq" "${peers[@]}" --waitForEventTimeout 30s > "${LOGS}/commit.log" 2>&1 \
-    || { tail_log commit; die "chaincode commit failed"; }
-  log "chaincode ${CC_NAME} ${label} committed (sequence ${seq})"
-}
-
-# discovered I: org I's peer sees every department peer on the channel and
-# can plan an endorsement for the notary chaincode — what a gateway needs to
-# submit. Without this, the first submits after a fresh start can fail.
-discovered() {
-  local i="$1" udir
-  udir="$(user_dir "$i" User1)/msp"
-  local args=(--peerTLSCA "$(peer_tls_ca "$i")" --userKey "${udir}/keystore/priv_sk"
-    --userCert "$(ls "${udir}"/signcerts/*.pem)" --MSP "${ORG_MSP[$i]}")
-  [[ "$(discover "${args[@]}" peers --channel "$CHANNEL" --server "127.0.0.1:$(peer_port "$i")" | jq length)" \
-    == "${#ORG_KEYS[@]}" ]] || return 1
-  discover "${args[@]}" endorsers --channel "$CHANNEL" --server "127.0.0.1:$(peer_port "$i")" \
-    --chaincode "$CC_NAME" | jq -e '.[0].Layouts | length > 0'
-}
-
-wait_discovery() {
+members() {
   local i
   for i in "${!ORG_KEYS[@]}"; do
-    wait_until "peer-${ORG_KEYS[$i]}" "discovery at ${ORG_MSP[$i]} to see every peer and the chaincode" discovered "$i"
+    if on_channel "$i"; then echo "$i"; fi
   done
 }
 
-# ---------------------------------------------------------------- gateways
-
-# gen_secrets creates, once, the consortium secret of applicant keys (shared
-# by every department) and each gateway's API keys.
-gen_secrets() {
-  local i roles
-  if [[ ! -f "${STATE}/consortium.secret" ]]; then
-    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${STATE}/consortium.secret")
-  fi
-  # A demo applicant CA stands in for the electronic-signature CAs that
-  # issue applicants' certificates (chengnuo enrol issues one).
-  "${BIN}/chengnuo" ca --dir "${STATE}/applicant-ca" > /dev/null
+founders() {
+  local i
   for i in "${!ORG_KEYS[@]}"; do
-    roles="clerk,auditor"
-    [[ "${ORG_MSP[$i]}" == "JusticeMSP" ]] && roles+=",catalog-admin"
-    [[ "${ORG_MSP[$i]}" == "CreditMSP" ]] && roles+=",credit-officer"
-    "${BIN}/chengnuo" apikeys --dir "${STATE}/gateways/${ORG_KEYS[$i]}" --roles "$roles" > /dev/null
+    if [[ "${ORG_FOUNDING[$i]}" == yes ]]; then echo "$i"; fi
   done
 }
 
-# webhook_of KEY: the registry webhook configured for an org's gateway by
-# CHENGNUO_WEBHOOK_<KEY> (e.g. CHENGNUO_WEBHOOK_POLICE), or nothing.
-webhook_of() {
-  local var
-  var="CHENGNUO_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "$1")"
-  printf '%s' "${!var:-}"
+roles_of() {
+  case "${ORG_MSP[$1]}" in
+    JusticeMSP) echo "clerk,auditor,catalog-admin" ;;
+    CreditMSP) echo "clerk,auditor,credit-officer" ;;
+    *) echo "clerk,auditor" ;;
+  esac
 }
 
 start_gateway() {
-  local i="$1" key port udir
-  key="${ORG_KEYS[$i]}"
-  port="$(gateway_port "$i")"
-  udir="$(user_dir "$i" User1)"
-  mkdir -p "${DATA}/gateway-${key}"
-  PROC_ENV=(
-    CHENGNUO_ORGAN_NAME="${ORG_NAME[$i]}"
-    CHENGNUO_STORE="${DATA}/gateway-${key}/letters.db"
-    CHENGNUO_APPLICANT_SECRET_FILE="${STATE}/consortium.secret"
-    CHENGNUO_API_KEYS_FILE="${STATE}/gateways/${key}/api-keys.json"
-    CHENGNUO_VERIFY_WEBHOOK="$(webhook_of "$key")"
-    CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem"
-    CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}"
-    CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
-    CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
-    CHENGNUO_LISTEN="127.0.0.1:${port}"
-    CHENGNUO_MSP_ID="${ORG_MSP[$i]}"
-    CHENGNUO_PEER_ENDPOINT="127.0.0.1:$(peer_port "$i")"
-    CHENGNUO_PEER_TLS_CA="$(peer_tls_ca "$i")"
-    CHENGNUO_CERT="$(ls "${udir}"/msp/signcerts/*.pem)"
-    CHENGNUO_KEY="${udir}/msp/keystore/priv_sk"
-    CHENGNUO_CHANNEL="$CHANNEL"
-    CHENGNUO_CHAINCODE="$CC_NAME"
-  )
-  start_proc "gateway-${key}" "$port" "${BIN}/chengnuo-gateway"
+  local i="$1" var
+  var="CHENGNUO_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
+  CHENGNUO_VERIFY_WEBHOOK="${!var:-}" CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem" \
+    CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}" \
+    CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}" \
+    CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}" \
+    dept "$i" start-gateway "$(roles_of "$i")"
 }
 
-# load_demo_catalog publishes, through the justice bureau's gateway, every
-# item of network/demo-catalog.json that is not in the catalog yet.
+# hand_secret FROM TO: FROM seals the consortium secret to TO's transport
+# key; TO opens it. Only the sealed file crosses.
+hand_secret() {
+  local from="$1" to="$2" sealed="${EXCHANGE}/secret-for-${ORG_KEYS[$2]}.pem"
+  [[ -f "${DEPTS}/${ORG_KEYS[$to]}/secret/consortium.secret" ]] && return 0
+  rm -f "$sealed"
+  dept "$from" seal-secret "${EXCHANGE}/${ORG_KEYS[$to]}.json" "$sealed"
+  dept "$to" open-secret "$sealed"
+}
+
+install_cc() {
+  local label pkg id
+  read -r label pkg < <(dept "$1" package-cc)
+  id="$(dept "$1" install-cc "$pkg")"
+  dept "$1" start-cc "$id"
+}
+
+approve_cc() { dept "$1" approve-cc "$APPROVE_LABEL" "$APPROVE_SEQ" "$(cat "${DEPTS}/${ORG_KEYS[$1]}/cc/package.id")"; }
+
+# deploy_cc: every member packages its own chaincode (its own server's
+# address), installs it, starts its server and approves; then the
+# definition is committed with a majority's endorsements.
+deploy_cc() {
+  local i label pkg id seq current first others=()
+  mapfile -t ms < <(members)
+  first="${ms[0]}"
+  read -r current seq < <(dept "$first" committed)
+  label="notary_$(sha256sum "${BIN}/chengnuo-cc" | cut -c1-12)"
+  each install_cc "${ms[@]}"
+  if [[ "$current" == "$label" ]]; then
+    log "chaincode ${label} is already committed (sequence ${seq})"
+    return 0
+  fi
+  seq=$((${seq:-0} + 1))
+  APPROVE_LABEL="$label" APPROVE_SEQ="$seq"
+  each approve_cc "${ms[@]}"
+  for i in "${ms[@]:1}"; do others+=("${EXCHANGE}/${ORG_KEYS[$i]}.json"); done
+  dept "$first" commit-cc "$label" "$seq" "${others[@]}"
+}
+
 load_demo_catalog() {
-  local url key n code published=0 i
-  url="http://127.0.0.1:$(gateway_port "$(org_index JusticeMSP)")/v1/catalog/items"
-  key="$(sed -n 's/^CATALOG_ADMIN_KEY=//p' "${STATE}/gateways/justice/keys.env")"
+  local i url key n code published=0
+  i="$(org_index JusticeMSP)"
+  url="http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))/v1/catalog/items"
+  key="$(sed -n 's/^CATALOG_ADMIN_KEY=//p' "${DEPTS}/justice/gateway/keys.env")"
   n="$(jq length "${ROOT}/network/demo-catalog.json")"
   for ((i = 0; i < n; i++)); do
     code="$(jq -r ".[$i].code" "${ROOT}/network/demo-catalog.json")"
     if curl -fsS --max-time 10 "${url}/${code}" > /dev/null 2>&1; then continue; fi
-    jq -c ".[$i]" "${ROOT}/network/demo-catalog.json" \
-      | curl -fsS --max-time 60 -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \
+    jq -c ".[$i]" "${ROOT}/network/demo-catalog.json" |
+      curl -fsS --max-time 60 -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \
         --data-binary @- "$url" > /dev/null || die "could not publish demo catalog item ${code}"
     published=$((published + 1))
   done
   log "demo catalog: ${published} item(s) published, ${n} in the file"
 }
 
+# write_network_json: where everything is, for the demo, tests and benchmarks.
+write_network_json() {
+  local i rows=()
+  for i in $(members); do
+    rows+=("$(jq -n --arg key "${ORG_KEYS[$i]}" --arg msp "${ORG_MSP[$i]}" --arg name "${ORG_NAME[$i]}" \
+      --arg ip "$(dept_ip "$i")" --arg home "${DEPTS}/${ORG_KEYS[$i]}" \
+      --arg ns "$(netns_mode && ns_name "${ORG_KEYS[$i]}")" \
+      --arg gateway "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" \
+      --arg peer "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
+      --arg orderer "$(dept_ip "$i"):$((BASE + 10 + 10 * ORG_SLOT[i]))" \
+      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, peer: $peer, orderer: $orderer}')")
+  done
+  printf '%s\n' "${rows[@]}" | jq -s --arg bridge "$(netns_mode && subnet).1" \
+    '{channel: "chengnuo", chaincode: "notary", hostAddress: $bridge, departments: .}' > "${STATE}/network.json"
+}
+
 # ---------------------------------------------------------------- commands
 
+# each FUNC I...: FUNC for every department index given, in parallel (the
+# departments are independent hosts); fails if any fails.
+each() {
+  local f="$1" i p rc=0 pids=()
+  shift
+  for i in "$@"; do
+    "$f" "$i" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  ((rc == 0)) || die "${f} failed for a department (see above)"
+}
+
+start_nodes() { dept "$1" start-nodes; }
+join_orderer() { dept "$1" join-orderer "${EXCHANGE}/genesis.block" && dept "$1" wait-orderer; }
+join_peer() { dept "$1" join-peer "${EXCHANGE}/genesis.block" && touch "${DEPTS}/${ORG_KEYS[$1]}/joined"; }
+wait_discovery() { dept "$1" wait-discovery "$DISCOVER_N"; }
+
 cmd_up() {
-  local t0=$SECONDS i n
+  local t0=$SECONDS i f
   command -v jq > /dev/null || die "jq is required (apt-get install jq)"
   command -v curl > /dev/null || die "curl is required (apt-get install curl)"
   check_base
-  mkdir -p "$LOGS" "$RUN" "$DATA"
   ensure_bins
-  gen_crypto
-  gen_config
-  for n in 1 2 3; do start_orderer "$n"; done
-  for i in "${!ORG_KEYS[@]}"; do start_peer "$i"; done
-  for n in 1 2 3; do
-    wait_until "orderer-o${n}" "orderer o${n} health" http_ok "http://127.0.0.1:$(($(orderer_port "$n") + 2))/healthz"
+  mapfile -t fs < <(founders)
+  # 1. Each department, on its own host: CA, identities, definition.
+  for i in "${fs[@]}"; do host_up "$i"; done
+  each init_dept "${fs[@]}"
+  log "$((SECONDS - t0))s: keys and definitions"
+  # 2. Each takes the others' definitions (public material).
+  for i in "${fs[@]}"; do
+    mapfile -t defs < <(exchanged_defs "${fs[@]}")
+    dept "$i" import "${defs[@]}"
   done
-  for i in "${!ORG_KEYS[@]}"; do
-    wait_until "peer-${ORG_KEYS[$i]}" "peer of ${ORG_MSP[$i]} health" http_ok "http://127.0.0.1:$(($(peer_port "$i") + 2))/healthz"
-  done
-  join_channel
+  # 3. The first founding department makes the genesis block from them.
+  if [[ ! -f "${EXCHANGE}/genesis.block" ]]; then
+    dept "${fs[0]}" genesis "${EXCHANGE}/genesis.block"
+  fi
+  # 4. Nodes; orderers join through the channel participation API, peers join.
+  each start_nodes "${fs[@]}"
+  log "$((SECONDS - t0))s: nodes started"
+  each join_orderer "${fs[@]}"
+  log "$((SECONDS - t0))s: orderers on the channel"
+  each join_peer "${fs[@]}"
+  log "$((SECONDS - t0))s: peers on the channel"
+  # 5. The chaincode: each its own package and server; a majority commits.
   deploy_cc
-  wait_discovery
-  gen_secrets
-  for i in "${!ORG_KEYS[@]}"; do
-    if running "gateway-${ORG_KEYS[$i]}" && { [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${BIN}/chengnuo-gateway" ]] ||
-      [[ "${RUN}/gateway-${ORG_KEYS[$i]}.pid" -ot "${STATE}/gateways/${ORG_KEYS[$i]}/api-keys.json" ]]; }; then
-      log "gateway binary or keys changed; restarting gateway-${ORG_KEYS[$i]}"
-      stop_proc "gateway-${ORG_KEYS[$i]}"
-    fi
-    start_gateway "$i"
-  done
-  for i in "${!ORG_KEYS[@]}"; do
-    wait_until "gateway-${ORG_KEYS[$i]}" "gateway of ${ORG_MSP[$i]} to be ready" \
-      http_ok "http://127.0.0.1:$(gateway_port "$i")/readyz"
-  done
+  log "$((SECONDS - t0))s: chaincode committed"
+  # 6. The consortium secret: made by the first, sealed to each other.
+  dept "${fs[0]}" new-secret
+  for i in "${fs[@]:1}"; do hand_secret "${fs[0]}" "$i"; done
+  # 7. Gateways, once discovery sees every peer and the chaincode.
+  "${BIN}/chengnuo" ca --dir "${STATE}/applicant-ca" > /dev/null
+  DISCOVER_N="${#fs[@]}"
+  each wait_discovery "${fs[@]}"
+  log "$((SECONDS - t0))s: discovery complete"
+  each start_gateway "${fs[@]}"
+  log "$((SECONDS - t0))s: gateways ready"
   load_demo_catalog
+  write_network_json
   log "network up in $((SECONDS - t0))s"
   print_table
 }
 
-print_table() {
-  local i
-  # The department's Chinese name goes last: CJK characters break column widths.
-  printf '\n%-9s %-12s %-24s %-17s %s\n' "ORG" "MSP ID" "GATEWAY" "PEER" "DEPARTMENT"
-  for i in "${!ORG_KEYS[@]}"; do
-    printf '%-9s %-12s %-24s %-17s %s\n' "${ORG_KEYS[$i]}" "${ORG_MSP[$i]}" \
-      "http://127.0.0.1:$(gateway_port "$i")" "127.0.0.1:$(peer_port "$i")" "${ORG_NAME[$i]} (${ORG_ROLE[$i]})"
+# cmd_join KEY: a new department joins the running network.
+cmd_join() {
+  local n i m sealed signed=0 need
+  n="$(org_index "$1")"
+  on_channel "$n" && { log "${ORG_KEYS[$n]} is on the channel already"; return 0; }
+  check_base
+  ensure_bins
+  mapfile -t ms < <(members)
+  ((${#ms[@]} > 0)) || die "no network to join (run up first)"
+  # On its host, the new department makes its keys and definition; it
+  # takes the members' definitions, the members take its own.
+  init_dept "$n"
+  mapfile -t defs < <(exchanged_defs "${ms[@]}" "$n")
+  dept "$n" import "${defs[@]}"
+  for m in "${ms[@]}"; do dept "$m" import "${EXCHANGE}/${ORG_KEYS[$n]}.json"; done
+  # A member proposes the update; members' admins sign it in turn until the
+  # channel's Admins policy (a majority of the departments) is met.
+  local update="${EXCHANGE}/join-${ORG_KEYS[$n]}.pb"
+  dept "${ms[0]}" propose-join "${EXCHANGE}/${ORG_KEYS[$n]}.json" "$update"
+  need=$((${#ms[@]} / 2 + 1))
+  # CHENGNUO_JOIN_SIGNATURES (tests): gather fewer and see the update refused.
+  need="${CHENGNUO_JOIN_SIGNATURES:-$need}"
+  for m in "${ms[@]}"; do
+    ((signed < need - 1)) || break
+    dept "$m" sign-update "$update"
+    signed=$((signed + 1))
   done
-  printf '\nchannel %s, chaincode %s; orderers 127.0.0.1:%s,%s,%s\n' "$CHANNEL" "$CC_NAME" \
-    "$(orderer_port 1)" "$(orderer_port 2)" "$(orderer_port 3)"
-  printf 'logs: %s   state: %s\n' "$LOGS" "$STATE"
-  printf 'API keys: %s/gateways/<org>/keys.env (clerk, auditor; catalog-admin at justice, credit-officer at credit)\n' "$STATE"
+  # The submitter's own signature is the last one needed.
+  dept "${ms[$signed]}" submit-update "$update"
+  log "${ORG_MSP[$n]} added to the channel with $((signed + 1)) of ${#ms[@]} admin signatures"
+  # Its nodes start; its orderer joins from the latest config block and
+  # catches up; its peer joins from the genesis block and catches up too.
+  dept "$n" start-nodes
+  dept "${ms[0]}" fetch-config "${EXCHANGE}/config-for-${ORG_KEYS[$n]}.block"
+  dept "$n" join-orderer "${EXCHANGE}/config-for-${ORG_KEYS[$n]}.block"
+  dept "$n" join-peer "${EXCHANGE}/genesis.block"
+  touch "${DEPTS}/${ORG_KEYS[$n]}/joined"
+  dept "$n" wait-orderer
+  # Its chaincode: the committed definition, approved by it too.
+  local label seq pkg id
+  read -r label seq < <(dept "${ms[0]}" committed)
+  read -r _ pkg < <(dept "$n" package-cc)
+  id="$(dept "$n" install-cc "$pkg")"
+  dept "$n" start-cc "$id"
+  dept "$n" approve-cc "$label" "$seq" "$id"
+  hand_secret "${ms[0]}" "$n"
+  dept "$n" wait-discovery "$((${#ms[@]} + 1))"
+  start_gateway "$n"
+  write_network_json
+  log "${ORG_MSP[$n]} joined"
 }
 
-all_procs() {
-  local i n
-  for i in "${!ORG_KEYS[@]}"; do echo "gateway-${ORG_KEYS[$i]}"; done
-  echo chaincode
-  for i in "${!ORG_KEYS[@]}"; do echo "peer-${ORG_KEYS[$i]}"; done
-  for n in 3 2 1; do echo "orderer-o${n}"; done
+print_table() {
+  local i
+  printf '\n%-9s %-12s %-26s %-20s %s\n' "DEPT" "MSP ID" "GATEWAY" "PEER" "DEPARTMENT"
+  for i in $(members); do
+    printf '%-9s %-12s %-26s %-20s %s\n' "${ORG_KEYS[$i]}" "${ORG_MSP[$i]}" \
+      "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
+      "${ORG_NAME[$i]} (${ORG_ROLE[$i]})"
+  done
+  printf '\nchannel chengnuo (SmartBFT, one orderer per department), chaincode notary\n'
+  printf 'state: %s (one directory per department in depts/, public material in exchange/)\n' "$STATE"
+  printf 'API keys: %s/depts/<dept>/gateway/keys.env; where everything is: %s/network.json\n' "$STATE" "$STATE"
+}
+
+inited() {
+  local i
+  for i in "${!ORG_KEYS[@]}"; do
+    if [[ -f "${DEPTS}/${ORG_KEYS[$i]}/dept.env" ]]; then echo "$i"; fi
+  done
 }
 
 cmd_down() {
-  local p
-  [[ -d "$RUN" ]] || { log "nothing running (no ${RUN})"; return 0; }
-  for p in $(all_procs); do stop_proc "$p"; done
+  local i
+  [[ -d "$DEPTS" ]] || {
+    log "nothing running (no ${DEPTS})"
+    return 0
+  }
+  FABRIC_BIN="${FABRIC_BIN:-$("${ROOT}/scripts/fabric-bin.sh")}"
+  for i in $(inited); do
+    if netns_mode && ! ip netns list | grep -qw "$(ns_name "${ORG_KEYS[$i]}")"; then
+      # The host is gone; its processes, if any, are still ours to stop.
+      env DEPT_HOME="${DEPTS}/${ORG_KEYS[$i]}" CHENGNUO_BIN="$BIN" FABRIC_BIN="$FABRIC_BIN" \
+        "${ROOT}/scripts/dept.sh" stop || true
+      continue
+    fi
+    dept "$i" stop || true
+  done
+  # The hosts go too; up makes them again with the same addresses.
+  hosts_down
   log "network stopped"
 }
 
 cmd_clean() {
-  cmd_down
   if [[ -d "$STATE" ]]; then
+    cmd_down
     rm -rf "$STATE"
     log "removed ${STATE}"
   fi
 }
 
 cmd_status() {
-  local p health url i n rc=0
-  printf '%-16s %-8s %-8s %s\n' "PROCESS" "PID" "STATE" "HEALTH"
-  for p in $(all_procs); do
-    url=""
-    case "$p" in
-      gateway-*) i="$(org_index "${p#gateway-}")"; url="http://127.0.0.1:$(gateway_port "$i")/readyz" ;;
-      peer-*) i="$(org_index "${p#peer-}")"; url="http://127.0.0.1:$(($(peer_port "$i") + 2))/healthz" ;;
-      orderer-o*) n="${p#orderer-o}"; url="http://127.0.0.1:$(($(orderer_port "$n") + 2))/healthz" ;;
-    esac
-    if running "$p"; then
-      health="-"
-      if [[ -n "$url" ]]; then
-        if http_ok "$url" > /dev/null 2>&1; then health="healthy"; else health="UNHEALTHY"; rc=1; fi
-      elif port_in_use "$(cc_port)"; then
-        health="listening"
-      fi
-      printf '%-16s %-8s %-8s %s\n' "$p" "$(cat "${RUN}/${p}.pid")" "running" "$health"
-    else
-      printf '%-16s %-8s %-8s %s\n' "$p" "-" "stopped" "-"
-      rc=1
-    fi
-  done
+  local i rc=0
+  FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+  printf '%-9s %-10s %-8s %-8s %s\n' "DEPT" "PROCESS" "PID" "STATE" "HEALTH"
+  for i in $(inited); do dept "$i" status || rc=1; done
   return "$rc"
 }
 
@@ -694,33 +476,34 @@ cmd_deploy() {
   deploy_cc
 }
 
-# cmd_env ORG prints shell exports to use the peer CLI as that org's admin.
-cmd_env() {
-  local i
-  i="$(org_index "${1:?usage: network.sh env ORG}")"
-  cat << EOF
-export PATH="$("${ROOT}/scripts/fabric-bin.sh"):\$PATH"
-export FABRIC_CFG_PATH="${CONFIG}/peer"
-export CORE_PEER_LOCALMSPID="${ORG_MSP[$i]}"
-export CORE_PEER_MSPCONFIGPATH="$(user_dir "$i" Admin)/msp"
-export CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$i")"
-export CORE_PEER_TLS_ENABLED=true
-export CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tls_ca "$i")"
-export ORDERER_ADDRESS="127.0.0.1:$(orderer_port 1)"
-export ORDERER_TLS_CA="${ORD_TLS_CA}"
-EOF
-}
-
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   clean) cmd_clean ;;
   status) cmd_status ;;
   deploy) cmd_deploy ;;
-  committed) fabric_path && committed_field sequence ;;
-  env) cmd_env "${2:-}" ;;
+  committed)
+    FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+    read -r _ seq < <(dept "$(members | head -n1)" committed)
+    echo "$seq"
+    ;;
+  hosts)
+    check_base
+    for i in $(founders); do host_up "$i"; done
+    ;;
+  join) cmd_join "${2:?usage: network.sh join KEY}" ;;
+  env)
+    FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+    dept "$(org_index "${2:?usage: network.sh env KEY}")" peer-env
+    ;;
+  dept)
+    FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+    n="$(org_index "${2:?usage: network.sh dept KEY ARGS...}")"
+    shift 2
+    dept "$n" "$@"
+    ;;
   *)
-    echo "usage: $0 up|down|clean|status|deploy|committed|env ORG" >&2
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2
     exit 2
     ;;
 esac

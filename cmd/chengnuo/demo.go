@@ -25,12 +25,13 @@ import (
 // each step; it fails (exit 1) as soon as a step does not go as the policy
 // says it must.
 type demo struct {
-	out   io.Writer
-	hc    *http.Client
-	base  int
-	keys  map[string]map[string]string // org key -> role -> API key
-	step  int
-	token string
+	out      io.Writer
+	hc       *http.Client
+	base     int
+	keys     map[string]map[string]string // org key -> role -> API key
+	gateways map[string]string            // org key -> gateway URL
+	step     int
+	token    string
 }
 
 var demoSlots = map[string]int{"justice": 0, "market": 1, "police": 2, "credit": 3}
@@ -43,8 +44,26 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	d := &demo{out: out, hc: &http.Client{Timeout: 90 * time.Second}, base: *base, keys: map[string]map[string]string{}}
+	nj, err := os.ReadFile(filepath.Join(*state, "network.json"))
+	if err != nil {
+		return fmt.Errorf("demo: is the network up? %w", err)
+	}
+	var doc struct {
+		Departments []struct{ Key, Gateway, Home string } `json:"departments"`
+	}
+	if err := json.Unmarshal(nj, &doc); err != nil {
+		return fmt.Errorf("demo: %s: %w", filepath.Join(*state, "network.json"), err)
+	}
+	d.gateways = map[string]string{}
+	homes := map[string]string{}
+	for _, dep := range doc.Departments {
+		d.gateways[dep.Key], homes[dep.Key] = dep.Gateway, dep.Home
+	}
 	for org := range demoSlots {
-		raw, err := os.ReadFile(filepath.Join(*state, "gateways", org, "keys.env"))
+		if d.gateways[org] == "" {
+			return fmt.Errorf("demo: %s is not in network.json", org)
+		}
+		raw, err := os.ReadFile(filepath.Join(homes[org], "gateway", "keys.env"))
 		if err != nil {
 			return fmt.Errorf("demo: is the network up? %w", err)
 		}
@@ -74,7 +93,7 @@ func atoiOr(s string, def int) int {
 }
 
 func (d *demo) url(org, path string) string {
-	return fmt.Sprintf("http://127.0.0.1:%d%s", d.base+80+demoSlots[org], path)
+	return d.gateways[org] + path
 }
 
 // call makes a request as org with role ("" for none) and decodes the JSON answer.

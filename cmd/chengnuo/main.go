@@ -39,6 +39,8 @@ func main() {
 		err = runCA(os.Args[2:], os.Stdout)
 	case "enrol":
 		err = runEnrol(os.Args[2:], os.Stdout)
+	case "secret":
+		err = runSecret(os.Args[2:], os.Stdout)
 	case "demo":
 		err = runDemo(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
@@ -65,6 +67,8 @@ commands:
   ca      --dir DIR                  create a demo applicant CA (DIR/ca.key, DIR/ca.pem) for gateways' --cert-roots
   enrol   --ca DIR --name N --id-number X [--id-type T] --out FILE   issue an applicant a key and certificate
   apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
+  secret  seal --to PUB --in F --out F | open --key KEY --in F --out F | fingerprint --in F
+          hand the consortium secret to a department, encrypted to its SM2 transport key
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step
   bench   --url URL                  load a gateway: anchor random digests (or read them) with N concurrent clients
 `)

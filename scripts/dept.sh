@@ -1,0 +1,1032 @@
+#!/usr/bin/env bash
+# dept.sh is a department's node kit: everything one department's operator
+# runs on the department's own host. The department's state directory
+# (DEPT_HOME) holds its certificate authority, its identities and keys, its
+# ledgers, its store and logs — and of other departments only public
+# material they handed over (organisation definitions, the channel's blocks,
+# signed config updates, the consortium secret sealed to this department).
+# No private key ever leaves DEPT_HOME.
+#
+# Usage: DEPT_HOME=DIR scripts/dept.sh COMMAND [ARGS]
+#   init KEY MSPID DOMAIN NAME SLOT IP     create the CA and every identity; write org.json
+#   definition                             print the organisation definition (public; carry it to the others)
+#   start | stop | status                  the department's processes (CA, orderer, peer, chaincode server, gateway)
+#   start-nodes                            the CA, orderer and peer only
+#   start-cc PACKAGE_ID                    the chaincode server (admits only this department's peer)
+#   start-gateway                          the HTTP gateway
+#   join-orderer BLOCK                     the orderer joins the channel (channel participation API)
+#   join-peer BLOCK                        the peer joins the channel
+#   package-cc                             build this department's chaincode package; print its path
+#   install-cc PKG | approve-cc SEQ PKGID | commit-cc SEQ ORGDEF...
+#   fetch-config OUT                       the channel's current config block
+#   sign-update FILE                       sign a config update envelope as this department's admin (in place)
+#   submit-update FILE                     submit a signed config update
+#   seal-secret ORGDEF OUT                 seal the consortium secret to another department's transport key
+#   open-secret FILE                       take the consortium secret sealed to this department
+#   systemd OUTDIR                         unit files for a real host (systemd supervises the processes)
+#   peer-env                               exports to use the peer CLI as this department's admin
+#
+# Environment: DEPT_HOME (required), CHENGNUO_BASE_PORT (17000), FABRIC_BIN and
+# CHENGNUO_BIN (binaries; default: built by the scripts), CHENGNUO_NETNS (the
+# network namespace this host is, or empty).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+: "${DEPT_HOME:?DEPT_HOME must name the department state directory}"
+BASE="${CHENGNUO_BASE_PORT:-17000}"
+CHANNEL="chengnuo"
+CC_NAME="notary"
+WAIT_SECS="${CHENGNUO_WAIT_SECS:-60}"
+LOG_FORMAT='%{time:2006-01-02 15:04:05.000 MST} [%{module}] %{shortfunc} -> %{level:.4s} %{message}'
+LOGS="${DEPT_HOME}/logs"
+RUN="${DEPT_HOME}/run"
+DATA="${DEPT_HOME}/data"
+
+log() { printf '[dept %s] %s\n' "${KEY:-?}" "$*" >&2; }
+die() {
+  printf '[dept %s] ERROR: %s\n' "${KEY:-?}" "$*" >&2
+  exit 1
+}
+
+# The department's settings, written by init.
+if [[ -f "${DEPT_HOME}/dept.env" ]]; then
+  # shellcheck source=/dev/null
+  source "${DEPT_HOME}/dept.env"
+fi
+
+# Ports, all derived from the base port and the department's slot. On real
+# hosts every department may use the same slot; on one machine the slots keep
+# the loopback ports apart.
+ca_port() { echo $((BASE + 300 + SLOT)); }
+ca_ops_port() { echo $((BASE + 310 + SLOT)); }
+orderer_port() { echo $((BASE + 10 + 10 * SLOT)); }
+peer_port() { echo $((BASE + 100 + 10 * SLOT)); }
+cc_port() { echo $((BASE + 200 + SLOT)); }
+gateway_port() { echo $((BASE + 80 + SLOT)); }
+
+fabric_bin() {
+  if [[ -z "${FABRIC_BIN:-}" ]]; then
+    FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+  fi
+  SAMPLECONFIG="$(cd "${FABRIC_BIN}/../sampleconfig" && pwd)"
+  export PATH="${FABRIC_BIN}:${PATH}"
+}
+
+chengnuo_bin() {
+  BIN="${CHENGNUO_BIN:-${ROOT}/.state/bin}"
+  [[ -x "${BIN}/chengnuo" ]] || die "project binaries missing in ${BIN} (scripts/network.sh builds them)"
+}
+
+# ---------------------------------------------------------------- processes
+
+running() {
+  local pidf="${RUN}/$1.pid" pid
+  [[ -f "$pidf" ]] || return 1
+  pid="$(cat "$pidf")"
+  [[ -n "$pid" && -d "/proc/${pid}" ]] || return 1
+  grep -q supervise.sh "/proc/${pid}/cmdline" 2> /dev/null
+}
+
+# supervisor_alive NAME: the supervisor of the pid file has not exited.
+# Unlike `running`, it does not read the command line, which is briefly
+# nohup's or env's while they exec into supervise.sh.
+supervisor_alive() {
+  local pid
+  pid="$(cat "${RUN}/$1.pid" 2> /dev/null)" || return 1
+  [[ -n "$pid" && -r "/proc/${pid}/stat" ]] || return 1
+  [[ "$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)" != "Z" ]]
+}
+
+child_pid() { cat "${RUN}/$1.child" 2> /dev/null || true; }
+
+alive() {
+  local pid
+  pid="$(child_pid "$1")"
+  [[ -n "$pid" && -r "/proc/${pid}/stat" ]] || return 1
+  [[ "$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)" != "Z" ]]
+}
+
+tail_log() {
+  local f="${LOGS}/$1.log"
+  if [[ -f "$f" ]]; then
+    printf -- '--- last lines of %s ---\n' "$f" >&2
+    tail -n 25 "$f" >&2
+    printf -- '---\n' >&2
+  fi
+}
+
+port_in_use() { (exec 3<> "/dev/tcp/${IP}/$1") 2> /dev/null; }
+
+# proc NAME: what process NAME is — PROC_CMD, PROC_ENV (its whole
+# environment besides PATH and HOME), PROC_PORT (to check before start) on
+# PROC_HOST. `start` (supervise.sh) and `run` (systemd) use the same.
+proc() {
+  PROC_HOST="$IP"
+  PROC_ENV=()
+  case "$1" in
+    ca | orderer | peer) fabric_bin ;;
+    chaincode | gateway) chengnuo_bin ;;
+    *) die "unknown process $1 (want ca, orderer, peer, chaincode or gateway)" ;;
+  esac
+  "proc_$1"
+}
+
+# start_proc NAME: runs the process under supervise.sh (it restarts on a
+# crash) with a clean environment plus PROC_ENV.
+start_proc() {
+  local name="$1"
+  if running "$name"; then
+    log "${name} already running (supervisor pid $(cat "${RUN}/${name}.pid"))"
+    return 0
+  fi
+  proc "$name"
+  if (exec 3<> "/dev/tcp/${PROC_HOST}/${PROC_PORT}") 2> /dev/null; then
+    die "cannot start ${name}: port ${PROC_PORT} on ${PROC_HOST} is in use (set CHENGNUO_BASE_PORT to move the network)"
+  fi
+  mkdir -p "$LOGS" "$RUN"
+  rm -f "${RUN}/${name}.stop"
+  nohup env -i PATH="$PATH" HOME="$HOME" "${PROC_ENV[@]}" setsid "${ROOT}/scripts/supervise.sh" "$RUN" "$name" "${PROC_CMD[@]}" \
+    >> "${LOGS}/${name}.log" 2>&1 < /dev/null &
+  echo $! > "${RUN}/${name}.pid"
+  log "started ${name} (supervisor pid $!, log ${LOGS}/${name}.log)"
+}
+
+# cmd_run NAME: the process in the foreground, for systemd's ExecStart.
+cmd_run() {
+  proc "$1"
+  mkdir -p "$LOGS" "$RUN"
+  exec env -i PATH="$PATH" HOME="$HOME" "${PROC_ENV[@]}" "${PROC_CMD[@]}"
+}
+
+stop_proc() {
+  local name="$1" pid i
+  [[ -f "${RUN}/${name}.pid" ]] || return 0
+  pid="$(cat "${RUN}/${name}.pid")"
+  touch "${RUN}/${name}.stop"
+  if running "$name"; then
+    kill -TERM "$pid" 2> /dev/null || true
+    for ((i = 0; i < 75; i++)); do
+      running "$name" || break
+      sleep 0.2
+    done
+    if running "$name"; then
+      kill -KILL "$pid" 2> /dev/null || true
+      local child
+      child="$(child_pid "$name")"
+      [[ -n "$child" ]] && kill -KILL "$child" 2> /dev/null || true
+    fi
+    log "stopped ${name}"
+  fi
+  rm -f "${RUN}/${name}.pid" "${RUN}/${name}.child"
+}
+
+wait_until() {
+  local name="$1" what="$2" deadline=$((SECONDS + WAIT_SECS))
+  shift 2
+  until "$@" > /dev/null 2>&1; do
+    if [[ -n "$name" ]] && ! supervisor_alive "$name"; then
+      tail_log "$name"
+      die "${name} is not running while waiting for ${what}"
+    fi
+    if ((SECONDS >= deadline)); then
+      [[ -n "$name" ]] && tail_log "$name"
+      die "timed out after ${WAIT_SECS}s waiting for ${what}"
+    fi
+    sleep 0.3
+  done
+}
+
+http_ok() { curl -fsS --max-time 2 "$1"; }
+
+# ---------------------------------------------------------------- CA and identities
+
+ca_client() {
+  FABRIC_CA_CLIENT_HOME="${DEPT_HOME}/ca-client" fabric-ca-client "$@" > /dev/null 2> "${LOGS}/ca-client.log" ||
+    { tail_log ca-client; die "fabric-ca-client $1 failed"; }
+}
+
+# The CA listens on the host's loopback only: only this department enrolls.
+proc_ca() {
+  PROC_ENV=(
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port)"
+    FABRIC_CA_SERVER_METRICS_PROVIDER=disabled
+  )
+  PROC_PORT="$(ca_port)"
+  PROC_HOST=127.0.0.1
+  PROC_CMD=("${FABRIC_BIN}/fabric-ca-server" start -H "${DEPT_HOME}/ca"
+    --address 127.0.0.1 --port "$(ca_port)" -b "registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")")
+}
+
+start_ca() {
+  fabric_bin
+  start_proc ca
+  wait_until ca "the CA" http_ok "http://127.0.0.1:$(ca_ops_port)/healthz"
+}
+
+# enroll NAME TYPE DIR HOSTS: register (once) and enroll an identity with a
+# signing certificate (DIR/msp) and a TLS certificate (DIR/tls).
+enroll() {
+  local name="$1" type="$2" dir="$3" hosts="$4" secret
+  local url="http://127.0.0.1:$(ca_port)" names="C=CN,O=${DOMAIN},OU=${KEY}"
+  if [[ -d "${dir}/msp/signcerts" ]]; then return 0; fi
+  secret="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  ca_client register -u "$url" --mspdir "${DEPT_HOME}/ca-client/registrar" --id.name "$name" --id.secret "$secret" --id.type "$type"
+  ca_client enroll -u "http://${name}:${secret}@127.0.0.1:$(ca_port)" --mspdir "${dir}/msp" --csr.cn "$name" --csr.names "$names" --csr.hosts "$hosts"
+  ca_client enroll -u "http://${name}:${secret}@127.0.0.1:$(ca_port)" --mspdir "${dir}/tls-enroll" --enrollment.profile tls \
+    --csr.cn "$name" --csr.names "$names" --csr.hosts "$hosts"
+  mkdir -p "${dir}/tls"
+  (umask 077 && cp "${dir}"/tls-enroll/keystore/*_sk "${dir}/tls/server.key")
+  cp "${dir}/tls-enroll/signcerts/cert.pem" "${dir}/tls/server.crt"
+  cp "${DEPT_HOME}/msp/tlscacerts/ca.pem" "${dir}/tls/ca.crt"
+  rm -rf "${dir}/tls-enroll"
+  cp "${DEPT_HOME}/msp/config.yaml" "${dir}/msp/config.yaml"
+  rm -f "${dir}"/msp/IssuerPublicKey "${dir}"/msp/IssuerRevocationPublicKey
+  mv "${dir}"/msp/keystore/*_sk "${dir}/msp/keystore/key.pem"
+  # fabric-ca-client names the root after the CA's address; NodeOUs name it ca.pem.
+  rm -f "${dir}"/msp/cacerts/*.pem
+  cp "${DEPT_HOME}/msp/cacerts/ca.pem" "${dir}/msp/cacerts/ca.pem"
+  mkdir -p "${dir}/msp/tlscacerts"
+  cp "${DEPT_HOME}/msp/tlscacerts/ca.pem" "${dir}/msp/tlscacerts/ca.pem"
+}
+
+node_ous() {
+  local ou
+  printf 'NodeOUs:\n  Enable: true\n'
+  for ou in Client:client Peer:peer Admin:admin Orderer:orderer; do
+    printf '  %sOUIdentifier:\n    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: %s\n' "${ou%%:*}" "${ou#*:}"
+  done
+}
+
+cmd_init() {
+  local key="$1" msp="$2" domain="$3" name="$4" slot="$5" ip="$6"
+  mkdir -p "$DEPT_HOME" "$LOGS" "$RUN" "$DATA"
+  if [[ ! -f "${DEPT_HOME}/dept.env" ]]; then
+    printf 'KEY=%q\nMSPID=%q\nDOMAIN=%q\nNAME=%q\nSLOT=%q\nIP=%q\n' "$key" "$msp" "$domain" "$name" "$slot" "$ip" > "${DEPT_HOME}/dept.env"
+  fi
+  # shellcheck source=/dev/null
+  source "${DEPT_HOME}/dept.env"
+  fabric_bin
+  chengnuo_bin
+  if [[ ! -f "${DEPT_HOME}/ca/ca-cert.pem" ]]; then
+    log "creating the certificate authority of ${MSPID}"
+    mkdir -p "${DEPT_HOME}/ca"
+    (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/ca/registrar.pw")
+    fabric-ca-server init -H "${DEPT_HOME}/ca" -b "registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")" \
+      --csr.cn "ca.${DOMAIN}" --csr.hosts "ca.${DOMAIN},localhost,127.0.0.1" \
+      > "${LOGS}/ca-init.log" 2>&1 || { tail_log ca-init; die "fabric-ca-server init failed"; }
+  fi
+  mkdir -p "${DEPT_HOME}/msp/cacerts" "${DEPT_HOME}/msp/tlscacerts"
+  cp "${DEPT_HOME}/ca/ca-cert.pem" "${DEPT_HOME}/msp/cacerts/ca.pem"
+  cp "${DEPT_HOME}/ca/ca-cert.pem" "${DEPT_HOME}/msp/tlscacerts/ca.pem"
+  node_ous > "${DEPT_HOME}/msp/config.yaml"
+  start_ca
+  if [[ ! -d "${DEPT_HOME}/ca-client/registrar/signcerts" ]]; then
+    ca_client enroll -u "http://registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")@127.0.0.1:$(ca_port)" --mspdir "${DEPT_HOME}/ca-client/registrar"
+  fi
+  local hosts
+  hosts="peer0.${DOMAIN},${IP},127.0.0.1,localhost"
+  enroll peer0 peer "${DEPT_HOME}/peer" "$hosts"
+  enroll orderer0 orderer "${DEPT_HOME}/orderer" "orderer0.${DOMAIN},${IP},127.0.0.1,localhost"
+  enroll admin admin "${DEPT_HOME}/admin" "admin.${DOMAIN}"
+  enroll gateway client "${DEPT_HOME}/gateway" "gateway.${DOMAIN}"
+  enroll ccserver client "${DEPT_HOME}/ccserver" "chaincode.${DOMAIN},${IP},127.0.0.1,localhost"
+  # The transport key the consortium secret is sealed to (SM2).
+  mkdir -p "${DEPT_HOME}/secret"
+  if [[ ! -f "${DEPT_HOME}/secret/transport.key" ]]; then
+    "${BIN}/chengnuo" keygen --out "${DEPT_HOME}/secret/transport.key" > /dev/null
+  fi
+  write_definition
+  log "${MSPID} initialised in ${DEPT_HOME}"
+}
+
+# write_definition writes org.json: the public part of the department that
+# the others need — MSP and TLS roots, NodeOUs, endpoints, the orderer's
+# consenter identity and TLS certificates, the transport key.
+write_definition() {
+  jq -n --arg key "$KEY" --arg msp "$MSPID" --arg domain "$DOMAIN" --arg name "$NAME" \
+    --arg ip "$IP" --argjson slot "$SLOT" \
+    --argjson peerPort "$(peer_port)" --argjson ordererPort "$(orderer_port)" --argjson gatewayPort "$(gateway_port)" \
+    --rawfile ca "${DEPT_HOME}/msp/cacerts/ca.pem" --rawfile tlsca "${DEPT_HOME}/msp/tlscacerts/ca.pem" \
+    --rawfile ordererIdentity "${DEPT_HOME}/orderer/msp/signcerts/cert.pem" \
+    --rawfile ordererTLS "${DEPT_HOME}/orderer/tls/server.crt" \
+    --rawfile peerTLS "${DEPT_HOME}/peer/tls/server.crt" \
+    --rawfile transport "${DEPT_HOME}/secret/transport.key.pub" \
+    '{key: $key, mspId: $msp, domain: $domain, name: $name, slot: $slot,
+      ca: $ca, tlsCA: $tlsca, nodeOUs: true,
+      peer: {host: $ip, port: $peerPort, tlsCert: $peerTLS},
+      orderer: {host: $ip, port: $ordererPort, identity: $ordererIdentity, tlsCert: $ordererTLS},
+      gateway: ("http://" + $ip + ":" + ($gatewayPort | tostring)),
+      transportKey: $transport}' > "${DEPT_HOME}/org.json"
+}
+
+cmd_definition() { cat "${DEPT_HOME}/org.json"; }
+
+# ---------------------------------------------------------------- nodes
+
+# tls_roots: every known department's TLS CA (this one's and those of the
+# definitions in DEPT_HOME/orgs), as one file.
+tls_roots() {
+  local out="${DEPT_HOME}/config/tls-roots.pem" f
+  mkdir -p "${DEPT_HOME}/config"
+  cp "${DEPT_HOME}/msp/tlscacerts/ca.pem" "$out"
+  for f in "${DEPT_HOME}"/orgs/*.json; do
+    [[ -f "$f" ]] || continue
+    jq -j .tlsCA "$f" >> "$out"
+  done
+  echo "$out"
+}
+
+peer_core_yaml() {
+  mkdir -p "${DEPT_HOME}/config/peer"
+  sed -e 's|endpoint: unix:///var/run/docker.sock|endpoint: ""|' \
+    -e "s|name: ccaas_builder|name: chengnuo-ccaas|" \
+    -e "s|path: /opt/hyperledger/ccaas_builder|path: ${ROOT}/network/builder|" \
+    -e "s|^\\( *\\)- CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG|&\\n\\1- CHENGNUO_CC_CLIENT_CERT\\n\\1- CHENGNUO_CC_CLIENT_KEY|" \
+    "${SAMPLECONFIG}/core.yaml" > "${DEPT_HOME}/config/peer/core.yaml"
+  grep -q "path: ${ROOT}/network/builder" "${DEPT_HOME}/config/peer/core.yaml" || die "could not configure the external builder in core.yaml"
+  grep -q "CHENGNUO_CC_CLIENT_KEY" "${DEPT_HOME}/config/peer/core.yaml" || die "could not configure the builder's environment in core.yaml"
+}
+
+proc_orderer() {
+  local port roots
+  port="$(orderer_port)"
+  roots="$(tls_roots)"
+  mkdir -p "${DATA}/orderer" "${DEPT_HOME}/config/orderer"
+  cp "${SAMPLECONFIG}/orderer.yaml" "${DEPT_HOME}/config/orderer/orderer.yaml"
+  PROC_ENV=(
+    FABRIC_CFG_PATH="${DEPT_HOME}/config/orderer"
+    FABRIC_LOGGING_SPEC="INFO:orderer.common.broadcast=ERROR"
+    FABRIC_LOGGING_FORMAT="$LOG_FORMAT"
+    ORDERER_GENERAL_LISTENADDRESS="$IP"
+    ORDERER_GENERAL_LISTENPORT="$port"
+    ORDERER_GENERAL_LOCALMSPID="$MSPID"
+    ORDERER_GENERAL_LOCALMSPDIR="${DEPT_HOME}/orderer/msp"
+    ORDERER_GENERAL_BOOTSTRAPMETHOD=none
+    ORDERER_GENERAL_TLS_ENABLED=true
+    ORDERER_GENERAL_TLS_CERTIFICATE="${DEPT_HOME}/orderer/tls/server.crt"
+    ORDERER_GENERAL_TLS_PRIVATEKEY="${DEPT_HOME}/orderer/tls/server.key"
+    ORDERER_GENERAL_TLS_ROOTCAS="[${roots}]"
+    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="${DEPT_HOME}/orderer/tls/server.crt"
+    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="${DEPT_HOME}/orderer/tls/server.key"
+    ORDERER_GENERAL_CLUSTER_ROOTCAS="[${roots}]"
+    ORDERER_CHANNELPARTICIPATION_ENABLED=true
+    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$((port + 1))"
+    ORDERER_ADMIN_TLS_ENABLED=true
+    ORDERER_ADMIN_TLS_CERTIFICATE="${DEPT_HOME}/orderer/tls/server.crt"
+    ORDERER_ADMIN_TLS_PRIVATEKEY="${DEPT_HOME}/orderer/tls/server.key"
+    ORDERER_ADMIN_TLS_ROOTCAS="[${DEPT_HOME}/msp/tlscacerts/ca.pem]"
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
+    ORDERER_ADMIN_TLS_CLIENTROOTCAS="[${DEPT_HOME}/msp/tlscacerts/ca.pem]"
+    ORDERER_OPERATIONS_LISTENADDRESS="${IP}:$((port + 2))"
+    ORDERER_METRICS_PROVIDER=prometheus
+    ORDERER_FILELEDGER_LOCATION="${DATA}/orderer/ledger"
+    ORDERER_CONSENSUS_WALDIR="${DATA}/orderer/wal"
+    ORDERER_CONSENSUS_SNAPDIR="${DATA}/orderer/snapshot"
+  )
+  PROC_PORT="$port"
+  PROC_CMD=("${FABRIC_BIN}/orderer")
+}
+
+proc_peer() {
+  local port
+  port="$(peer_port)"
+  peer_core_yaml
+  mkdir -p "${DATA}/peer"
+  PROC_ENV=(
+    FABRIC_CFG_PATH="${DEPT_HOME}/config/peer"
+    FABRIC_LOGGING_SPEC="INFO"
+    FABRIC_LOGGING_FORMAT="$LOG_FORMAT"
+    CORE_PEER_ID="peer0.${DOMAIN}"
+    CORE_PEER_LOCALMSPID="$MSPID"
+    CORE_PEER_MSPCONFIGPATH="${DEPT_HOME}/peer/msp"
+    CORE_PEER_LISTENADDRESS="${IP}:${port}"
+    CORE_PEER_ADDRESS="${IP}:${port}"
+    CORE_PEER_CHAINCODELISTENADDRESS="${IP}:$((port + 1))"
+    CORE_PEER_CHAINCODEADDRESS="${IP}:$((port + 1))"
+    CORE_PEER_GOSSIP_BOOTSTRAP="${IP}:${port}"
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="${IP}:${port}"
+    # A peer that joins before the others probes their anchor peers too
+    # early; the stock 25 s retry would leave discovery partial that long.
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
+    CORE_PEER_TLS_ENABLED=true
+    CORE_PEER_TLS_CERT_FILE="${DEPT_HOME}/peer/tls/server.crt"
+    CORE_PEER_TLS_KEY_FILE="${DEPT_HOME}/peer/tls/server.key"
+    CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt"
+    CORE_PEER_FILESYSTEMPATH="${DATA}/peer"
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR="${DATA}/peer/snapshots"
+    CORE_OPERATIONS_LISTENADDRESS="${IP}:$((port + 2))"
+    CORE_METRICS_PROVIDER=prometheus
+    CORE_CHAINCODE_EXECUTETIMEOUT=30s
+    # The peer's own TLS credentials authenticate it to its chaincode server.
+    CHENGNUO_CC_CLIENT_CERT="${DEPT_HOME}/peer/tls/server.crt"
+    CHENGNUO_CC_CLIENT_KEY="${DEPT_HOME}/peer/tls/server.key"
+  )
+  PROC_PORT="$port"
+  PROC_CMD=("${FABRIC_BIN}/peer" node start)
+}
+
+cmd_start_nodes() {
+  fabric_bin
+  start_ca
+  start_proc orderer
+  start_proc peer
+  wait_until orderer "the orderer's health" http_ok "http://${IP}:$(($(orderer_port) + 2))/healthz"
+  wait_until peer "the peer's health" http_ok "http://${IP}:$(($(peer_port) + 2))/healthz"
+}
+
+# as_admin CMD...: a peer CLI command as this department's admin.
+as_admin() {
+  env FABRIC_CFG_PATH="${DEPT_HOME}/config/peer" FABRIC_LOGGING_SPEC=WARNING \
+    CORE_PEER_LOCALMSPID="$MSPID" CORE_PEER_MSPCONFIGPATH="$(admin_msp)" \
+    CORE_PEER_ADDRESS="${IP}:$(peer_port)" CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt" "$@"
+}
+
+# admin_msp: the admin's MSP directory with the org's NodeOUs config.
+admin_msp() { echo "${DEPT_HOME}/admin/msp"; }
+
+orderer_args() {
+  echo -o "${IP}:$(orderer_port)" --tls --cafile "${DEPT_HOME}/msp/tlscacerts/ca.pem"
+}
+
+osn() {
+  local sub="$1"
+  shift
+  osnadmin channel "$sub" -o "127.0.0.1:$(($(orderer_port) + 1))" --ca-file "${DEPT_HOME}/msp/tlscacerts/ca.pem" \
+    --client-cert "${DEPT_HOME}/admin/tls/server.crt" --client-key "${DEPT_HOME}/admin/tls/server.key" "$@"
+}
+
+orderer_has_channel() { osn list --channelID "$CHANNEL" 2> /dev/null | grep -q '"status": *"active"'; }
+
+cmd_join_orderer() {
+  local block="$1" out
+  fabric_bin
+  if osn list --channelID "$CHANNEL" 2> /dev/null | grep -q '^Status: 200'; then
+    log "the orderer is on channel ${CHANNEL} already"
+  else
+    out="$(osn join --channelID "$CHANNEL" --config-block "$block" 2>&1)" || true
+    grep -q '^Status: 201' <<< "$out" || die "the orderer could not join ${CHANNEL}: ${out}"
+    log "the orderer joined ${CHANNEL}"
+  fi
+}
+
+# cmd_height: the orderer's block height on the channel.
+cmd_height() {
+  fabric_bin
+  osn list --channelID "$CHANNEL" | sed -n '/^{/,$p' | jq -r .height
+}
+
+cmd_wait_orderer() {
+  fabric_bin
+  wait_until orderer "the orderer to be active on ${CHANNEL}" orderer_has_channel
+}
+
+peer_on_channel() { as_admin peer channel getinfo -c "$CHANNEL" > /dev/null 2>&1; }
+
+cmd_join_peer() {
+  local block="$1" i
+  fabric_bin
+  peer_core_yaml
+  for ((i = 0; i < 20; i++)); do
+    if peer_on_channel; then
+      log "the peer is on channel ${CHANNEL}"
+      return 0
+    fi
+    if as_admin peer channel join -b "$block" > "${LOGS}/join.log" 2>&1; then
+      log "the peer joined ${CHANNEL}"
+      return 0
+    fi
+    # "ledger already exists": a join that was half done before a crash.
+    grep -q "already exists" "${LOGS}/join.log" && return 0
+    sleep 1
+  done
+  tail_log join
+  die "the peer could not join ${CHANNEL}"
+}
+
+# ---------------------------------------------------------------- chaincode
+
+json_pem() { awk 'NF { sub(/\r$/, ""); printf "%s\\n", $0 }' "$1"; }
+
+# cmd_package_cc: this department's ccaas package — its own chaincode
+# server's address and TLS root — labelled after the chaincode binary.
+cmd_package_cc() {
+  local label pkg tmp
+  chengnuo_bin
+  label="${CC_NAME}_$(sha256sum "${BIN}/chengnuo-cc" | cut -c1-12)"
+  pkg="${DEPT_HOME}/cc/${label}.tar.gz"
+  if [[ ! -f "$pkg" ]]; then
+    mkdir -p "${DEPT_HOME}/cc"
+    tmp="$(mktemp -d)"
+    cat > "${tmp}/connection.json" << JSON
+{"address":"${IP}:$(cc_port)","dial_timeout":"10s","tls_required":true,"client_auth_required":false,"root_cert":"$(json_pem "${DEPT_HOME}/msp/tlscacerts/ca.pem")"}
+JSON
+    printf '{"type":"ccaas","label":"%s"}\n' "$label" > "${tmp}/metadata.json"
+    tar -C "$tmp" --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "${tmp}/code.tar.gz" connection.json
+    tar -C "$tmp" --owner=0 --group=0 --numeric-owner --mtime='2024-01-01' -czf "$pkg" metadata.json code.tar.gz
+    rm -rf "$tmp"
+  fi
+  printf '%s %s\n' "$label" "$pkg"
+}
+
+cmd_install_cc() {
+  local pkg="$1" id
+  fabric_bin
+  peer_core_yaml
+  id="$(as_admin peer lifecycle chaincode calculatepackageid "$pkg")"
+  if ! as_admin peer lifecycle chaincode queryinstalled -O json 2> /dev/null | grep -q "\"${id}\""; then
+    as_admin peer lifecycle chaincode install "$pkg" > "${LOGS}/install.log" 2>&1 || { tail_log install; die "install failed"; }
+    log "installed ${id}"
+  fi
+  echo "$id"
+}
+
+# proc_chaincode: this department's chaincode server, which admits exactly
+# this department's peer (its TLS certificate is pinned).
+proc_chaincode() {
+  [[ -f "${DEPT_HOME}/cc/package.id" ]] || die "no chaincode package installed yet"
+  PROC_ENV=(
+    CHAINCODE_ID="$(cat "${DEPT_HOME}/cc/package.id")"
+    CHAINCODE_LISTEN="${IP}:$(cc_port)"
+    CHAINCODE_TLS_CERT="${DEPT_HOME}/ccserver/tls/server.crt"
+    CHAINCODE_TLS_KEY="${DEPT_HOME}/ccserver/tls/server.key"
+    CHAINCODE_CLIENT_CAS="${DEPT_HOME}/msp/tlscacerts/ca.pem"
+    CHAINCODE_CLIENT_CERTS="${DEPT_HOME}/peer/tls/server.crt"
+  )
+  PROC_PORT="$(cc_port)"
+  PROC_CMD=("${BIN}/chengnuo-cc")
+}
+
+cmd_start_cc() {
+  local id="$1"
+  mkdir -p "${DEPT_HOME}/cc" "$RUN"
+  if running chaincode && [[ "$(cat "${RUN}/chaincode.id" 2> /dev/null)" != "$id" ]]; then
+    log "chaincode package changed; restarting the chaincode server"
+    stop_proc chaincode
+  fi
+  printf '%s' "$id" > "${DEPT_HOME}/cc/package.id"
+  start_proc chaincode
+  printf '%s' "$id" > "${RUN}/chaincode.id"
+  wait_until chaincode "the chaincode server" port_in_use "$(cc_port)"
+}
+
+committed_field() {
+  as_admin peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" -O json 2> /dev/null |
+    jq -r ".$1 // empty" 2> /dev/null || true
+}
+
+cmd_committed() {
+  fabric_bin
+  peer_core_yaml
+  printf '%s %s\n' "$(committed_field version)" "$(committed_field sequence)"
+}
+
+cmd_approve_cc() {
+  local label="$1" seq="$2" id="$3"
+  fabric_bin
+  peer_core_yaml
+  # shellcheck disable=SC2046
+  wait_until "" "approval of ${label} by ${MSPID}" \
+    as_admin peer lifecycle chaincode approveformyorg $(orderer_args) -C "$CHANNEL" -n "$CC_NAME" \
+    -v "$label" --package-id "$id" --sequence "$seq" --waitForEventTimeout 30s
+  log "approved ${label} (sequence ${seq})"
+}
+
+# cmd_commit_cc LABEL SEQ ORGDEF...: commit the definition, endorsed by this
+# department's peer and those of the given definitions.
+cmd_commit_cc() {
+  local label="$1" seq="$2" f peers=()
+  shift 2
+  fabric_bin
+  peer_core_yaml
+  peers+=(--peerAddresses "${IP}:$(peer_port)" --tlsRootCertFiles "${DEPT_HOME}/peer/tls/ca.crt")
+  mkdir -p "${DEPT_HOME}/config/roots"
+  for f in "$@"; do
+    jq -j .tlsCA "$f" > "${DEPT_HOME}/config/roots/$(jq -r .key "$f").pem"
+    peers+=(--peerAddresses "$(jq -r '.peer.host + ":" + (.peer.port|tostring)' "$f")"
+      --tlsRootCertFiles "${DEPT_HOME}/config/roots/$(jq -r .key "$f").pem")
+  done
+  # shellcheck disable=SC2046
+  as_admin peer lifecycle chaincode commit $(orderer_args) -C "$CHANNEL" -n "$CC_NAME" \
+    -v "$label" --sequence "$seq" "${peers[@]}" --waitForEventTimeout 60s > "${LOGS}/commit.log" 2>&1 ||
+    { tail_log commit; die "chaincode commit failed"; }
+  log "committed ${label} (sequence ${seq})"
+}
+
+# ---------------------------------------------------------------- config updates
+
+cmd_fetch_config() {
+  local out="$1"
+  fabric_bin
+  peer_core_yaml
+  # shellcheck disable=SC2046
+  as_admin peer channel fetch config "$out" $(orderer_args) -c "$CHANNEL" > "${LOGS}/fetch.log" 2>&1 ||
+    { tail_log fetch; die "could not fetch the channel config"; }
+}
+
+cmd_sign_update() {
+  fabric_bin
+  peer_core_yaml
+  as_admin peer channel signconfigtx -f "$1" > "${LOGS}/sign.log" 2>&1 || { tail_log sign; die "could not sign $1"; }
+  log "signed $1 as ${MSPID}'s admin"
+}
+
+cmd_submit_update() {
+  fabric_bin
+  peer_core_yaml
+  # shellcheck disable=SC2046
+  as_admin peer channel update -f "$1" -c "$CHANNEL" $(orderer_args) > "${LOGS}/update.log" 2>&1 ||
+    { cat "${LOGS}/update.log" >&2; return 1; }
+  log "submitted $1"
+}
+
+# ---------------------------------------------------------------- the consortium secret
+
+cmd_seal_secret() {
+  local def="$1" out="$2" pub
+  chengnuo_bin
+  pub="$(mktemp)"
+  jq -j .transportKey "$def" > "$pub"
+  "${BIN}/chengnuo" secret seal --to "$pub" --in "${DEPT_HOME}/secret/consortium.secret" --out "$out"
+  rm -f "$pub"
+}
+
+cmd_open_secret() {
+  chengnuo_bin
+  (umask 077 && "${BIN}/chengnuo" secret open --key "${DEPT_HOME}/secret/transport.key" --in "$1" --out "${DEPT_HOME}/secret/consortium.secret")
+  log "took the consortium secret"
+}
+
+cmd_new_secret() {
+  [[ -f "${DEPT_HOME}/secret/consortium.secret" ]] && return 0
+  (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/secret/consortium.secret")
+  log "created the consortium secret"
+}
+
+# ---------------------------------------------------------------- channel
+
+# cmd_import DEF...: keep other departments' definitions (public material)
+# in DEPT_HOME/orgs; their TLS CAs become trusted by this department's nodes
+# at their next start.
+cmd_import() {
+  local f key
+  mkdir -p "${DEPT_HOME}/orgs"
+  for f in "$@"; do
+    key="$(jq -er .key "$f")" || die "$f is not an organisation definition"
+    [[ "$key" == "$KEY" ]] && continue
+    cp "$f" "${DEPT_HOME}/orgs/${key}.json.new"
+    mv "${DEPT_HOME}/orgs/${key}.json.new" "${DEPT_HOME}/orgs/${key}.json"
+  done
+}
+
+# msp_from_def DEF DIR: an MSP directory (roots and NodeOUs only) from a
+# definition, for configtxgen.
+msp_from_def() {
+  local def="$1" dir="$2"
+  mkdir -p "${dir}/msp/cacerts" "${dir}/msp/tlscacerts"
+  jq -j .ca "$def" > "${dir}/msp/cacerts/ca.pem"
+  jq -j .tlsCA "$def" > "${dir}/msp/tlscacerts/ca.pem"
+  node_ous > "${dir}/msp/config.yaml"
+  jq -j .orderer.identity "$def" > "${dir}/orderer-identity.pem"
+  jq -j .orderer.tlsCert "$def" > "${dir}/orderer-tls.pem"
+}
+
+# org_yaml DEF DIR: a department as a configtx organisation — member of the
+# application (its peer endorses) and of the ordering service (its orderer).
+org_yaml() {
+  local def="$1" dir="$2" msp
+  msp="$(jq -r .mspId "$def")"
+  cat << YAML
+  - &${msp}
+    Name: ${msp}
+    ID: ${msp}
+    MSPDir: ${dir}/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('${msp}.admin', '${msp}.peer', '${msp}.client', '${msp}.orderer')"}
+      Writers: {Type: Signature, Rule: "OR('${msp}.admin', '${msp}.client', '${msp}.orderer')"}
+      Admins: {Type: Signature, Rule: "OR('${msp}.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('${msp}.peer')"}
+    OrdererEndpoints:
+      - $(jq -r '.orderer.host + ":" + (.orderer.port|tostring)' "$def")
+    AnchorPeers:
+      - {Host: $(jq -r .peer.host "$def"), Port: $(jq -r .peer.port "$def")}
+YAML
+}
+
+consenter_yaml() {
+  local def="$1" dir="$2"
+  printf '    - {ID: %s, Host: %s, Port: %s, MSPID: %s, Identity: %s, ClientTLSCert: %s, ServerTLSCert: %s}\n' \
+    "$(($(jq -r .slot "$def") + 1))" "$(jq -r .orderer.host "$def")" "$(jq -r .orderer.port "$def")" \
+    "$(jq -r .mspId "$def")" "${dir}/orderer-identity.pem" "${dir}/orderer-tls.pem" "${dir}/orderer-tls.pem"
+}
+
+# render_configtx DIR DEF...: configtx.yaml for the given departments.
+render_configtx() {
+  local out="$1" orgs="" cons="" refs="" def d
+  shift
+  mkdir -p "$out"
+  for def in "$@"; do
+    d="${out}/$(jq -r .key "$def")"
+    msp_from_def "$def" "$d"
+    orgs+="$(org_yaml "$def" "$d")"$'\n'
+    cons+="$(consenter_yaml "$def" "$d")"$'\n'
+    refs+="${refs:+, }*$(jq -r .mspId "$def")"
+  done
+  local tmpl
+  tmpl="$(cat "${ROOT}/network/configtx.yaml.tmpl")"
+  tmpl="${tmpl//@ORGS@/"$orgs"}"
+  tmpl="${tmpl//@CONSENTERS@/"$cons"}"
+  tmpl="${tmpl//@ORG_REFS@/"$refs"}"
+  printf '%s\n' "$tmpl" > "${out}/configtx.yaml"
+}
+
+# cmd_genesis OUT: the channel's genesis block from this department's and
+# the imported definitions (the founding departments).
+cmd_genesis() {
+  local out="$1" f defs=("${DEPT_HOME}/org.json")
+  fabric_bin
+  for f in "${DEPT_HOME}"/orgs/*.json; do [[ -f "$f" ]] && defs+=("$f"); done
+  rm -rf "${DEPT_HOME}/config/configtx"
+  render_configtx "${DEPT_HOME}/config/configtx" "${defs[@]}"
+  configtxgen -configPath "${DEPT_HOME}/config/configtx" -profile ChengnuoChannel -channelID "$CHANNEL" \
+    -outputBlock "$out" > "${LOGS}/configtxgen.log" 2>&1 || { tail_log configtxgen; die "configtxgen failed"; }
+  log "genesis block of ${CHANNEL} for ${#defs[@]} departments: ${out}"
+}
+
+# BFT_QUORUM (jq): the block validation policy follows the consenters — a
+# quorum ceil((n+f+1)/2) of their identities, f = (n-1)/3, as configtxgen
+# writes it for the genesis block (fabric common/policies/bft.go).
+BFT_QUORUM='(.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping) as $cs
+  | ($cs | length) as $n | ((($n - 1) / 3) | floor) as $f | ((($n + $f + 1) / 2) | ceil) as $q
+  | .channel_group.groups.Orderer.policies.BlockValidation.policy.value = {
+      identities: [$cs[] | {principal_classification: "IDENTITY", principal: {mspid: .msp_id, id_bytes: .identity}}],
+      rule: {n_out_of: {n: $q, rules: [range(0; $n) | {signed_by: .}]}}, version: 0}'
+
+# cmd_propose_join DEF OUT: the config update that adds the department of
+# DEF to the channel — as an application organisation, an orderer
+# organisation and a SmartBFT consenter. The result is unsigned; each
+# department's admin signs it (sign-update) until the channel's Admins
+# policy (MAJORITY) is met, and one submits it.
+cmd_propose_join() {
+  local def="$1" out="$2" w="${DEPT_HOME}/config/update" msp
+  fabric_bin
+  peer_core_yaml
+  rm -rf "$w"
+  mkdir -p "$w"
+  msp="$(jq -r .mspId "$def")"
+  render_configtx "${w}/new" "$def"
+  configtxgen -configPath "${w}/new" -printOrg "$msp" > "${w}/org.json" 2> "${LOGS}/configtxgen.log" ||
+    { tail_log configtxgen; die "configtxgen -printOrg failed"; }
+  cmd_fetch_config "${w}/config.pb"
+  configtxlator proto_decode --input "${w}/config.pb" --type common.Block |
+    jq .data.data[0].payload.data.config > "${w}/config.json"
+  jq --arg msp "$msp" --slurpfile org "${w}/org.json" \
+    --argjson id "$(($(jq -r .slot "$def") + 1))" --arg host "$(jq -r .orderer.host "$def")" \
+    --argjson port "$(jq -r .orderer.port "$def")" \
+    --arg ident "$(jq -j .orderer.identity "$def" | base64 -w0)" \
+    --arg tls "$(jq -j .orderer.tlsCert "$def" | base64 -w0)" '
+    .channel_group.groups.Application.groups[$msp] = ($org[0] | del(.values.Endpoints))
+    | .channel_group.groups.Orderer.groups[$msp] = ($org[0] | del(.values.AnchorPeers))
+    | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping +=
+        [{id: $id, host: $host, port: $port, msp_id: $msp, identity: $ident, client_tls_cert: $tls, server_tls_cert: $tls}]
+    | '"$BFT_QUORUM"'
+    ' "${w}/config.json" > "${w}/modified.json"
+  cmd_compute_update "${w}/config.json" "${w}/modified.json" "$out"
+  log "proposed adding ${msp}: ${out} (unsigned)"
+}
+
+# cmd_propose_leave MSPID OUT: the config update that removes a department.
+cmd_propose_leave() {
+  local msp="$1" out="$2" w="${DEPT_HOME}/config/update"
+  fabric_bin
+  peer_core_yaml
+  rm -rf "$w"
+  mkdir -p "$w"
+  cmd_fetch_config "${w}/config.pb"
+  configtxlator proto_decode --input "${w}/config.pb" --type common.Block |
+    jq .data.data[0].payload.data.config > "${w}/config.json"
+  jq --arg msp "$msp" '
+    del(.channel_group.groups.Application.groups[$msp])
+    | del(.channel_group.groups.Orderer.groups[$msp])
+    | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping |=
+        map(select(.msp_id != $msp))
+    | '"$BFT_QUORUM"'
+    ' "${w}/config.json" > "${w}/modified.json"
+  cmd_compute_update "${w}/config.json" "${w}/modified.json" "$out"
+  log "proposed removing ${msp}: ${out} (unsigned)"
+}
+
+# cmd_compute_update OLD NEW OUT: a config update envelope from two configs.
+cmd_compute_update() {
+  local old="$1" new="$2" out="$3" w
+  w="$(mktemp -d)"
+  configtxlator proto_encode --input "$old" --type common.Config --output "${w}/old.pb"
+  configtxlator proto_encode --input "$new" --type common.Config --output "${w}/new.pb"
+  configtxlator compute_update --channel_id "$CHANNEL" --original "${w}/old.pb" --updated "${w}/new.pb" \
+    --output "${w}/update.pb"
+  configtxlator proto_decode --input "${w}/update.pb" --type common.ConfigUpdate > "${w}/update.json"
+  jq -n --arg ch "$CHANNEL" --slurpfile u "${w}/update.json" \
+    '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $u[0]}}}' > "${w}/env.json"
+  configtxlator proto_encode --input "${w}/env.json" --type common.Envelope --output "$out"
+  rm -rf "$w"
+}
+
+# discovered N: this department's peer sees N peers on the channel and can
+# plan an endorsement for the chaincode — what its gateway needs to submit.
+discovered() {
+  local n="$1" args
+  args=(--peerTLSCA "${DEPT_HOME}/peer/tls/ca.crt" --userKey "${DEPT_HOME}/gateway/msp/keystore/key.pem"
+    --userCert "${DEPT_HOME}/gateway/msp/signcerts/cert.pem" --MSP "$MSPID")
+  [[ "$(discover "${args[@]}" peers --channel "$CHANNEL" --server "${IP}:$(peer_port)" | jq length)" -ge "$n" ]] || return 1
+  discover "${args[@]}" endorsers --channel "$CHANNEL" --server "${IP}:$(peer_port)" \
+    --chaincode "$CC_NAME" | jq -e '.[0].Layouts | length > 0'
+}
+
+cmd_wait_discovery() {
+  fabric_bin
+  wait_until peer "discovery at ${MSPID} to see $1 peers and the chaincode" discovered "$1"
+}
+
+# ---------------------------------------------------------------- gateway
+
+# proc_gateway: the department's HTTP gateway. Its settings (webhook,
+# applicant certificate roots, retention) live in DEPT_HOME/gateway.env.
+proc_gateway() {
+  if [[ -f "${DEPT_HOME}/gateway.env" ]]; then
+    # shellcheck source=/dev/null
+    source "${DEPT_HOME}/gateway.env"
+  fi
+  PROC_ENV=(
+    CHENGNUO_ORGAN_NAME="$NAME"
+    CHENGNUO_STORE="${DATA}/gateway/letters.db"
+    CHENGNUO_APPLICANT_SECRET_FILE="${DEPT_HOME}/secret/consortium.secret"
+    CHENGNUO_API_KEYS_FILE="${DEPT_HOME}/gateway/api-keys.json"
+    CHENGNUO_VERIFY_WEBHOOK="${CHENGNUO_VERIFY_WEBHOOK:-}"
+    CHENGNUO_CERT_ROOTS="${CHENGNUO_CERT_ROOTS:-}"
+    CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}"
+    CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
+    CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
+    CHENGNUO_LISTEN="${IP}:$(gateway_port)"
+    CHENGNUO_MSP_ID="$MSPID"
+    CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"
+    CHENGNUO_PEER_TLS_CA="${DEPT_HOME}/peer/tls/ca.crt"
+    CHENGNUO_CERT="${DEPT_HOME}/gateway/msp/signcerts/cert.pem"
+    CHENGNUO_KEY="${DEPT_HOME}/gateway/msp/keystore/key.pem"
+    CHENGNUO_CHANNEL="$CHANNEL"
+    CHENGNUO_CHAINCODE="$CC_NAME"
+  )
+  PROC_PORT="$(gateway_port)"
+  PROC_CMD=("${BIN}/chengnuo-gateway")
+}
+
+# cmd_start_gateway [ROLES]: API keys (once), then the gateway. The
+# environment's CHENGNUO_VERIFY_WEBHOOK, CHENGNUO_CERT_ROOTS,
+# CHENGNUO_DETAILS_RETENTION, CHENGNUO_MAINTAIN_EVERY and CHENGNUO_PUBLIC_RATE
+# are kept in DEPT_HOME/gateway.env for later (re)starts.
+cmd_start_gateway() {
+  local roles="${1:-clerk,auditor}" v
+  chengnuo_bin
+  "${BIN}/chengnuo" apikeys --dir "${DEPT_HOME}/gateway" --roles "$roles" > /dev/null
+  local envf="${DEPT_HOME}/gateway.env"
+  : > "${envf}.new"
+  for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE; do
+    [[ -n "${!v:-}" ]] && printf '%s=%q\n' "$v" "${!v}" >> "${envf}.new"
+  done
+  if cmp -s "${envf}.new" "$envf"; then rm -f "${envf}.new"; else mv "${envf}.new" "$envf"; fi
+  if running gateway && [[ "${RUN}/gateway.pid" -ot "${BIN}/chengnuo-gateway" || "${RUN}/gateway.pid" -ot "${DEPT_HOME}/gateway/api-keys.json" || "${RUN}/gateway.pid" -ot "$envf" ]]; then
+    log "gateway binary, keys or settings changed; restarting the gateway"
+    stop_proc gateway
+  fi
+  mkdir -p "${DATA}/gateway"
+  start_proc gateway
+  wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
+}
+
+# ---------------------------------------------------------------- status, stop
+
+procs() { echo gateway chaincode peer orderer ca; }
+
+cmd_stop() {
+  local p
+  for p in $(procs); do stop_proc "$p"; done
+}
+
+health_url() {
+  case "$1" in
+    gateway) echo "http://${IP}:$(gateway_port)/readyz" ;;
+    peer) echo "http://${IP}:$(($(peer_port) + 2))/healthz" ;;
+    orderer) echo "http://${IP}:$(($(orderer_port) + 2))/healthz" ;;
+    ca) echo "http://127.0.0.1:$(ca_ops_port)/healthz" ;;
+  esac
+}
+
+cmd_status() {
+  local p url health rc=0
+  for p in $(procs); do
+    url="$(health_url "$p")"
+    if running "$p" && alive "$p"; then
+      health="-"
+      if [[ -n "$url" ]]; then
+        if http_ok "$url" > /dev/null 2>&1; then health="healthy"; else health="UNHEALTHY"; rc=1; fi
+      elif port_in_use "$(cc_port)"; then
+        health="listening"
+      fi
+      printf '%-9s %-10s %-8s %-8s %s\n' "$KEY" "$p" "$(child_pid "$p")" "running" "$health"
+    elif [[ -f "${RUN}/${p}.pid" ]]; then
+      printf '%-9s %-10s %-8s %-8s %s\n' "$KEY" "$p" "-" "DOWN" "-"
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+# cmd_systemd OUTDIR: unit files for a department's real host. systemd
+# restarts a crashed process; the environment is what `start` would set.
+cmd_systemd() {
+  local out="$1" p
+  fabric_bin
+  chengnuo_bin
+  mkdir -p "$out"
+  for p in ca orderer peer chaincode gateway; do
+    cat > "${out}/chengnuo-${KEY}-${p}.service" << UNIT
+[Unit]
+Description=chengnuo ${NAME} (${MSPID}) ${p}
+After=network-online.target
+Wants=network-online.target
+$([[ "$p" == peer ]] && echo "After=chengnuo-${KEY}-orderer.service")
+$([[ "$p" == gateway ]] && echo "After=chengnuo-${KEY}-peer.service chengnuo-${KEY}-chaincode.service")
+
+[Service]
+Type=simple
+Environment=DEPT_HOME=${DEPT_HOME}
+Environment=CHENGNUO_BASE_PORT=${BASE}
+Environment=CHENGNUO_BIN=${BIN}
+Environment=FABRIC_BIN=${FABRIC_BIN}
+ExecStart=${ROOT}/scripts/dept.sh run ${p}
+StandardOutput=append:${LOGS}/${p}.log
+StandardError=append:${LOGS}/${p}.log
+Restart=always
+RestartSec=2
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  done
+  log "wrote systemd units to ${out}"
+}
+
+cmd_peer_env() {
+  fabric_bin
+  cat << EOF
+export PATH="${FABRIC_BIN}:\$PATH"
+export FABRIC_CFG_PATH="${DEPT_HOME}/config/peer"
+export CORE_PEER_LOCALMSPID="${MSPID}"
+export CORE_PEER_MSPCONFIGPATH="$(admin_msp)"
+export CORE_PEER_ADDRESS="${IP}:$(peer_port)"
+export CORE_PEER_TLS_ENABLED=true
+export CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt"
+export ORDERER_ADDRESS="${IP}:$(orderer_port)"
+export ORDERER_TLS_CA="${DEPT_HOME}/msp/tlscacerts/ca.pem"
+EOF
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  init) cmd_init "$@" ;;
+  definition) cmd_definition ;;
+  start-nodes) cmd_start_nodes ;;
+  join-orderer) cmd_join_orderer "$@" ;;
+  wait-orderer) cmd_wait_orderer ;;
+  height) cmd_height ;;
+  join-peer) cmd_join_peer "$@" ;;
+  package-cc) cmd_package_cc ;;
+  install-cc) cmd_install_cc "$@" ;;
+  start-cc) cmd_start_cc "$@" ;;
+  approve-cc) cmd_approve_cc "$@" ;;
+  commit-cc) cmd_commit_cc "$@" ;;
+  committed) cmd_committed ;;
+  fetch-config) cmd_fetch_config "$@" ;;
+  sign-update) cmd_sign_update "$@" ;;
+  submit-update) cmd_submit_update "$@" ;;
+  new-secret) cmd_new_secret ;;
+  seal-secret) cmd_seal_secret "$@" ;;
+  open-secret) cmd_open_secret "$@" ;;
+  start-gateway) cmd_start_gateway "$@" ;;
+  stop) cmd_stop ;;
+  stop-proc) stop_proc "$1" ;;
+  status) cmd_status ;;
+  systemd) cmd_systemd "$@" ;;
+  peer-env) cmd_peer_env ;;
+  run) cmd_run "$1" ;;
+  genesis) cmd_genesis "$@" ;;
+  import) cmd_import "$@" ;;
+  wait-discovery) cmd_wait_discovery "$@" ;;
+  propose-join) cmd_propose_join "$@" ;;
+  propose-leave) cmd_propose_leave "$@" ;;
+  *)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2
+    exit 2
+    ;;
+esac
