@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -232,12 +233,12 @@ func ordererHeight(t *testing.T, key string) int {
 // are refused; with a majority it is added as an application organisation
 // and a consenter, its orderer and peer catch up, its gateway reads the
 // existing letters, its peer endorses, and from then on a write needs 3 of
-// the 5 departments' endorsements.
+// the 5 departments' endorsements. Then it leaves the same way.
 func TestFifthDepartmentJoins(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "JOIN"), "PoliceMSP", false))
 	old := anchorID(t, code, newPerson(t, "加入前"))
 
-	out, err := scriptEnv(5*time.Minute, []string{"CHENGNUO_JOIN_SIGNATURES=2"}, "join", "hrss")
+	out, err := scriptEnv(5*time.Minute, []string{"CHENGNUO_UPDATE_SIGNATURES=2"}, "join", "hrss")
 	if err == nil {
 		t.Fatalf("the update with 2 of 4 admin signatures was accepted:\n%s", out)
 	}
@@ -318,4 +319,48 @@ func TestFifthDepartmentJoins(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	if got := channelMembers(t); got != "CreditMSP,HrssMSP,JusticeMSP,MarketMSP,PoliceMSP / 5 consenters, quorum 4" {
+		t.Fatalf("channel after the join: %s", got)
+	}
+
+	// And it leaves again: a majority of the departments' admins remove it.
+	if out, err := script(5*time.Minute, "leave", "hrss"); err != nil {
+		t.Fatalf("leave: %v\n%s", err, out)
+	}
+	if got := channelMembers(t); got != "CreditMSP,JusticeMSP,MarketMSP,PoliceMSP / 4 consenters, quorum 3" {
+		t.Fatalf("channel after the leave: %s", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := dialOrg(t, market).Anchor(ctx, randomDigest(t)); err != nil {
+		t.Fatalf("anchor after hrss left: %v", err)
+	}
+	if err := loadNetwork(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := net.depts["hrss"]; ok {
+		t.Fatal("network.json still lists hrss")
+	}
+}
+
+// channelMembers reads the channel's current config through market's admin:
+// its application organisations, consenters and block validation quorum.
+func channelMembers(t *testing.T) string {
+	t.Helper()
+	block := filepath.Join(t.TempDir(), "config.block")
+	if out, err := script(time.Minute, "dept", "market", "fetch-config", block); err != nil {
+		t.Fatalf("fetch-config: %v\n%s", err, out)
+	}
+	bin, err := exec.Command(filepath.Join(net.root, "scripts", "fabric-bin.sh")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("sh", "-c", `"$1"/configtxlator proto_decode --input "$2" --type common.Block | jq -r '
+		.data.data[0].payload.data.config.channel_group
+		| "\(.groups.Application.groups | keys | join(",")) / \(.groups.Orderer.values.Orderers.value.consenter_mapping | length) consenters, quorum \(.groups.Orderer.policies.BlockValidation.policy.value.rule.n_out_of.n)"'`,
+		"sh", strings.TrimSpace(string(bin)), block).Output()
+	if err != nil {
+		t.Fatalf("decode config: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }

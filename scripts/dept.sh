@@ -17,10 +17,21 @@
 #   join-orderer BLOCK                     the orderer joins the channel (channel participation API)
 #   join-peer BLOCK                        the peer joins the channel
 #   package-cc                             build this department's chaincode package; print its path
-#   install-cc PKG | approve-cc SEQ PKGID | commit-cc SEQ ORGDEF...
+#   install-cc PKG                         install it on the peer; print the package id
+#   approve-cc LABEL SEQ PKGID             approve the chaincode definition for this department
+#   commit-cc LABEL SEQ ORGDEF...          commit it, endorsed by this peer and those of ORGDEF...
+#   committed                              the committed definition's label and sequence
+#   import ORGDEF...                       keep other departments' definitions (their TLS CAs become trusted)
+#   genesis OUT                            the channel's genesis block from this and the imported definitions
 #   fetch-config OUT                       the channel's current config block
+#   propose-join ORGDEF OUT                the config update adding a department (org + BFT consenter)
+#   propose-leave MSPID OUT                the config update removing one
 #   sign-update FILE                       sign a config update envelope as this department's admin (in place)
 #   submit-update FILE                     submit a signed config update
+#   height                                 the orderer's block height on the channel
+#   wait-discovery N                       wait until discovery sees N peers and can plan an endorsement
+#   new-secret                             create the consortium secret (the first department only)
+#   run NAME                               one process in the foreground (systemd's ExecStart)
 #   seal-secret ORGDEF OUT                 seal the consortium secret to another department's transport key
 #   open-secret FILE                       take the consortium secret sealed to this department
 #   systemd OUTDIR                         unit files for a real host (systemd supervises the processes)

@@ -22,6 +22,7 @@
 #   deploy       rebuild the chaincode; if it changed, every department installs and approves it
 #   hosts        only make the founding departments' hosts (namespaces)
 #   join KEY     a department of orgs.tsv that is not on the channel joins the running network
+#   leave KEY    a department leaves the channel (a majority of the others' admins sign)
 #   env KEY      shell exports to use the peer CLI as that department's admin
 #   dept KEY ARGS...  run scripts/dept.sh for that department (inside its namespace)
 #
@@ -361,9 +362,45 @@ cmd_up() {
   print_table
 }
 
+# sign_and_submit UPDATE MEMBER...: the members' admins sign the update in
+# turn until the channel's Admins policy (a majority of the departments) is
+# met; the last one's signature comes with its submission.
+# CHENGNUO_UPDATE_SIGNATURES (tests) gathers fewer, to see the update refused.
+sign_and_submit() {
+  local update="$1" signed=0 need m
+  shift
+  local ms=("$@")
+  need="${CHENGNUO_UPDATE_SIGNATURES:-$((${#ms[@]} / 2 + 1))}"
+  for m in "${ms[@]}"; do
+    ((signed < need - 1)) || break
+    dept "$m" sign-update "$update"
+    signed=$((signed + 1))
+  done
+  dept "${ms[$signed]}" submit-update "$update"
+  log "$(basename "$update") applied with $((signed + 1)) of ${#ms[@]} admin signatures"
+}
+
+# cmd_leave KEY: a department leaves — removed from the channel's
+# organisations and consenters by a majority of the departments' admins
+# (its own signature among them or not), then its nodes stop.
+cmd_leave() {
+  local n m others=()
+  n="$(org_index "$1")"
+  on_channel "$n" || die "${ORG_KEYS[$n]} is not on the channel"
+  ensure_bins
+  for m in $(members); do [[ "$m" == "$n" ]] || others+=("$m"); done
+  local update="${EXCHANGE}/leave-${ORG_KEYS[$n]}.pb"
+  dept "${others[0]}" propose-leave "${ORG_MSP[$n]}" "$update"
+  sign_and_submit "$update" "${others[@]}"
+  rm -f "${DEPTS}/${ORG_KEYS[$n]}/joined"
+  dept "$n" stop
+  write_network_json
+  log "${ORG_MSP[$n]} left the channel"
+}
+
 # cmd_join KEY: a new department joins the running network.
 cmd_join() {
-  local n i m sealed signed=0 need
+  local n m
   n="$(org_index "$1")"
   on_channel "$n" && { log "${ORG_KEYS[$n]} is on the channel already"; return 0; }
   check_base
@@ -376,21 +413,11 @@ cmd_join() {
   mapfile -t defs < <(exchanged_defs "${ms[@]}" "$n")
   dept "$n" import "${defs[@]}"
   for m in "${ms[@]}"; do dept "$m" import "${EXCHANGE}/${ORG_KEYS[$n]}.json"; done
-  # A member proposes the update; members' admins sign it in turn until the
-  # channel's Admins policy (a majority of the departments) is met.
+  # A member proposes the update; members' admins sign it.
   local update="${EXCHANGE}/join-${ORG_KEYS[$n]}.pb"
   dept "${ms[0]}" propose-join "${EXCHANGE}/${ORG_KEYS[$n]}.json" "$update"
-  need=$((${#ms[@]} / 2 + 1))
-  # CHENGNUO_JOIN_SIGNATURES (tests): gather fewer and see the update refused.
-  need="${CHENGNUO_JOIN_SIGNATURES:-$need}"
-  for m in "${ms[@]}"; do
-    ((signed < need - 1)) || break
-    dept "$m" sign-update "$update"
-    signed=$((signed + 1))
-  done
-  # The submitter's own signature is the last one needed.
-  dept "${ms[$signed]}" submit-update "$update"
-  log "${ORG_MSP[$n]} added to the channel with $((signed + 1)) of ${#ms[@]} admin signatures"
+  sign_and_submit "$update" "${ms[@]}"
+  log "${ORG_MSP[$n]} added to the channel"
   # Its nodes start; its orderer joins from the latest config block and
   # catches up; its peer joins from the genesis block and catches up too.
   dept "$n" start-nodes
@@ -492,6 +519,7 @@ case "${1:-}" in
     for i in $(founders); do host_up "$i"; done
     ;;
   join) cmd_join "${2:?usage: network.sh join KEY}" ;;
+  leave) cmd_leave "${2:?usage: network.sh leave KEY}" ;;
   env)
     FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
     dept "$(org_index "${2:?usage: network.sh env KEY}")" peer-env
