@@ -202,6 +202,11 @@ func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment
 		if err != nil {
 			return err
 		}
+		// A recovery that raced the submission may report an older state of
+		// the record than a transition already stored: history only grows.
+		if l.Record != nil && len(rec.History) < len(l.Record.History) {
+			rec = l.Record
+		}
 		l.State, l.Record = chengnuo.StateAnchored, rec
 		if err := putLetter(tx, l); err != nil {
 			return err

@@ -102,6 +102,38 @@ func TestLettersAndDisclosureIndex(t *testing.T) {
 	}
 }
 
+// A recovery racing the submission can mark a letter anchored with the
+// record as it was before a withdrawal already stored: the stored record
+// keeps the longer history, and the withdrawn letter is not disclosed again.
+func TestMarkAnchoredNeverRegresses(t *testing.T) {
+	db, _ := open(t)
+	ctx := t.Context()
+	if _, err := db.PutPending(ctx, &chengnuo.StoredLetter{ID: "CN01", Digest: "d", State: chengnuo.StatePending}); err != nil {
+		t.Fatal(err)
+	}
+	active := &chengnuo.Commitment{ID: "CN01", Status: chengnuo.StatusActive, AnchoredAt: t0,
+		History: []chengnuo.Transition{{Status: chengnuo.StatusActive, At: t0}}}
+	row := &chengnuo.DisclosedLetter{CommitmentID: "CN01", From: t0, Until: t0.Add(24 * time.Hour)}
+	if err := db.MarkAnchored(ctx, "CN01", active, row); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := &chengnuo.Commitment{ID: "CN01", Status: chengnuo.StatusWithdrawn, AnchoredAt: t0,
+		History: append(append([]chengnuo.Transition{}, active.History...), chengnuo.Transition{Status: chengnuo.StatusWithdrawn, At: t0.Add(time.Minute)})}
+	if err := db.UpdateRecord(ctx, "CN01", withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	// The late recovery.
+	if err := db.MarkAnchored(ctx, "CN01", active, row); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := db.Get(ctx, "CN01"); l.Record.Status != chengnuo.StatusWithdrawn {
+		t.Fatalf("the record went back to %s", l.Record.Status)
+	}
+	if l, _ := db.Disclosures(ctx, t0.Add(time.Hour), chengnuo.Page{}); len(l.Items) != 0 {
+		t.Fatalf("a withdrawn letter is disclosed again: %+v", l.Items)
+	}
+}
+
 func getErr(db *bolt.DB, id string) error {
 	_, err := db.Get(context.Background(), id)
 	return err

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -46,13 +47,17 @@ func publishVisible(t *testing.T, item map[string]any) string {
 
 // newPerson returns an applicant with a fresh valid resident ID number.
 func newPerson(t *testing.T, name string) person {
-	d := randomDigest(t)
-	digits := make([]byte, 3)
-	for i := range digits {
-		digits[i] = '0' + d[i]%10
+	// A random birth date (over 27 years) and sequence number: 10^7 IDs, so
+	// two applicants of one run (a few dozen) practically never share one —
+	// a shared ID would share credit records across tests.
+	raw, err := hex.DecodeString(randomDigest(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	first := "11010119850101" + string(digits)
-	p := person{name: name, idNumber: first + string(letter.ResidentCheckChar(first)), phone: "139" + fmt.Sprint(10000000+int(d[3])*1000)}
+	n := binary.BigEndian.Uint64(raw[:8])
+	birth := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n%10000))
+	first := "110101" + birth.Format("20060102") + fmt.Sprintf("%03d", (n/10000)%1000)
+	p := person{name: name, idNumber: first + string(letter.ResidentCheckChar(first)), phone: fmt.Sprintf("139%08d", (n/10000000)%100000000)}
 	people.mu.Lock()
 	people.all = append(people.all, p)
 	people.mu.Unlock()

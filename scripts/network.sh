@@ -147,10 +147,11 @@ build_project() {
   local new="${BIN}/.new" b
   mkdir -p "$new"
   log "building project binaries into ${BIN}"
-  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$new/" ./cmd/chengnuo-gateway ./cmd/chengnuo &&
-    go build -trimpath -buildvcs=false \
-      -ldflags "-X github.com/chengnuo/chengnuo/chaincode.Version=${CHENGNUO_CC_VERSION:-dev}" \
-      -o "$new/" ./cmd/chengnuo-cc) || die "go build failed"
+  # One go build for the three: the packages build in parallel. The
+  # version stamp only exists in the chaincode package.
+  (cd "$ROOT" && go build -trimpath -buildvcs=false \
+    -ldflags "-X github.com/chengnuo/chengnuo/chaincode.Version=${CHENGNUO_CC_VERSION:-dev}" \
+    -o "$new/" ./cmd/chengnuo-gateway ./cmd/chengnuo ./cmd/chengnuo-cc) || die "go build failed"
   for b in chengnuo-gateway chengnuo-cc chengnuo; do
     if ! cmp -s "${new}/${b}" "${BIN}/${b}"; then mv "${new}/${b}" "${BIN}/${b}"; fi
   done
@@ -312,6 +313,7 @@ each() {
 }
 
 start_nodes() { dept "$1" start-nodes; }
+import_defs() { dept "$1" import "${FOUNDING_DEFS[@]}"; }
 join_orderer() { dept "$1" join-orderer "${EXCHANGE}/genesis.block" && dept "$1" wait-orderer; }
 join_peer() { dept "$1" join-peer "${EXCHANGE}/genesis.block" && touch "${DEPTS}/${ORG_KEYS[$1]}/joined"; }
 wait_discovery() { dept "$1" wait-discovery "$DISCOVER_N"; }
@@ -328,10 +330,8 @@ cmd_up() {
   each init_dept "${fs[@]}"
   log "$((SECONDS - t0))s: keys and definitions"
   # 2. Each takes the others' definitions (public material).
-  for i in "${fs[@]}"; do
-    mapfile -t defs < <(exchanged_defs "${fs[@]}")
-    dept "$i" import "${defs[@]}"
-  done
+  mapfile -t FOUNDING_DEFS < <(exchanged_defs "${fs[@]}")
+  each import_defs "${fs[@]}"
   # 3. The first founding department makes the genesis block from them.
   if [[ ! -f "${EXCHANGE}/genesis.block" ]]; then
     dept "${fs[0]}" genesis "${EXCHANGE}/genesis.block"
