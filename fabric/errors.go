@@ -39,7 +39,11 @@ func mapError(err error) error {
 		return commitUnknown(err)
 	}
 	if _, ok := errors.AsType[*client.SubmitError](err); ok {
-		return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ordering service did not accept the transaction; it was not recorded"}
+		// Not proof that nothing was recorded: with SmartBFT the peer's
+		// gateway needs a quorum of orderers to acknowledge the transaction,
+		// and an orderer that has already ordered it answers "request
+		// already processed" (fabric issue 4415). Its outcome is unknown.
+		return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the ordering service did not confirm the transaction; it may still commit, look it up again later", Err: err}
 	}
 	if st, ok := status.FromError(err); ok {
 		switch st.Code() {

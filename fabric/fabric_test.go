@@ -325,6 +325,12 @@ func TestSubmitFailuresAreMapped(t *testing.T) {
 	o.net.FailSubmit = func(string) error { return errors.New("orderer down") }
 	_, err := o.market.Anchor(ctx, digestOf("x"))
 	code(t, err, chengnuo.EUNAVAILABLE)
+	// An unconfirmed submission may still commit (with SmartBFT, orderers
+	// that already ordered it refuse it again): never "not recorded".
+	var se *chengnuo.Error
+	if !errors.As(err, &se) || se.TxID == "" || !strings.Contains(se.Message, "may still commit") || strings.Contains(se.Message, "not recorded") {
+		t.Fatalf("unconfirmed submission: %+v", se)
+	}
 	o.net.FailSubmit = nil
 	o.net.FailCommitStatus = func(string) error { return errors.New("slow") }
 	_, err = o.market.Anchor(ctx, digestOf("y"))
