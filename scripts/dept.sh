@@ -98,24 +98,22 @@ running() {
   grep -q supervise.sh "/proc/${pid}/cmdline" 2> /dev/null
 }
 
-# supervisor_alive NAME: the supervisor of the pid file has not exited.
-# Unlike `running`, it does not read the command line, which is briefly
-# nohup's or env's while they exec into supervise.sh.
-supervisor_alive() {
+# pid_alive FILE: the process named in FILE exists and is not a zombie.
+pid_alive() {
   local pid
-  pid="$(cat "${RUN}/$1.pid" 2> /dev/null)" || return 1
+  pid="$(cat "$1" 2> /dev/null)" || return 1
   [[ -n "$pid" && -r "/proc/${pid}/stat" ]] || return 1
   [[ "$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)" != "Z" ]]
 }
+
+# supervisor_alive NAME: the supervisor has not exited. Unlike `running`, it
+# does not read the command line, which is briefly nohup's or env's while
+# they exec into supervise.sh.
+supervisor_alive() { pid_alive "${RUN}/$1.pid"; }
 
 child_pid() { cat "${RUN}/$1.child" 2> /dev/null || true; }
 
-alive() {
-  local pid
-  pid="$(child_pid "$1")"
-  [[ -n "$pid" && -r "/proc/${pid}/stat" ]] || return 1
-  [[ "$(sed 's/^.*) //' "/proc/${pid}/stat" 2> /dev/null | cut -d' ' -f1)" != "Z" ]]
-}
+alive() { pid_alive "${RUN}/$1.child"; }
 
 tail_log() {
   local f="${LOGS}/$1.log"
@@ -126,7 +124,8 @@ tail_log() {
   fi
 }
 
-port_in_use() { (exec 3<> "/dev/tcp/${IP}/$1") 2> /dev/null; }
+# port_in_use PORT [HOST]: something listens there (HOST: this department's address).
+port_in_use() { (exec 3<> "/dev/tcp/${2:-$IP}/$1") 2> /dev/null; }
 
 # proc NAME: what process NAME is — PROC_CMD, PROC_ENV (its whole
 # environment besides PATH and HOME), PROC_PORT (to check before start) on
@@ -151,7 +150,7 @@ start_proc() {
     return 0
   fi
   proc "$name"
-  if (exec 3<> "/dev/tcp/${PROC_HOST}/${PROC_PORT}") 2> /dev/null; then
+  if port_in_use "$PROC_PORT" "$PROC_HOST"; then
     die "cannot start ${name}: port ${PROC_PORT} on ${PROC_HOST} is in use (set CHENGNUO_BASE_PORT to move the network)"
   fi
   mkdir -p "$LOGS" "$RUN"
@@ -446,11 +445,19 @@ cmd_start_nodes() {
 }
 
 # as_admin CMD...: a peer CLI command as this department's admin.
-as_admin() {
-  env FABRIC_CFG_PATH="${DEPT_HOME}/config/peer" FABRIC_LOGGING_SPEC=WARNING \
-    CORE_PEER_LOCALMSPID="$MSPID" CORE_PEER_MSPCONFIGPATH="$(admin_msp)" \
-    CORE_PEER_ADDRESS="${IP}:$(peer_port)" CORE_PEER_TLS_ENABLED=true \
-    CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt" "$@"
+as_admin() { env "${ADMIN_ENV[@]}" FABRIC_LOGGING_SPEC=WARNING "$@"; }
+
+# admin_env sets ADMIN_ENV: the peer CLI's settings as this department's
+# admin (as_admin uses them, peer-env prints them).
+admin_env() {
+  ADMIN_ENV=(
+    FABRIC_CFG_PATH="${DEPT_HOME}/config/peer"
+    CORE_PEER_LOCALMSPID="$MSPID"
+    CORE_PEER_MSPCONFIGPATH="$(admin_msp)"
+    CORE_PEER_ADDRESS="${IP}:$(peer_port)"
+    CORE_PEER_TLS_ENABLED=true
+    CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt"
+  )
 }
 
 # admin_msp: the admin's MSP directory with the org's NodeOUs config.
@@ -988,20 +995,17 @@ UNIT
 }
 
 cmd_peer_env() {
+  local kv
   fabric_bin
+  printf 'export PATH="%s:$PATH"\n' "$FABRIC_BIN"
+  for kv in "${ADMIN_ENV[@]}"; do printf 'export %s="%s"\n' "${kv%%=*}" "${kv#*=}"; done
   cat << EOF
-export PATH="${FABRIC_BIN}:\$PATH"
-export FABRIC_CFG_PATH="${DEPT_HOME}/config/peer"
-export CORE_PEER_LOCALMSPID="${MSPID}"
-export CORE_PEER_MSPCONFIGPATH="$(admin_msp)"
-export CORE_PEER_ADDRESS="${IP}:$(peer_port)"
-export CORE_PEER_TLS_ENABLED=true
-export CORE_PEER_TLS_ROOTCERT_FILE="${DEPT_HOME}/peer/tls/ca.crt"
 export ORDERER_ADDRESS="${IP}:$(orderer_port)"
 export ORDERER_TLS_CA="${DEPT_HOME}/msp/tlscacerts/ca.pem"
 EOF
 }
 
+if [[ -n "${MSPID:-}" ]]; then admin_env; fi
 cmd="${1:-}"
 shift || true
 case "$cmd" in
