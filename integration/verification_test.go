@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -354,8 +355,12 @@ func TestListenerRestartMissesNoneHandlesNoneTwice(t *testing.T) {
 	for {
 		raw, _ := os.ReadFile(filepath.Join(deptHome(police), "run", "gateway.child"))
 		if now, _ := strconv.Atoi(strings.TrimSpace(string(raw))); now != 0 && now != pid {
-			if r := call(t, "GET", gatewayURL(police)+"/readyz", ""); r.Status == http.StatusOK {
-				break
+			// Not call(): a refused connection is expected until it listens.
+			if resp, err := http.Get(gatewayURL(police) + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -372,8 +377,24 @@ func TestListenerRestartMissesNoneHandlesNoneTwice(t *testing.T) {
 			t.Fatalf("%s: %s", rid, a.Raw)
 		}
 	}
-	inbox := callAs(t, apiKey(t, police, "AUDITOR"), "GET", gatewayURL(police)+"/v1/verification/inbox", "")
-	entries, _ := inbox.Body["entries"].([]any)
+	// The ledger shows an answer as soon as it commits; the police gateway
+	// marks its inbox entry handled once it has seen that commit (after a
+	// retry if the submission's outcome was unknown): wait for that.
+	var entries []any
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		inbox := callAs(t, apiKey(t, police, "AUDITOR"), "GET", gatewayURL(police)+"/v1/verification/inbox", "")
+		entries, _ = inbox.Body["entries"].([]any)
+		handled := 0
+		for _, e := range entries {
+			em := e.(map[string]any)
+			if slices.Contains(rids, em["request"].(map[string]any)["id"].(string)) && em["handled"] == true {
+				handled++
+			}
+		}
+		if handled >= len(rids) || time.Now().After(deadline) {
+			break
+		}
+	}
 	seen := map[string]int{}
 	for _, e := range entries {
 		em := e.(map[string]any)
