@@ -50,6 +50,19 @@ type Transition struct {
 // letter always has the same id and a gateway knows it before anchoring.
 func CommitmentID(letterDigest string) string { return "CN" + letterDigest[:24] }
 
+// NewCommitment is the record the ledger creates for an accepted anchor
+// request: the chaincode writes it, and a gateway rebuilds it from its own
+// request and the transaction rather than reading it back, so both derive it
+// here. The request's item and notice are those the chaincode checked.
+func NewCommitment(req AnchorRequest, org string, at time.Time, txID string) *Commitment {
+	return &Commitment{
+		ID: CommitmentID(req.LetterDigest), LetterDigest: req.LetterDigest, ItemCode: req.ItemCode, ItemVersion: req.ItemVersion,
+		NoticeDigest: req.NoticeDigest, Org: org, ApplicantKey: req.ApplicantKey, SignedBy: req.SignedBy,
+		Status: StatusActive, AnchoredAt: at, TxID: txID,
+		History: []Transition{{Status: StatusActive, Org: org, At: at, TxID: txID}},
+	}
+}
+
 // AnchorRequest asks the ledger to anchor one letter.
 type AnchorRequest struct {
 	LetterDigest string `json:"letterDigest"`

@@ -180,6 +180,9 @@ type VerifyResult struct {
 	LetterDigest string      `json:"letterDigest"`
 	CommitmentID string      `json:"commitmentId"`
 	Record       *Commitment `json:"record,omitempty"`
+	// Height is the number of blocks of the ledger this answer reflects:
+	// the record is as of block Height-1. 0 when it is not known.
+	Height uint64 `json:"height,omitempty"`
 }
 
 // CommitmentView is the anchoring department's full view of a commitment:

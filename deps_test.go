@@ -36,10 +36,11 @@ var depRules = map[string]rule{
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
 	"cmd/chengnuo": {project: []string{".", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
-	"cmd/chengnuo-cc": {project: []string{"chaincode"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
+	"cmd/chengnuo-cc": {project: []string{"chaincode", "internal/debugsrv"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc"}},
 	"cmd/chengnuo-gateway": {},
 	"internal/fabrictest":  {},
+	"internal/debugsrv":    {project: []string{}, thirdParty: []string{}},
 	"integration":          {},
 }
 

@@ -138,6 +138,43 @@ type EventHandler interface {
 	CommitmentChanged(ctx context.Context, c *Commitment) error
 	// SampleChanged: a draw was recorded, contributed to or published.
 	SampleChanged(ctx context.Context, s *Sample) error
+	// ItemChanged: a catalog item was published (a new version) or retired.
+	ItemChanged(ctx context.Context, it *Item) error
+}
+
+// LedgerBlock is what a department's read model takes from one committed
+// block: the public records the block's valid transactions of the notary
+// chaincode wrote, in order. A commitment created in this block carries the
+// block's number; a commitment changed here keeps its anchoring block's
+// number, which the read model already holds.
+type LedgerBlock struct {
+	Number      uint64
+	Commitments []*Commitment
+	Anchors     []*Anchor
+}
+
+// BlockSource streams the blocks the department's own peer has committed.
+type BlockSource interface {
+	// FollowBlocks calls h for every block from number from on, in order,
+	// as the peer commits it, and returns when ctx ends. A block whose h
+	// failed is delivered again.
+	FollowBlocks(ctx context.Context, from uint64, h func(context.Context, *LedgerBlock) error) error
+}
+
+// Index is a department's read model of the ledger: the public records, as
+// of a block height, kept by applying every committed block in order.
+// Public verification is served from it without a chaincode call.
+type Index interface {
+	// Height is the number of blocks applied (the next block to apply).
+	Height(ctx context.Context) (uint64, error)
+	// Apply applies block b, which must be block Height (an older block is
+	// ignored: blocks may be delivered again after a restart), atomically
+	// with the new height.
+	Apply(ctx context.Context, b *LedgerBlock) error
+	// Commitment returns an indexed commitment, ENOTFOUND if none.
+	Commitment(ctx context.Context, id string) (*Commitment, error)
+	// Anchor returns an indexed bare anchor, ENOTFOUND if none.
+	Anchor(ctx context.Context, digest string) (*Anchor, error)
 }
 
 // LedgerEvents delivers the chaincode events a department reacts to.

@@ -173,6 +173,9 @@ func retire(stub shim.ChaincodeStubInterface, code string) (*chengnuo.Item, erro
 		return nil, err
 	}
 	it.Status = chengnuo.ItemRetired
+	if err := setEvent(stub, contract.ItemRetired, *it); err != nil {
+		return nil, err
+	}
 	return it, nil
 }
 

@@ -142,6 +142,13 @@ func (c *Contract) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 			return errorResponse(err)
 		}
 	}
+	if h.submit {
+		// Fabric 3.1 peers take a transaction's writes in one message
+		// (core.yaml chaincode.runtimeParams.useWriteBatch) instead of one
+		// round trip per key; the shim sends the batch after Invoke returns,
+		// and a peer without the feature makes this a no-op.
+		stub.StartWriteBatch()
+	}
 	out, err := h.run(stub, all[1:])
 	if err != nil {
 		return errorResponse(err)

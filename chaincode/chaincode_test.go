@@ -198,7 +198,7 @@ func TestAnchorBatchRules(t *testing.T) {
 		t.Fatalf("an anchored letter's conflict does not carry its record: %+v", res[3])
 	}
 	created, _ := contract.CommitmentsAnchored.Decode(l.events[contract.CommitmentsAnchored.Name])
-	if created == nil || len(*created) != 1 || (*created)[0].LetterDigest != ok.LetterDigest {
+	if created == nil || len(*created) != 1 || (*created)[0] != chengnuo.CommitmentID(ok.LetterDigest) {
 		t.Fatalf("event: %v", created)
 	}
 	c := must(t, l, contract.GetCommitment, contract.IDArgs{ID: chengnuo.CommitmentID(ok.LetterDigest)})
@@ -295,7 +295,7 @@ func TestSampling(t *testing.T) {
 		l.now = t0.Add(time.Duration(i+1) * time.Hour)
 		r := must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
 			letterReq(it, hex64(string(rune('a'+i))+"0"), hex64("bb"))}})
-		ids = append(ids, r.Results[0].Record.ID)
+		ids = append(ids, chengnuo.CommitmentID(r.Results[0].LetterDigest))
 	}
 	must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: first, Result: chengnuo.VerifyVerified})
 	l.now = t0.Add(10 * time.Hour)

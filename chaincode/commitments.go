@@ -3,6 +3,7 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -60,13 +61,77 @@ func readCommitment(stub shim.ChaincodeStubInterface, id string) (*chengnuo.Comm
 	return readRecord[chengnuo.Commitment](stub, commitmentObject, id, "commitment")
 }
 
-// batch is the state of one anchoring transaction: Fabric does not let a
+// batch is the state of one anchoring transaction. Fabric does not let a
 // transaction read its own writes, so ids taken earlier in the same batch
-// are tracked here.
+// are tracked here; everything the batch reads is read up front, in one
+// GetMultipleStates call per kind of key, and items once per version.
 type batch struct {
-	org     string
-	ids     map[string]string // commitment id -> letter digest, taken in this transaction
-	created []*chengnuo.Commitment
+	org      string
+	at       time.Time
+	ids      map[string]string // commitment id -> letter digest, taken in this transaction
+	existing map[string][]byte // commitment key -> record, as read before the batch
+	standing map[string][]byte // applicant key -> standing, as read before the batch
+	items    map[string]*chengnuo.Item
+	itemErr  map[string]error
+	created  []string // ids
+}
+
+// prefetch reads the commitment and standing keys of every well-formed
+// request of the batch.
+func (b *batch) prefetch(stub shim.ChaincodeStubInterface, reqs []chengnuo.AnchorRequest) error {
+	var ckeys, akeys, applicants []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if !isHex64(r.LetterDigest) || !isHex64(r.ApplicantKey) {
+			continue
+		}
+		k, err := stub.CreateCompositeKey(commitmentObject, []string{chengnuo.CommitmentID(r.LetterDigest)})
+		if err != nil {
+			return err
+		}
+		if !seen[k] {
+			seen[k] = true
+			ckeys = append(ckeys, k)
+		}
+		if !seen[r.ApplicantKey] {
+			seen[r.ApplicantKey] = true
+			sk, err := standingKey(stub, r.ApplicantKey)
+			if err != nil {
+				return err
+			}
+			akeys, applicants = append(akeys, sk), append(applicants, r.ApplicantKey)
+		}
+	}
+	read := func(keys []string, names []string, into map[string][]byte) error {
+		if len(keys) == 0 {
+			return nil
+		}
+		vals, err := stub.GetMultipleStates(keys...)
+		if err != nil {
+			return fmt.Errorf("read %d keys: %w", len(keys), err)
+		}
+		for i, v := range vals {
+			if v != nil {
+				into[names[i]] = v
+			}
+		}
+		return nil
+	}
+	if err := read(ckeys, ckeys, b.existing); err != nil {
+		return err
+	}
+	return read(akeys, applicants, b.standing)
+}
+
+// item loads an item version once per batch.
+func (b *batch) item(stub shim.ChaincodeStubInterface, code string, version int) (*chengnuo.Item, error) {
+	k := fmt.Sprintf("%s\x00%d", code, version)
+	if it, ok := b.items[k]; ok {
+		return it, b.itemErr[k]
+	}
+	it, err := loadItem(stub, code, version)
+	b.items[k], b.itemErr[k] = it, err
+	return it, err
 }
 
 // anchorOne checks and records one letter. A refused letter returns a result
@@ -93,17 +158,22 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 		}
 		return refuse(chengnuo.ECONFLICT, "commitment id %s is taken by another letter of this batch", id)
 	}
-	existing, key, err := readCommitment(stub, id)
-	switch {
-	case err == nil && existing.LetterDigest != req.LetterDigest:
-		return refuse(chengnuo.ECONFLICT, "commitment id %s is taken by another letter", id)
-	case err == nil:
-		res.Record = existing
-		return refuse(chengnuo.ECONFLICT, "letter %s is already anchored as %s", req.LetterDigest, id)
-	case chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND:
+	key, err := stub.CreateCompositeKey(commitmentObject, []string{id})
+	if err != nil {
 		return res, err
 	}
-	it, err := loadItem(stub, req.ItemCode, req.ItemVersion)
+	if raw, ok := b.existing[key]; ok {
+		var existing chengnuo.Commitment
+		if err := json.Unmarshal(raw, &existing); err != nil {
+			return res, fmt.Errorf("decode %q: %w", key, err)
+		}
+		if existing.LetterDigest != req.LetterDigest {
+			return refuse(chengnuo.ECONFLICT, "commitment id %s is taken by another letter", id)
+		}
+		res.Record = &existing
+		return refuse(chengnuo.ECONFLICT, "letter %s is already anchored as %s", req.LetterDigest, id)
+	}
+	it, err := b.item(stub, req.ItemCode, req.ItemVersion)
 	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 		return refuse(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
 	}
@@ -120,46 +190,34 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 	case it.RequireCertificate && req.SignedBy != chengnuo.SignedSM2:
 		return refuse(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate", it.Code)
 	}
-	records, err := applicantCredit(stub, req.ApplicantKey)
-	if err != nil {
-		return res, err
+	if raw, ok := b.standing[req.ApplicantKey]; ok {
+		var st standing
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return res, fmt.Errorf("decode standing: %w", err)
+		}
+		if len(st.Active) > 0 {
+			return refuse(chengnuo.EINELIGIBLE, "the applicant has an unrepaired false-commitment record %s; the commitment route is closed until credit repair", st.Active[0])
+		}
 	}
-	if ok, why := eligibility(records); !ok {
-		return refuse(chengnuo.EINELIGIBLE, "%s", why)
-	}
-	c, err := writeCommitment(stub, b.org, key, req, it)
-	if err != nil {
+	c := chengnuo.NewCommitment(req, b.org, b.at, stub.GetTxID())
+	if err := writeCommitment(stub, key, c); err != nil {
 		return res, err
 	}
 	b.ids[id] = req.LetterDigest
-	b.created = append(b.created, c)
-	res.Created, res.Record = true, c
+	b.created = append(b.created, c.ID)
+	res.Created = true
 	return res, nil
 }
 
 // writeCommitment writes a new commitment record and its indexes.
-func writeCommitment(stub shim.ChaincodeStubInterface, org, key string, req chengnuo.AnchorRequest, it *chengnuo.Item) (*chengnuo.Commitment, error) {
-	ts, err := txTime(stub)
-	if err != nil {
-		return nil, err
-	}
-	id := chengnuo.CommitmentID(req.LetterDigest)
-	c := &chengnuo.Commitment{
-		ID: id, LetterDigest: req.LetterDigest, ItemCode: it.Code, ItemVersion: it.Version,
-		NoticeDigest: it.NoticeDigest, Org: org, ApplicantKey: req.ApplicantKey, SignedBy: req.SignedBy,
-		Status: chengnuo.StatusActive, AnchoredAt: ts, TxID: stub.GetTxID(),
-		History: []chengnuo.Transition{{Status: chengnuo.StatusActive, Org: org, At: ts, TxID: stub.GetTxID()}},
-	}
+func writeCommitment(stub shim.ChaincodeStubInterface, key string, c *chengnuo.Commitment) error {
 	if _, err := putJSON(stub, key, c); err != nil {
-		return nil, err
+		return err
 	}
-	if err := putIndex(stub, applicantObject, req.ApplicantKey, id); err != nil {
-		return nil, err
+	if err := putIndex(stub, applicantObject, c.ApplicantKey, c.ID); err != nil {
+		return err
 	}
-	if err := stub.PutState(orgItemKey(org, c.ItemCode, ts, id), []byte{0}); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return stub.PutState(orgItemKey(c.Org, c.ItemCode, c.AnchoredAt, c.ID), []byte{0})
 }
 
 // anchorCommitments anchors a batch of 1..MaxBatch letters and reports a
@@ -172,8 +230,16 @@ func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatch
 	if err != nil {
 		return nil, err
 	}
-	b := &batch{org: org, ids: map[string]string{}}
-	out := &contract.AnchorBatchResult{Results: make([]chengnuo.AnchorResult, 0, len(a.Letters))}
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{org: org, at: ts, ids: map[string]string{}, existing: map[string][]byte{}, standing: map[string][]byte{},
+		items: map[string]*chengnuo.Item{}, itemErr: map[string]error{}}
+	if err := b.prefetch(stub, a.Letters); err != nil {
+		return nil, err
+	}
+	out := &contract.AnchorBatchResult{AnchoredAt: ts, Results: make([]chengnuo.AnchorResult, 0, len(a.Letters))}
 	for _, r := range a.Letters {
 		res, err := anchorOne(stub, b, r)
 		if err != nil {

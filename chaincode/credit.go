@@ -152,6 +152,9 @@ func recordOutcome(stub shim.ChaincodeStubInterface, a *contract.OutcomeArgs) (*
 		if err := putIndex(stub, creditIndexObject, cr.ApplicantKey, cr.ID); err != nil {
 			return nil, err
 		}
+		if err := setStanding(stub, cr.ApplicantKey, cr.ID, true); err != nil {
+			return nil, err
+		}
 		o.CreditID = cr.ID
 	}
 	c.Verification, c.Outcome = a.Result, o
@@ -229,7 +232,46 @@ func changeCredit(stub shim.ChaincodeStubInterface, id, org, to, reasonDigest st
 	if _, err := putJSON(stub, key, r); err != nil {
 		return nil, err
 	}
+	if err := setStanding(stub, r.ApplicantKey, r.ID, false); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// standing lists an applicant's ACTIVE credit records under one key, so the
+// eligibility gate of a batch reads one key per applicant, all in one
+// GetMultipleStates call, instead of a range per applicant (which every
+// peer would also re-run at validation). The credit records stay the
+// source of truth; standing is kept in step by the two functions that
+// change a record's status (setStanding is called by both).
+type standing struct {
+	Active []string `json:"active"`
+}
+
+func standingKey(stub shim.ChaincodeStubInterface, applicantKey string) (string, error) {
+	return stub.CreateCompositeKey(standingObject, []string{applicantKey})
+}
+
+// setStanding adds (active) or removes credit record id from the
+// applicant's standing; an empty standing is deleted.
+func setStanding(stub shim.ChaincodeStubInterface, applicantKey, id string, active bool) error {
+	key, err := standingKey(stub, applicantKey)
+	if err != nil {
+		return err
+	}
+	var st standing
+	if _, err := readJSON(stub, key, &st); err != nil {
+		return err
+	}
+	st.Active = slices.DeleteFunc(st.Active, func(s string) bool { return s == id })
+	if active {
+		st.Active = append(st.Active, id)
+	}
+	if len(st.Active) == 0 {
+		return stub.DelState(key)
+	}
+	_, err = putJSON(stub, key, st)
+	return err
 }
 
 // fileObjection files an objection (异议) to a credit record through a

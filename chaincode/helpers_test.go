@@ -167,5 +167,5 @@ func seed(t *testing.T) (*ledger, *chengnuo.Item, string) {
 	if len(res.Results) != 1 || !res.Results[0].Created {
 		t.Fatalf("anchor: %+v", res)
 	}
-	return l, it, res.Results[0].Record.ID
+	return l, it, chengnuo.CommitmentID(res.Results[0].LetterDigest)
 }

@@ -25,7 +25,8 @@ const (
 	requestToObject   = "vreq_to2"   // target, time, id: sorts by time
 	requestFromObject = "vreq_from2" // requester, time, id
 	creditObject      = "creditrec"
-	creditIndexObject = "credit" // applicant key, credit id
+	creditIndexObject = "credit"   // applicant key, credit id
+	standingObject    = "standing" // applicant key -> ids of their ACTIVE credit records
 	objectionObject   = "objection"
 	sampleObject      = "sample"
 	proposalObject    = "proposal"

@@ -100,7 +100,7 @@ func TestListRequestsPagesInTimeOrder(t *testing.T) {
 		l.now = l.now.Add(time.Minute)
 		res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
 			letterReq(it, hex64(string(rune('0'+i))+"a"), hex64("ee"))}})
-		want = append(want, request(t, l, res.Results[0].Record.ID).ID)
+		want = append(want, request(t, l, chengnuo.CommitmentID(res.Results[0].LetterDigest)).ID)
 	}
 	var got []string
 	p := contract.PageArgs{PageSize: 3}
@@ -292,7 +292,7 @@ func TestExemptItems(t *testing.T) {
 	ex.Verification = chengnuo.VerificationRule{Exempt: true}
 	it := must(t, l.as(t, "JusticeMSP"), contract.PublishItem, ex)
 	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, digest, hex64("cd"))}})
-	id := res.Results[0].Record.ID
+	id := chengnuo.CommitmentID(res.Results[0].LetterDigest)
 	refused(t, l, contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.EINVALID)
 	if c := must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyExempt}); c.Verification != chengnuo.VerifyExempt {
 		t.Fatalf("exempt: %+v", c)

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/chengnuo/chengnuo"
 )
@@ -22,7 +23,7 @@ import (
 // Limits the chaincode enforces.
 const (
 	// MaxBatch bounds the letters of one anchoring transaction.
-	MaxBatch = 100
+	MaxBatch = 500
 	// MaxDetailsBytes bounds a verification request's details (transient data).
 	MaxDetailsBytes = 16 << 10
 	// MaxPageSize bounds one page of a list query.
@@ -110,8 +111,10 @@ func (e Event[P]) Decode(raw []byte) (*P, error) {
 var (
 	// Anchored carries the record of an anchored bare digest.
 	Anchored = Event[chengnuo.Anchor]{"Anchored"}
-	// CommitmentsAnchored carries the records created by one batch.
-	CommitmentsAnchored = Event[[]*chengnuo.Commitment]{"CommitmentsAnchored"}
+	// CommitmentsAnchored carries the ids of the records one batch created
+	// (the records are in the transaction's write set; sending them again
+	// would double the block's bytes per letter).
+	CommitmentsAnchored = Event[[]string]{"CommitmentsAnchored"}
 	// CommitmentChanged carries a commitment after a withdrawal or conclusion.
 	CommitmentChanged = Event[chengnuo.Commitment]{"CommitmentChanged"}
 	// VerificationRequested carries a new request's public record.
@@ -122,6 +125,8 @@ var (
 	OutcomeRecorded = Event[chengnuo.Commitment]{"OutcomeRecorded"}
 	// ItemPublished carries a newly published item version.
 	ItemPublished = Event[chengnuo.Item]{"ItemPublished"}
+	// ItemRetired: an item was retired (the payload is its latest version).
+	ItemRetired = Event[chengnuo.Item]{"ItemRetired"}
 	// SampleChanged carries a draw after it was recorded, contributed to or published.
 	SampleChanged = Event[chengnuo.Sample]{"SampleChanged"}
 )
@@ -162,9 +167,14 @@ type AnchorBatchArgs struct {
 	Letters []chengnuo.AnchorRequest `json:"letters"`
 }
 
-// AnchorBatchResult holds one result per letter, in order.
+// AnchorBatchResult holds one result per letter, in order. A created
+// letter's result carries no record: it is chengnuo.NewCommitment of its
+// request, the caller's organization, AnchoredAt and the transaction id,
+// which the caller rebuilds (the records themselves are in the
+// CommitmentsAnchored event), so a batch's answer stays small.
 type AnchorBatchResult struct {
-	Results []chengnuo.AnchorResult `json:"results"`
+	AnchoredAt time.Time               `json:"anchoredAt"`
+	Results    []chengnuo.AnchorResult `json:"results"`
 }
 
 // TransitionArgs moves a commitment; ReasonDigest is required for a withdrawal.

@@ -100,6 +100,12 @@ func dispatch(ev *client.ChaincodeEvent, h chengnuo.EventHandler) func(context.C
 			return decode(err)
 		}
 		return func(ctx context.Context) error { return h.CommitmentChanged(ctx, cm) }
+	case contract.ItemPublished.Name, contract.ItemRetired.Name:
+		it, err := contract.ItemPublished.Decode(ev.Payload)
+		if err != nil {
+			return decode(err)
+		}
+		return func(ctx context.Context) error { return h.ItemChanged(ctx, it) }
 	case contract.SampleChanged.Name:
 		s, err := contract.SampleChanged.Decode(ev.Payload)
 		if err != nil {

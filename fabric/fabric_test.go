@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -158,6 +159,11 @@ func TestCommitmentLifecycle(t *testing.T) {
 	c, err := o.police.GetCommitment(ctx, id)
 	if err != nil || c.LetterDigest != digestOf("letter one") || c.BlockNumber != res[0].Record.BlockNumber {
 		t.Fatalf("get: %+v %v", c, err)
+	}
+	// The batch's answer carries no records: the client rebuilds them, and
+	// they must be exactly what the chaincode wrote.
+	if !reflect.DeepEqual(c, res[0].Record) {
+		t.Fatalf("rebuilt record differs from the ledger's:\n%+v\n%+v", res[0].Record, c)
 	}
 	_, err = o.police.Withdraw(ctx, id, digestOf("reason"))
 	code(t, err, chengnuo.EFORBIDDEN)
@@ -416,6 +422,7 @@ func (h *handler) CommitmentChanged(_ context.Context, c *chengnuo.Commitment) e
 }
 
 func (h *handler) SampleChanged(context.Context, *chengnuo.Sample) error { return nil }
+func (h *handler) ItemChanged(context.Context, *chengnuo.Item) error     { return nil }
 
 func (h *handler) count() (int, int, int) {
 	h.mu.Lock()

@@ -114,6 +114,10 @@ func (c *Client) AnchorCommitments(ctx context.Context, reqs []chengnuo.AnchorRe
 			fmt.Errorf("%d results for %d letters", len(out.Results), len(reqs))), res.TxID)
 	}
 	for i := range out.Results {
+		if out.Results[i].Created {
+			// Rebuilt, not read back: the chaincode derives it the same way.
+			out.Results[i].Record = chengnuo.NewCommitment(reqs[i], c.cfg.MSPID, out.AnchoredAt, res.TxID)
+		}
 		if r := out.Results[i].Record; r != nil {
 			if r.TxID == res.TxID {
 				r.BlockNumber = res.BlockNumber

@@ -128,6 +128,19 @@ func (s *Server) requestID(c *gin.Context) {
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	level := slog.LevelInfo
+	switch st := c.Writer.Status(); {
+	case st >= 500:
+		level = slog.LevelError
+	case st < 300 && c.Request.Method == http.MethodGet:
+		// Successful reads (public verification can run at thousands per
+		// second) are logged only at debug level; writes and every failure
+		// always are.
+		level = slog.LevelDebug
+	}
+	if !s.log.Enabled(c.Request.Context(), level) {
+		return
+	}
 	attrs := []any{
 		slog.String("requestId", c.GetString(ctxRequestID)),
 		slog.String("method", c.Request.Method),
@@ -137,10 +150,6 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	if tx := c.GetString(ctxTxID); tx != "" {
 		attrs = append(attrs, slog.String("txId", tx))
-	}
-	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
-		level = slog.LevelError
 	}
 	s.log.Log(c.Request.Context(), level, "request", attrs...)
 }

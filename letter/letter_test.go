@@ -78,7 +78,7 @@ func item() *chengnuo.Item {
 var applicant = letter.Applicant{Name: "张三", IDType: letter.IDResident, IDNumber: " 11010519491231002x ", Contact: "13912345678"}
 var organ = letter.Organ{MSPID: "MarketMSP", Name: "市市场监管局", ContactName: "李四", ContactPhone: "0571-1"}
 
-func mustNew(t *testing.T) (*letter.Letter, []byte) {
+func mustNew(t testing.TB) (*letter.Letter, []byte) {
 	t.Helper()
 	l, c, err := letter.New(item(), applicant, organ, "〔2026〕第1号", strings.Repeat("ab", 32), "2026-01-01T00:00:00Z")
 	if err != nil {
@@ -291,5 +291,18 @@ func TestCheckItem(t *testing.T) {
 	ctrl.Liability = "责任\x07"
 	if chengnuo.ErrorCode(letter.CheckItem(ctrl)) != chengnuo.EINVALID {
 		t.Fatal("a control character was accepted")
+	}
+}
+
+// BenchmarkParse is the gateway's per-letter cost of checking a submitted
+// letter: canonical form, strict schema, field rules.
+func BenchmarkParse(b *testing.B) {
+	_, c := mustNew(b)
+	b.SetBytes(int64(len(c)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := letter.Parse(c); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -38,6 +40,10 @@ type Config struct {
 	// SampleWait bounds how long DrawSample waits for another department's
 	// contribution and the publication of the draw; default 15 s.
 	SampleWait time.Duration
+	// Index is the department's read model of the ledger, kept by Follow;
+	// when set, public verification is answered from it. Nil: every
+	// verification queries the chaincode.
+	Index chengnuo.Index
 	// Registry answers verification requests addressed to this department
 	// automatically (online verification); nil: clerks answer them.
 	Registry chengnuo.Registry
@@ -50,6 +56,12 @@ type Service struct {
 	store  chengnuo.Store
 	log    *slog.Logger
 	queue  chan *job
+	items  *itemCache
+	// inflight holds the ids of letters being anchored by this process, so
+	// that Recover leaves them to the submission that is anchoring them.
+	inflight sync.Map
+	// height is the read model's height, as Follow last applied.
+	height atomic.Uint64
 }
 
 var _ chengnuo.Service = (*Service)(nil)
@@ -78,7 +90,7 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	if cfg.SampleWait <= 0 {
 		cfg.SampleWait = 15 * time.Second
 	}
-	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 1024)}
+	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 4096), items: newItemCache(cfg.Now)}
 	for range cfg.BatchWorkers {
 		go s.worker(ctx)
 	}
@@ -95,6 +107,15 @@ func (s *Service) Anchor(ctx context.Context, digest string) (*chengnuo.Anchor, 
 
 // FindAnchor implements chengnuo.Service.
 func (s *Service) FindAnchor(ctx context.Context, digest string) (*chengnuo.Anchor, error) {
+	if s.cfg.Index != nil {
+		d, err := chengnuo.NormalizeDigest(digest)
+		if err != nil {
+			return nil, err
+		}
+		if a, err := s.cfg.Index.Anchor(ctx, d); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+			return a, err
+		}
+	}
 	return s.ledger.FindAnchor(ctx, digest)
 }
 
@@ -113,11 +134,13 @@ func (s *Service) GetItem(ctx context.Context, code string, version int) (*cheng
 
 // PublishItem implements chengnuo.Service.
 func (s *Service) PublishItem(ctx context.Context, it *chengnuo.Item) (*chengnuo.Item, error) {
+	defer s.items.forget(it.Code)
 	return s.ledger.PublishItem(ctx, it)
 }
 
 // RetireItem implements chengnuo.Service.
 func (s *Service) RetireItem(ctx context.Context, code string) (*chengnuo.Item, error) {
+	defer s.items.forget(code)
 	return s.ledger.RetireItem(ctx, code)
 }
 
@@ -159,7 +182,7 @@ func (s *Service) activeItem(ctx context.Context, code string, version int) (*ch
 	if code == "" {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "itemCode is required")
 	}
-	it, err := s.ledger.GetItem(ctx, code, version)
+	it, err := s.items.get(ctx, s.ledger, code, version)
 	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s", chengnuo.ErrorMessage(err))
 	}

@@ -165,14 +165,21 @@ func TestSubmitRefusalsStoreNothing(t *testing.T) {
 		})
 	}
 	height := e.net.Height()
-	e.dept("JusticeMSP", notary.Config{}).svc.RetireItem(ctx, "T-1")
+	retired, err := e.dept("JusticeMSP", notary.Config{}).svc.RetireItem(ctx, "T-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Market's catalog cache learns of the retirement from the ItemRetired event.
+	if err := m.svc.ItemChanged(ctx, retired); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := m.svc.Submit(ctx, good); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 		t.Fatalf("letter of a retired item: %v", err)
 	}
 	if e.net.Height() != height+1 {
 		t.Fatal("a refused letter reached the ledger")
 	}
-	_, err := m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "a", ContactPhone: "1"})
+	_, err = m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "a", ContactPhone: "1"})
 	code(t, err, chengnuo.EINVALID)
 	_, err = m.svc.Draft(ctx, chengnuo.DraftRequest{Applicant: alice})
 	code(t, err, chengnuo.EINVALID)

@@ -43,7 +43,7 @@ func (s *Service) SubmitPaper(ctx context.Context, req chengnuo.PaperRequest) (*
 	if it.RequireCertificate {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate, not on paper", it.Code)
 	}
-	return s.store1(ctx, it, &chengnuo.StoredLetter{
+	return s.store1(ctx, it, nil, &chengnuo.StoredLetter{
 		ID: chengnuo.CommitmentID(digest), Digest: digest, Scan: req.Scan, MediaType: req.MediaType, Applicant: &req.Applicant,
 		Request: chengnuo.AnchorRequest{
 			LetterDigest: digest, ItemCode: it.Code, ItemVersion: it.Version, NoticeDigest: it.NoticeDigest,

@@ -1,6 +1,7 @@
 package notary
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"encoding/base64"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chengnuo/chengnuo"
@@ -75,14 +78,17 @@ func (s *Service) verifySigner(req chengnuo.SubmitRequest, l *chengnuo.Letter, c
 	return "", chengnuo.Errorf(chengnuo.EINVALID, "publicKey or certificate is required")
 }
 
-func receiptOf(st *chengnuo.StoredLetter, rec *chengnuo.Commitment) *chengnuo.Receipt {
+// receiptOf is the receipt of a stored letter; l is the letter already
+// parsed, or nil to parse it here.
+func receiptOf(st *chengnuo.StoredLetter, rec *chengnuo.Commitment, l *letter.Letter) *chengnuo.Receipt {
 	r := &chengnuo.Receipt{CommitmentID: rec.ID, LetterDigest: rec.LetterDigest, Number: st.Number, Org: rec.Org,
 		ItemCode: rec.ItemCode, ItemVersion: rec.ItemVersion, Status: rec.Status, TxID: rec.TxID,
 		BlockNumber: rec.BlockNumber, AnchoredAt: rec.AnchoredAt, SignedBy: rec.SignedBy}
-	if st.Canonical != "" {
-		if l, err := letter.Parse([]byte(st.Canonical)); err == nil {
-			r.Salt = l.Salt
-		}
+	if l == nil && st.Canonical != "" {
+		l, _ = letter.Parse([]byte(st.Canonical))
+	}
+	if l != nil {
+		r.Salt = l.Salt
 	}
 	return r
 }
@@ -124,7 +130,7 @@ func (s *Service) Submit(ctx context.Context, req chengnuo.SubmitRequest) (*chen
 	if it.RequireCertificate && signedBy != chengnuo.SignedSM2 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "item %s requires letters signed with an applicant certificate", it.Code)
 	}
-	return s.store1(ctx, it, &chengnuo.StoredLetter{
+	return s.store1(ctx, it, l, &chengnuo.StoredLetter{
 		ID: chengnuo.CommitmentID(digest), Digest: digest, Canonical: req.Letter, Number: l.Number, Signature: req.Signature,
 		PublicKey: req.PublicKey, Certificate: req.Certificate,
 		Request: chengnuo.AnchorRequest{
@@ -147,17 +153,18 @@ func (s *Service) resume(ctx context.Context, id string) (done bool, r *chengnuo
 		return true, nil, err
 	}
 	if prev.State == chengnuo.StateAnchored {
-		return true, receiptOf(prev, prev.Record), nil
+		return true, receiptOf(prev, prev.Record, nil), nil
 	}
-	rec, err := s.anchor(ctx, prev, nil)
+	rec, err := s.anchor(ctx, prev, nil, nil)
 	if err != nil {
 		return true, nil, err
 	}
-	return true, receiptOf(prev, rec), nil
+	return true, receiptOf(prev, rec, nil), nil
 }
 
 // store1 stores a checked letter (store before anchor) and anchors it.
-func (s *Service) store1(ctx context.Context, it *chengnuo.Item, st *chengnuo.StoredLetter) (*chengnuo.Receipt, error) {
+// l is the parsed letter (nil for a paper letter).
+func (s *Service) store1(ctx context.Context, it *chengnuo.Item, l *letter.Letter, st *chengnuo.StoredLetter) (*chengnuo.Receipt, error) {
 	st.State, st.StoredAt = chengnuo.StatePending, s.cfg.Now().UTC()
 	existing, err := s.store.PutPending(ctx, st)
 	if err != nil {
@@ -166,19 +173,21 @@ func (s *Service) store1(ctx context.Context, it *chengnuo.Item, st *chengnuo.St
 	if existing != nil {
 		st = existing
 		if st.State == chengnuo.StateAnchored {
-			return receiptOf(st, st.Record), nil
+			return receiptOf(st, st.Record, l), nil
 		}
 	}
-	rec, err := s.anchor(ctx, st, it)
+	rec, err := s.anchor(ctx, st, it, l)
 	if err != nil {
 		return nil, err
 	}
-	return receiptOf(st, rec), nil
+	return receiptOf(st, rec, l), nil
 }
 
 // anchor anchors a stored letter through the batcher and records the
 // outcome in the store, with its disclosure row if its item is disclosed.
-func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *chengnuo.Item) (*chengnuo.Commitment, error) {
+func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *chengnuo.Item, l *letter.Letter) (*chengnuo.Commitment, error) {
+	s.inflight.Store(st.ID, true)
+	defer s.inflight.Delete(st.ID)
 	res, err := s.enqueue(ctx, st.Request)
 	if err != nil {
 		// Unknown outcome: keep the letter pending for Recover.
@@ -196,7 +205,7 @@ func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *che
 		}
 		return nil, &chengnuo.Error{Code: code, Message: res.Message}
 	}
-	row, err := s.disclosureRow(ctx, st, res.Record, it)
+	row, err := s.disclosureRow(ctx, st, res.Record, it, l)
 	if err != nil {
 		return nil, err
 	}
@@ -208,19 +217,24 @@ func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *che
 
 // disclosureRow is the public disclosure (公示) row of an anchored letter,
 // personal data masked; nil if its item is not disclosed.
-func (s *Service) disclosureRow(ctx context.Context, st *chengnuo.StoredLetter, rec *chengnuo.Commitment, it *chengnuo.Item) (*chengnuo.DisclosedLetter, error) {
+func (s *Service) disclosureRow(ctx context.Context, st *chengnuo.StoredLetter, rec *chengnuo.Commitment, it *chengnuo.Item, l *letter.Letter) (*chengnuo.DisclosedLetter, error) {
 	if it == nil || it.Code != rec.ItemCode || it.Version != rec.ItemVersion {
 		var err error
-		if it, err = s.ledger.GetItem(ctx, rec.ItemCode, rec.ItemVersion); err != nil {
+		if it, err = s.items.get(ctx, s.ledger, rec.ItemCode, rec.ItemVersion); err != nil {
 			return nil, err
 		}
 	}
 	if !it.Disclosure.Public {
 		return nil, nil
 	}
-	a, err := applicantOf(st)
-	if err != nil {
-		return nil, err
+	var a *chengnuo.Applicant
+	if l != nil {
+		a = &l.Applicant
+	} else {
+		var err error
+		if a, err = applicantOf(st); err != nil {
+			return nil, err
+		}
 	}
 	return &chengnuo.DisclosedLetter{CommitmentID: rec.ID, Number: st.Number, ItemCode: it.Code, ItemName: it.Name,
 		Applicant: MaskName(a.Name), Org: rec.Org, Scope: it.Disclosure.Scope, From: rec.AnchoredAt,
@@ -254,29 +268,55 @@ const recoverBatch = 1000
 // Recover anchors every letter left pending by a crash or an unavailable
 // ledger and returns how many it anchored. The chaincode refuses a second
 // anchoring of the same digest, so a letter whose first attempt did commit
-// is only marked anchored. It stops at the first EUNAVAILABLE.
+// is only marked anchored. Letters are anchored concurrently, so that they
+// share batch transactions; a letter its submission is anchoring right now,
+// or that was anchored since the pending list was read, is left alone. It
+// stops at the first EUNAVAILABLE.
 func (s *Service) Recover(ctx context.Context) (int, error) {
-	n := 0
+	var n atomic.Int64
 	for {
 		pending, err := s.store.Pending(ctx, recoverBatch)
 		if err != nil || len(pending) == 0 {
-			return n, err
+			return int(n.Load()), err
 		}
-		progress := false
+		var progress atomic.Bool
+		var mu sync.Mutex
+		var firstErr error
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, contract.MaxBatch)
 		for _, st := range pending {
-			if _, err := s.anchor(ctx, st, nil); err != nil {
-				if chengnuo.Retryable(err) {
-					return n, err
-				}
-				s.log.Warn("pending letter refused by the ledger", slog.String("id", st.ID), slog.String("code", chengnuo.ErrorCode(err)))
-				progress = true
+			if _, busy := s.inflight.Load(st.ID); busy {
 				continue
 			}
-			n++
-			progress = true
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				cur, err := s.store.Get(ctx, st.ID)
+				if err != nil || cur.State != chengnuo.StatePending {
+					progress.Store(true)
+					return
+				}
+				if _, err := s.anchor(ctx, cur, nil, nil); err != nil {
+					if chengnuo.Retryable(err) {
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						mu.Unlock()
+						return
+					}
+					s.log.Warn("pending letter refused by the ledger", slog.String("id", st.ID), slog.String("code", chengnuo.ErrorCode(err)))
+					progress.Store(true)
+					return
+				}
+				n.Add(1)
+				progress.Store(true)
+			})
 		}
-		if !progress || len(pending) < recoverBatch {
-			return n, nil
+		wg.Wait()
+		if firstErr != nil {
+			return int(n.Load()), firstErr
+		}
+		if !progress.Load() || len(pending) < recoverBatch {
+			return int(n.Load()), nil
 		}
 	}
 }
@@ -402,7 +442,8 @@ func (s *Service) VerifyDigest(ctx context.Context, digest string) (*chengnuo.Ve
 		return nil, err
 	}
 	res := &chengnuo.VerifyResult{LetterDigest: digest, CommitmentID: chengnuo.CommitmentID(digest)}
-	rec, err := s.ledger.GetCommitment(ctx, res.CommitmentID)
+	rec, h, err := s.lookup(ctx, res.CommitmentID)
+	res.Height = h
 	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 		return res, nil
 	}
@@ -416,9 +457,53 @@ func (s *Service) VerifyDigest(ctx context.Context, digest string) (*chengnuo.Ve
 	return res, nil
 }
 
+// lookup reads a commitment from the read model, or from the ledger if the
+// read model does not have it (yet: a block the peer committed after the
+// read model's height), and says which height the answer reflects.
+func (s *Service) lookup(ctx context.Context, id string) (*chengnuo.Commitment, uint64, error) {
+	if s.cfg.Index == nil {
+		rec, err := s.ledger.GetCommitment(ctx, id)
+		return rec, 0, err
+	}
+	h := s.height.Load()
+	rec, err := s.cfg.Index.Commitment(ctx, id)
+	if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return rec, h, err
+	}
+	rec, err = s.ledger.GetCommitment(ctx, id)
+	if err == nil && rec.BlockNumber >= h {
+		h = rec.BlockNumber + 1
+	}
+	return rec, h, err
+}
+
+// Follow keeps the read model (Config.Index) up to date with the blocks of
+// src, the department's own peer, until ctx ends.
+func (s *Service) Follow(ctx context.Context, src chengnuo.BlockSource) error {
+	if s.cfg.Index == nil {
+		return errors.New("notary: no read model configured")
+	}
+	from, err := s.cfg.Index.Height(ctx)
+	if err != nil {
+		return err
+	}
+	s.height.Store(from)
+	return src.FollowBlocks(ctx, from, func(ctx context.Context, b *chengnuo.LedgerBlock) error {
+		if err := s.cfg.Index.Apply(ctx, b); err != nil {
+			return err
+		}
+		s.height.Store(b.Number + 1)
+		return nil
+	})
+}
+
+// IndexHeight is the read model's height: the blocks it has applied (0
+// without a read model).
+func (s *Service) IndexHeight() uint64 { return s.height.Load() }
+
 // PublicCommitment implements chengnuo.Service.
 func (s *Service) PublicCommitment(ctx context.Context, id string) (*chengnuo.Commitment, error) {
-	rec, err := s.ledger.GetCommitment(ctx, id)
+	rec, _, err := s.lookup(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# bench.sh prints performance figures. It starts a throwaway network (own
-# state dir, base port CHENGNUO_BENCH_BASE_PORT, default 47000), measures the
-# gateway side by side — one sequential client as the latency baseline, then
-# N concurrent clients — and always tears the network down.
-#   CHENGNUO_BENCH_CLIENTS (50)  CHENGNUO_BENCH_DURATION (30s)
+# bench.sh prints performance figures, side by side, from one run on one
+# throwaway network (own state dir, base port CHENGNUO_BENCH_BASE_PORT,
+# default 47000), which it always tears down:
+#   - Go micro-benchmarks of the hot paths (letter parsing, SM2, SM3, JCS);
+#   - the baseline: bare anchors, one transaction per record;
+#   - signed letters (prepared and signed before the clock) at several
+#     client counts, then open loop at 80 % of the best rate (its p99);
+#   - public verification by digest and by letter at another department,
+#     at several client counts;
+# each with p50/p90/p99, CPU seconds per 1,000 answered per kind of
+# process (and the busiest one), resident memory, and the load generator's
+# own CPU. Benchmarks are not tests: nothing here passes or fails on time.
+#   CHENGNUO_BENCH_DURATION (20s)  CHENGNUO_BENCH_LETTER_CLIENTS ("100 300 600")
+#   CHENGNUO_BENCH_VERIFY_CLIENTS ("50 100 200")  CHENGNUO_BENCH_GO (1: run Go benchmarks)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-clients="${CHENGNUO_BENCH_CLIENTS:-50}"
-duration="${CHENGNUO_BENCH_DURATION:-30s}"
+duration="${CHENGNUO_BENCH_DURATION:-20s}"
+letter_clients="${CHENGNUO_BENCH_LETTER_CLIENTS:-100 300 600}"
+verify_clients="${CHENGNUO_BENCH_VERIFY_CLIENTS:-50 100 200}"
 
-echo "== Go benchmarks"
-mapfile -t units < <(go list ./... | grep -v /integration)
-go test -run '^$' -bench . -benchmem "${units[@]}"
+if [[ "${CHENGNUO_BENCH_GO:-1}" == 1 ]]; then
+  echo "== Go benchmarks"
+  mapfile -t units < <(go list ./... | grep -v /integration)
+  go test -run '^$' -bench . -benchmem -benchtime 1s "${units[@]}" | grep -E '^(Benchmark|ok|FAIL|PASS)' || true
+fi
 
 export CHENGNUO_STATE
 CHENGNUO_STATE="$(mktemp -d -t chengnuo-bench-XXXXXX)"
@@ -24,13 +36,38 @@ echo "== starting a throwaway network in ${CHENGNUO_STATE}"
 scripts/network.sh up > "${CHENGNUO_STATE}.up.log" 2>&1 || { tail -30 "${CHENGNUO_STATE}.up.log"; exit 1; }
 rm -f "${CHENGNUO_STATE}.up.log"
 go build -o "${CHENGNUO_STATE}/bin/chengnuo" ./cmd/chengnuo
-url="$(jq -r '.departments[] | select(.key == "market") | .gateway' "${CHENGNUO_STATE}/network.json")"
+net="${CHENGNUO_STATE}/network.json"
+gw() { jq -r --arg k "$1" '.departments[] | select(.key == $k) | .gateway' "$net"; }
+market="$(gw market)"
+justice="$(gw justice)"
 # shellcheck disable=SC1091
 source "${CHENGNUO_STATE}/depts/market/gateway/keys.env"
 export CLERK_KEY
-echo "== gateway load against ${url} (MarketMSP), ${duration} each"
-"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode read --clients "$clients" --duration 10s
-"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode anchor --clients 1 --duration 10s
-"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode anchor --clients "$clients" --duration "$duration"
-"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode submit --clients 1 --duration 10s
-"${CHENGNUO_STATE}/bin/chengnuo" bench --url "$url" --mode submit --clients "$clients" --duration "$duration"
+summary="${CHENGNUO_STATE}/summary.jsonl"
+digests="${CHENGNUO_STATE}/digests.jsonl"
+bench() { "${CHENGNUO_STATE}/bin/chengnuo" bench --network "$net" --summary "$summary" "$@"; }
+rate_of() { jq -s -r --arg m "$1" '[.[] | select(.mode == $m and .offered == 0) | .rate] | max // 0' "$summary"; }
+
+echo "== baseline: bare anchors at ${market} (MarketMSP), one transaction per record"
+bench --url "$market" --mode anchor --clients 50 --duration "$duration"
+base="$(rate_of anchor)"
+
+echo "== signed letters at ${market}: draft+sign before the clock, then submit; answered once committed"
+for c in $letter_clients; do
+  bench --url "$market" --mode letters --clients "$c" --duration "$duration" --digests "$digests" --baseline "$base"
+done
+best="$(rate_of letters)"
+offered="$(jq -n --argjson b "$best" '($b * 0.8) | floor')"
+if [[ "$offered" -gt 0 ]]; then
+  echo "== signed letters, open loop at 80 % of the best rate (${offered}/s)"
+  bench --url "$market" --mode letters --rate "$offered" --clients 2000 --duration "$duration" --digests "$digests" --baseline "$base"
+fi
+
+echo "== public verification at ${justice} (JusticeMSP) of the letters anchored at market, from its read model"
+for c in $verify_clients; do
+  bench --url "$justice" --mode verify --clients "$c" --duration 10s --digests "$digests"
+done
+bench --url "$justice" --mode verify-letter --clients 100 --duration 10s --digests "$digests"
+
+echo "== summary"
+jq -s -r --argjson base "$base" '.[] | "\(.mode)\t\(if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end)\t\(.rate | floor)/s\tp50 \(.p50ms)ms\tp99 \(.p99ms)ms\tx\(if $base > 0 then (.rate / $base * 10 | floor / 10) else 0 end) baseline"' "$summary"

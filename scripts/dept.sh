@@ -74,6 +74,9 @@ orderer_port() { echo $((BASE + 10 + 10 * SLOT)); }
 peer_port() { echo $((BASE + 100 + 10 * SLOT)); }
 cc_port() { echo $((BASE + 200 + SLOT)); }
 gateway_port() { echo $((BASE + 80 + SLOT)); }
+# debug_listen OFFSET: with CHENGNUO_PPROF=1, the loopback address at which a
+# gateway (400) or chaincode server (450) serves /debug/pprof; else nothing.
+debug_listen() { [[ "${CHENGNUO_PPROF:-0}" == 1 ]] && echo "127.0.0.1:$((BASE + $1 + SLOT))" || true; }
 
 fabric_bin() {
   if [[ -z "${FABRIC_BIN:-}" ]]; then
@@ -352,9 +355,15 @@ peer_core_yaml() {
     -e "s|name: ccaas_builder|name: chengnuo-ccaas|" \
     -e "s|path: /opt/hyperledger/ccaas_builder|path: ${ROOT}/network/builder|" \
     -e "s|^\\( *\\)- CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG|&\\n\\1- CHENGNUO_CC_CLIENT_CERT\\n\\1- CHENGNUO_CC_CLIENT_KEY|" \
+    -e "s|enableHistoryDatabase: true|enableHistoryDatabase: false|" \
     "${SAMPLECONFIG}/core.yaml" > "${DEPT_HOME}/config/peer/core.yaml"
   grep -q "path: ${ROOT}/network/builder" "${DEPT_HOME}/config/peer/core.yaml" || die "could not configure the external builder in core.yaml"
   grep -q "CHENGNUO_CC_CLIENT_KEY" "${DEPT_HOME}/config/peer/core.yaml" || die "could not configure the builder's environment in core.yaml"
+  # No history database: the chaincode never asks for a key's history (the
+  # blocks hold every version), and it would cost every peer an index write
+  # per key written. Fabric 3.1's write batching and GetMultipleStates stay
+  # on (the sample's defaults), which the chaincode's batch anchoring uses.
+  grep -q "enableHistoryDatabase: false" "${DEPT_HOME}/config/peer/core.yaml" || die "could not turn off the history database in core.yaml"
 }
 
 proc_orderer() {
@@ -570,6 +579,7 @@ proc_chaincode() {
     CHAINCODE_TLS_KEY="${DEPT_HOME}/ccserver/tls/server.key"
     CHAINCODE_CLIENT_CAS="${DEPT_HOME}/msp/tlscacerts/ca.pem"
     CHAINCODE_CLIENT_CERTS="${DEPT_HOME}/peer/tls/server.crt"
+    CHAINCODE_DEBUG_LISTEN="$(debug_listen 450)"
   )
   PROC_PORT="$(cc_port)"
   PROC_CMD=("${BIN}/chengnuo-cc")
@@ -885,6 +895,7 @@ proc_gateway() {
     CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
     CHENGNUO_LISTEN="${IP}:$(gateway_port)"
+    CHENGNUO_DEBUG_LISTEN="$(debug_listen 400)"
     CHENGNUO_MSP_ID="$MSPID"
     CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"
     CHENGNUO_PEER_TLS_CA="${DEPT_HOME}/peer/tls/ca.crt"

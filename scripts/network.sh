@@ -376,7 +376,18 @@ sign_and_submit() {
     dept "$m" sign-update "$update"
     signed=$((signed + 1))
   done
+  local before
+  before="$(dept "${ms[$signed]}" height)"
   dept "${ms[$signed]}" submit-update "$update"
+  # The orderers cut the config block after accepting it: wait until every
+  # member's orderer has it, so that what follows sees the new config.
+  local deadline=$((SECONDS + 60))
+  for m in "${ms[@]}"; do
+    until (($(dept "$m" height 2> /dev/null || echo 0) > before)); do
+      ((SECONDS < deadline)) || die "the config update did not reach ${ORG_KEYS[$m]}'s orderer within 60 s"
+      sleep 0.5
+    done
+  done
   log "$(basename "$update") applied with $((signed + 1)) of ${#ms[@]} admin signatures"
 }
 

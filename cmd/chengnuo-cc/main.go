@@ -29,12 +29,13 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/chengnuo/chengnuo/chaincode"
+	"github.com/chengnuo/chengnuo/internal/debugsrv"
 )
 
 // config is the server's configuration.
 type config struct {
 	id, addr, cert, key, clientCAs, clientCerts string
-	version                                     string
+	version, debug                              string
 	skew                                        time.Duration
 }
 
@@ -54,6 +55,7 @@ func parse(args []string) (config, error) {
 	fs.StringVar(&c.clientCAs, "client-cas", env("CHAINCODE_CLIENT_CAS", ""), "PEM bundle of the TLS CAs of the admitted peers [CHAINCODE_CLIENT_CAS]")
 	fs.StringVar(&c.clientCerts, "client-certs", env("CHAINCODE_CLIENT_CERTS", ""), "PEM bundle of the admitted peers' TLS certificates [CHAINCODE_CLIENT_CERTS]")
 	fs.StringVar(&c.version, "version", env("CHAINCODE_VERSION", chaincode.Version), "version reported by Ping [CHAINCODE_VERSION]")
+	fs.StringVar(&c.debug, "debug-listen", env("CHAINCODE_DEBUG_LISTEN", ""), "loopback address serving /debug/pprof (default: off) [CHAINCODE_DEBUG_LISTEN]")
 	skew := env("CHAINCODE_MAX_CLOCK_SKEW", chaincode.DefaultMaxClockSkew.String())
 	fs.Func("max-clock-skew", "how far a transaction's timestamp may be from this server's clock [CHAINCODE_MAX_CLOCK_SKEW]", func(s string) error {
 		skew = s
@@ -136,6 +138,10 @@ func main() {
 		os.Exit(2)
 	}
 	chaincode.Version = c.version
+	if err := debugsrv.Start(c.debug); err != nil {
+		fmt.Fprintln(os.Stderr, "chengnuo-cc:", err)
+		os.Exit(2)
+	}
 	lis, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chengnuo-cc:", err)

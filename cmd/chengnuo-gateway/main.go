@@ -26,6 +26,7 @@ import (
 	"github.com/chengnuo/chengnuo/bolt"
 	"github.com/chengnuo/chengnuo/fabric"
 	"github.com/chengnuo/chengnuo/gateway"
+	"github.com/chengnuo/chengnuo/internal/debugsrv"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/registry"
 )
@@ -39,7 +40,9 @@ type Config struct {
 	RootsFile       string
 	OrganName       string
 	Checkpoint      string
+	IndexPath       string
 	Webhook         string
+	DebugListen     string
 	PublicRate      float64
 	TrustedProxies  []string
 	MaintainEvery   time.Duration
@@ -76,8 +79,10 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
 	str(&retain, "details-retention", "1m", "how long an answered request's details stay in this department's private collection before they are purged")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
+	str(&cfg.IndexPath, "index", "", "read model file: public records fed by the peer's blocks, with its height (default: the store path + .index)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
+	str(&cfg.DebugListen, "debug-listen", "", "loopback address serving /debug/pprof (default: off)")
 	str(&cfg.Fabric.PeerEndpoint, "peer-endpoint", "", "host:port of this department's peer")
 	str(&cfg.Fabric.PeerTLSCAFile, "peer-tls-ca", "", "PEM file of the peer's TLS CA")
 	str(&cfg.Fabric.PeerServerName, "peer-server-name", "", "TLS server name of the peer (default: endpoint host)")
@@ -135,6 +140,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
 	}
+	if cfg.IndexPath == "" {
+		cfg.IndexPath = cfg.StorePath + ".index"
+	}
 	cfg.Fabric.Checkpoint = cfg.Checkpoint
 	return cfg, nil
 }
@@ -190,6 +198,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := debugsrv.Start(cfg.DebugListen); err != nil {
+		return err
+	}
 	var reg chengnuo.Registry
 	if cfg.Webhook != "" {
 		if reg, err = registry.New(cfg.Webhook, 10*time.Second); err != nil {
@@ -207,13 +218,23 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	idx, err := bolt.OpenIndex(cfg.IndexPath)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
-		DetailsRetention: cfg.DetailsRetain,
+		DetailsRetention: cfg.DetailsRetain, Index: idx,
 	}, fc, db)
 	if err != nil {
 		return err
 	}
+	go func() {
+		if err := svc.Follow(ctx, fc); err != nil && ctx.Err() == nil {
+			log.Error("read model stopped", slog.String("error", err.Error()))
+		}
+	}()
 	go svc.Maintain(ctx, cfg.MaintainEvery)
 	go func() {
 		if err := fc.Listen(ctx, svc); err != nil && ctx.Err() == nil {

@@ -13,42 +13,78 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/chengnuo/chengnuo/sm"
 )
 
+// The bench command drives one department's gateway and reports, per run,
+// the rate, latency percentiles, and the CPU seconds per 1,000 requests and
+// resident memory of every process of the network (read from /proc, using
+// the pids the supervisor records), plus the load generator's own CPU.
+//
+// Letters are drafted and signed before the clock starts, so a run measures
+// the submission path only. Closed loop (--clients N, no --rate): each client
+// sends its next request when the previous one is answered. Open loop
+// (--rate R): requests start at R per second whatever the answers, and
+// latency is measured from each request's scheduled start, so queueing shows.
+
 // benchResult summarises one load run.
 type benchResult struct {
 	Mode      string
 	Clients   int
+	Rate      float64
 	Elapsed   time.Duration
 	OK        int
 	Failures  map[string]int
 	Latencies []time.Duration
+	Heights   []uint64 // block heights reported by verification answers
 }
 
 func (r *benchResult) percentile(p float64) time.Duration {
 	if len(r.Latencies) == 0 {
 		return 0
 	}
-	i := int(p * float64(len(r.Latencies)-1))
-	return r.Latencies[i]
+	return r.Latencies[int(p*float64(len(r.Latencies)-1))]
 }
 
-func (r *benchResult) print(w io.Writer) {
+func (r *benchResult) rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+
+func (r *benchResult) print(w io.Writer, baseline float64) {
 	slices.Sort(r.Latencies)
-	rate := float64(r.OK) / r.Elapsed.Seconds()
-	fmt.Fprintf(w, "%-7s clients=%-3d ok=%-6d failed=%-4d %8.1f req/s  p50=%-8s p90=%-8s p99=%-8s max=%s\n",
-		r.Mode, r.Clients, r.OK, r.failed(), rate,
-		r.percentile(0.50).Round(time.Millisecond), r.percentile(0.90).Round(time.Millisecond),
-		r.percentile(0.99).Round(time.Millisecond), r.percentile(1).Round(time.Millisecond))
-	for k, n := range r.Failures {
-		fmt.Fprintf(w, "        failure %s: %d\n", k, n)
+	load := fmt.Sprintf("clients=%d", r.Clients)
+	if r.Rate > 0 {
+		load = fmt.Sprintf("offered=%.0f/s", r.Rate)
 	}
+	ratio := ""
+	if baseline > 0 {
+		ratio = fmt.Sprintf("  x%.1f baseline", r.rate()/baseline)
+	}
+	fmt.Fprintf(w, "%-8s %-15s ok=%-7d failed=%-5d %9.1f /s  p50=%-8s p90=%-8s p99=%-8s max=%s%s\n",
+		r.Mode, load, r.OK, r.failed(), r.rate(),
+		dur(r.percentile(0.50)), dur(r.percentile(0.90)), dur(r.percentile(0.99)), dur(r.percentile(1)), ratio)
+	keys := make([]string, 0, len(r.Failures))
+	for k := range r.Failures {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "         failure %s: %d\n", k, r.Failures[k])
+	}
+}
+
+func dur(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func (r *benchResult) failed() int {
@@ -59,35 +95,99 @@ func (r *benchResult) failed() int {
 	return n
 }
 
+type benchConfig struct {
+	base, key, item, network, out, summary string
+	baseline                               float64
+	clients                                int
+	rate                                   float64
+	duration                               time.Duration
+	letters                                int
+}
+
 func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	url := fs.String("url", "", "gateway base URL, e.g. http://127.0.0.1:17081")
-	clients := fs.Int("clients", 50, "concurrent clients")
-	duration := fs.Duration("duration", 30*time.Second, "how long to run (each client stops after its request in flight)")
-	mode := fs.String("mode", "anchor", "anchor (POST new digests), read (GET one anchored digest) or submit (draft, sign, submit letters; only the submit is timed)")
-	item := fs.String("item", "SC-001", "catalog item of the letters in submit mode")
-	key := fs.String("key", os.Getenv("CLERK_KEY"), "clerk API key for anchoring [CLERK_KEY]")
+	var c benchConfig
+	fs.StringVar(&c.base, "url", "", "gateway base URL, e.g. http://127.0.0.1:17081")
+	fs.StringVar(&c.network, "network", "", "network.json of the network under test: per-process CPU and memory are reported")
+	fs.IntVar(&c.clients, "clients", 50, "concurrent clients (closed loop), or the most requests in flight (open loop)")
+	fs.Float64Var(&c.rate, "rate", 0, "open loop: start this many requests per second (0: closed loop)")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to run")
+	mode := fs.String("mode", "letters", "anchor (bare digests, one transaction each), letters (prepared signed letters), verify (GET /v1/verify/{digest} of anchored letters) or verify-letter (POST /v1/verify with the letter)")
+	fs.IntVar(&c.letters, "letters", 0, "letters to prepare for letters mode (default: enough for the run at 800/s, at most 60,000)")
+	fs.StringVar(&c.item, "item", "SC-001", "catalog item of the letters")
+	fs.StringVar(&c.key, "key", os.Getenv("CLERK_KEY"), "clerk API key [CLERK_KEY]")
+	fs.Float64Var(&c.baseline, "baseline", 0, "rate of the baseline run, to print this run's ratio to it")
+	fs.StringVar(&c.summary, "summary", "", "append this run's figures to this file as one JSON line")
+	fs.StringVar(&c.out, "digests", "", "letters mode: append the digests answered 201 to this file; verify modes: read digests (and letters) from it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *url == "" {
+	if c.base == "" {
 		return errors.New("bench: --url is required")
 	}
-	if *clients < 1 || *clients > 1000 || *duration <= 0 || *duration > time.Hour {
-		return errors.New("bench: --clients must be 1..1000 and --duration positive and at most 1h")
+	if c.clients < 1 || c.clients > 5000 || c.duration <= 0 || c.duration > time.Hour || c.rate < 0 {
+		return errors.New("bench: --clients must be 1..5000, --duration positive and at most 1h, --rate not negative")
 	}
-	apiKey, benchItem = *key, *item
-	res, err := bench(ctx, strings.TrimRight(*url, "/"), *mode, *clients, *duration)
-	if err != nil {
-		return err
+	c.base = strings.TrimRight(c.base, "/")
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.clients, MaxConnsPerHost: c.clients}}
+	var reqs []benchRequest
+	var err error
+	switch *mode {
+	case "anchor":
+		n := 200000
+		reqs = make([]benchRequest, n)
+		for i := range reqs {
+			reqs[i] = anchorRequest(c, randomDigest())
+		}
+	case "letters":
+		if reqs, err = prepareLetters(ctx, hc, c); err != nil {
+			return err
+		}
+	case "verify", "verify-letter":
+		if reqs, err = verifyRequests(c, *mode); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("bench: unknown --mode %q", *mode)
 	}
-	res.print(out)
+	procs := networkProcs(c.network)
+	before := sample(procs)
+	gen0 := selfCPU()
+	res := drive(ctx, hc, c, *mode, reqs)
+	gen := selfCPU() - gen0
+	after := sample(procs)
+	res.print(out, c.baseline)
+	if c.summary != "" {
+		if err := appendSummary(c.summary, res); err != nil {
+			return err
+		}
+	}
+	if c.out != "" && *mode == "letters" {
+		if err := saveDigests(c.out, reqs); err != nil {
+			return err
+		}
+	}
+	if len(res.Heights) > 0 {
+		slices.Sort(res.Heights)
+		fmt.Fprintf(out, "         answers reflect block heights %d..%d\n", res.Heights[0], res.Heights[len(res.Heights)-1])
+	}
+	printProcs(out, procs, before, after, res.OK, gen)
 	return nil
 }
 
-// apiKey is the clerk key sent with anchoring requests; benchItem the
-// catalog item of submitted letters.
-var apiKey, benchItem string
+// benchRequest is one prepared request; digest and letter are kept for the
+// verification runs that follow a letters run.
+type benchRequest struct {
+	method, path string
+	body         []byte
+	digest       string
+	letter       string
+	ok           atomic.Bool
+}
+
+func anchorRequest(c benchConfig, digest string) benchRequest {
+	return benchRequest{method: "POST", path: "/v1/anchors", body: []byte(`{"digest":"` + digest + `"}`), digest: digest}
+}
 
 func randomDigest() string {
 	var b [32]byte
@@ -95,131 +195,373 @@ func randomDigest() string {
 	return hex.EncodeToString(b[:])
 }
 
-func bench(ctx context.Context, base, mode string, clients int, duration time.Duration) (*benchResult, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	var readDigest string
-	switch mode {
-	case "anchor", "submit":
-	case "read":
-		readDigest = randomDigest()
-		if code, err := anchor(ctx, hc, base, readDigest); err != nil || code != http.StatusCreated {
-			return nil, fmt.Errorf("bench: seed anchor: status %d: %v", code, err)
-		}
-	default:
-		return nil, fmt.Errorf("bench: unknown --mode %q", mode)
+// prepareLetters drafts letters for fresh applicants and signs each with a
+// fresh SM2 key, in parallel, before any timing.
+func prepareLetters(ctx context.Context, hc *http.Client, c benchConfig) ([]benchRequest, error) {
+	n := c.letters
+	if n == 0 {
+		n = min(60000, int(800*c.duration.Seconds())+2000)
 	}
-	res := &benchResult{Mode: mode, Clients: clients, Failures: map[string]int{}}
-	var mu sync.Mutex
-	ctx, cancel := context.WithTimeout(ctx, duration)
-	defer cancel()
-	start := time.Now()
+	reqs := make([]benchRequest, n)
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
 	var wg sync.WaitGroup
-	for range clients {
+	for range 32 {
 		wg.Go(func() {
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				var code int
-				var err error
-				var d time.Duration
-				switch mode {
-				case "anchor":
-					code, err = anchor(context.WithoutCancel(ctx), hc, base, randomDigest())
-				case "submit":
-					code, d, err = submitLetter(context.WithoutCancel(ctx), hc, base)
-				default:
-					code, err = read(context.WithoutCancel(ctx), hc, base, readDigest)
+			key, err := sm.GenerateKey()
+			if err != nil {
+				once.Do(func() { firstErr = err })
+				return
+			}
+			pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
 				}
-				if d == 0 {
-					d = time.Since(t0)
+				canonical, err := draft(ctx, hc, c)
+				if err == nil {
+					var sig []byte
+					if sig, err = sm.Sign(key, []byte(canonical)); err == nil {
+						body, _ := json.Marshal(map[string]string{"letter": canonical, "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)})
+						reqs[i] = benchRequest{method: "POST", path: "/v1/commitments", body: body, digest: sm.SM3Hex([]byte(canonical)), letter: canonical}
+						continue
+					}
 				}
-				mu.Lock()
-				switch {
-				case err != nil:
-					res.Failures["transport"]++
-				case (mode != "read" && code == http.StatusCreated) || (mode == "read" && code == http.StatusOK):
-					res.OK++
-					res.Latencies = append(res.Latencies, d)
-				default:
-					res.Failures[fmt.Sprintf("HTTP %d", code)]++
-				}
-				mu.Unlock()
+				once.Do(func() { firstErr = err })
+				return
 			}
 		})
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
-	return res, nil
-}
-
-func anchor(ctx context.Context, hc *http.Client, base, digest string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/anchors", strings.NewReader(`{"digest":"`+digest+`"}`))
-	if err != nil {
-		return 0, err
+	if firstErr != nil {
+		return nil, fmt.Errorf("bench: preparing letters: %w", firstErr)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	return do(hc, req)
+	return reqs, nil
 }
 
-func read(ctx context.Context, hc *http.Client, base, digest string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", base+"/v1/anchors/"+digest, nil)
-	if err != nil {
-		return 0, err
-	}
-	return do(hc, req)
-}
-
-func do(hc *http.Client, req *http.Request) (int, error) {
-	res, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, nil
-}
-
-// submitLetter drafts a letter for a fresh applicant, signs it with a fresh
-// SM2 key and submits it; only the submission is timed.
-func submitLetter(ctx context.Context, hc *http.Client, base string) (int, time.Duration, error) {
-	draftBody, _ := json.Marshal(map[string]any{
-		"itemCode": benchItem, "contactName": "bench", "contactPhone": "0",
+func draft(ctx context.Context, hc *http.Client, c benchConfig) (string, error) {
+	body, _ := json.Marshal(map[string]any{
+		"itemCode": c.item, "contactName": "bench", "contactPhone": "0",
 		"applicant": map[string]any{"name": "压测", "idType": "PASSPORT", "idNumber": "B" + randomDigest()[:12], "contact": "bench"},
 	})
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/drafts", bytes.NewReader(draftBody))
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/drafts", bytes.NewReader(body))
 	if err != nil {
-		return 0, 0, err
+		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Content-Type", "application/json")
 	res, err := hc.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return "", err
 	}
+	defer res.Body.Close()
 	var d struct {
 		Canonical string `json:"canonical"`
 	}
-	err = json.NewDecoder(res.Body).Decode(&d)
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated || err != nil {
-		return res.StatusCode, 0, err
+	if err := json.NewDecoder(res.Body).Decode(&d); err != nil || res.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("draft: HTTP %d: %v", res.StatusCode, err)
 	}
-	key, err := sm.GenerateKey()
-	if err != nil {
-		return 0, 0, err
-	}
-	sig, err := sm.Sign(key, []byte(d.Canonical))
-	if err != nil {
-		return 0, 0, err
-	}
-	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	body, _ := json.Marshal(map[string]string{"letter": d.Canonical, "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)})
-	req, err = http.NewRequestWithContext(ctx, "POST", base+"/v1/commitments", bytes.NewReader(body))
-	if err != nil {
-		return 0, 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	t0 := time.Now()
-	code, err := do(hc, req)
-	return code, time.Since(t0), err
+	return d.Canonical, nil
 }
+
+func saveDigests(path string, reqs []benchRequest) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for i := range reqs {
+		if reqs[i].ok.Load() {
+			if err := enc.Encode(map[string]string{"digest": reqs[i].digest, "letter": reqs[i].letter}); err != nil {
+				f.Close()
+				return err
+			}
+		}
+	}
+	return f.Close()
+}
+
+func verifyRequests(c benchConfig, mode string) ([]benchRequest, error) {
+	if c.out == "" {
+		return nil, errors.New("bench: verify modes need --digests FILE written by a letters run")
+	}
+	raw, err := os.ReadFile(c.out)
+	if err != nil {
+		return nil, err
+	}
+	var reqs []benchRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		var d struct{ Digest, Letter string }
+		if err := dec.Decode(&d); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("bench: %s: %w", c.out, err)
+		}
+		if mode == "verify" {
+			reqs = append(reqs, benchRequest{method: "GET", path: "/v1/verify/" + d.Digest, digest: d.Digest})
+		} else {
+			body, _ := json.Marshal(map[string]string{"letter": d.Letter})
+			reqs = append(reqs, benchRequest{method: "POST", path: "/v1/verify", body: body, digest: d.Digest})
+		}
+	}
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("bench: %s holds no digest", c.out)
+	}
+	return reqs, nil
+}
+
+// drive runs the load. Prepared letters and anchors are each sent once;
+// verification requests cycle through the anchored letters.
+func drive(ctx context.Context, hc *http.Client, c benchConfig, mode string, reqs []benchRequest) *benchResult {
+	res := &benchResult{Mode: mode, Clients: c.clients, Rate: c.rate, Failures: map[string]int{}}
+	cycle := strings.HasPrefix(mode, "verify")
+	var mu sync.Mutex
+	var next atomic.Int64
+	take := func() *benchRequest {
+		i := int(next.Add(1) - 1)
+		if cycle {
+			return &reqs[i%len(reqs)]
+		}
+		if i >= len(reqs) {
+			return nil
+		}
+		return &reqs[i]
+	}
+	record := func(r *benchRequest, start time.Time) {
+		code, height, err := send(ctx, hc, c, r)
+		d := time.Since(start)
+		mu.Lock()
+		defer mu.Unlock()
+		want := http.StatusCreated
+		if cycle {
+			want = http.StatusOK
+		}
+		switch {
+		case err != nil:
+			res.Failures["transport"]++
+		case code == want:
+			res.OK++
+			r.ok.Store(true)
+			res.Latencies = append(res.Latencies, d)
+			if height > 0 {
+				res.Heights = append(res.Heights, height)
+			}
+		default:
+			res.Failures[fmt.Sprintf("HTTP %d", code)]++
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.duration)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	if c.rate > 0 {
+		// Open loop: a ticker schedules starts; at most c.clients in flight.
+		slots := make(chan struct{}, c.clients)
+		interval := time.Duration(float64(time.Second) / c.rate)
+		for i := 0; rctx.Err() == nil; i++ {
+			at := start.Add(time.Duration(i) * interval)
+			if wait := time.Until(at); wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-rctx.Done():
+				}
+			}
+			r := take()
+			if r == nil || rctx.Err() != nil {
+				break
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-rctx.Done():
+			}
+			if rctx.Err() != nil {
+				break
+			}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				record(r, at)
+			})
+		}
+	} else {
+		for range c.clients {
+			wg.Go(func() {
+				for rctx.Err() == nil {
+					r := take()
+					if r == nil {
+						return
+					}
+					record(r, time.Now())
+				}
+			})
+		}
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// send makes one request; for verification it returns the block height the
+// answer says it reflects.
+func send(ctx context.Context, hc *http.Client, c benchConfig, r *benchRequest) (int, uint64, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), r.method, c.base+r.path, body)
+	if err != nil {
+		return 0, 0, err
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.method == "POST" && r.path != "/v1/verify" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, 0, err
+	}
+	var h struct {
+		Height uint64 `json:"height"`
+	}
+	if r.method == "GET" || r.path == "/v1/verify" {
+		_ = json.Unmarshal(raw, &h)
+	}
+	return res.StatusCode, h.Height, nil
+}
+
+// proc is one process of the network under test.
+type proc struct{ dept, name, pidFile string }
+
+// networkProcs lists the processes the supervisor records under each
+// department's home (run/NAME.child holds the running child's pid).
+func networkProcs(network string) []proc {
+	if network == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(network)
+	if err != nil {
+		return nil
+	}
+	var n struct {
+		Departments []struct{ Key, Home string }
+	}
+	if json.Unmarshal(raw, &n) != nil {
+		return nil
+	}
+	var out []proc
+	for _, d := range n.Departments {
+		for _, name := range []string{"gateway", "chaincode", "peer", "orderer", "ca"} {
+			out = append(out, proc{dept: d.Key, name: name, pidFile: filepath.Join(d.Home, "run", name+".child")})
+		}
+	}
+	return out
+}
+
+// procSample is a process's CPU time (seconds) and resident memory (bytes).
+type procSample struct {
+	cpu float64
+	rss int64
+}
+
+func sample(procs []proc) []procSample {
+	out := make([]procSample, len(procs))
+	for i, p := range procs {
+		raw, err := os.ReadFile(p.pidFile)
+		if err != nil {
+			continue
+		}
+		pid := strings.TrimSpace(string(raw))
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command name (which may hold spaces) start at ")".
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 22 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		rssPages, _ := strconv.ParseInt(f[21], 10, 64)
+		out[i] = procSample{cpu: (ut + st) / 100, rss: rssPages * int64(os.Getpagesize())}
+	}
+	return out
+}
+
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// printProcs prints CPU seconds per 1,000 answered requests and resident
+// memory, per kind of process (summed over departments) and in total.
+func printProcs(w io.Writer, procs []proc, before, after []procSample, ok int, gen float64) {
+	per := func(cpu float64) float64 {
+		if ok == 0 {
+			return 0
+		}
+		return cpu * 1000 / float64(ok)
+	}
+	if len(procs) > 0 {
+		type agg struct {
+			cpu float64
+			rss int64
+			top string
+			max float64
+		}
+		kinds := map[string]*agg{}
+		var totalCPU float64
+		var totalRSS int64
+		for i, p := range procs {
+			a := kinds[p.name]
+			if a == nil {
+				a = &agg{}
+				kinds[p.name] = a
+			}
+			d := after[i].cpu - before[i].cpu
+			a.cpu += d
+			a.rss += after[i].rss
+			if d > a.max {
+				a.max, a.top = d, p.dept
+			}
+			totalCPU += d
+			totalRSS += after[i].rss
+		}
+		fmt.Fprintf(w, "         CPU s per 1,000 answered, RSS MB (all departments; busiest):")
+		for _, name := range []string{"gateway", "chaincode", "peer", "orderer", "ca"} {
+			if a := kinds[name]; a != nil {
+				fmt.Fprintf(w, " %s %.2f/%dMB (%s %.2f);", name, per(a.cpu), a.rss>>20, a.top, per(a.max))
+			}
+		}
+		fmt.Fprintf(w, " network %.2f/%dMB\n", per(totalCPU), totalRSS>>20)
+	}
+	fmt.Fprintf(w, "         load generator CPU %.2f s per 1,000 answered\n", per(gen))
+}
+
+// appendSummary appends one run's figures as a JSON line, for scripts.
+func appendSummary(path string, r *benchResult) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	line, _ := json.Marshal(map[string]any{"mode": r.Mode, "clients": r.Clients, "offered": r.Rate, "rate": r.rate(),
+		"ok": r.OK, "failed": r.failed(), "p50ms": ms(r.percentile(0.5)), "p90ms": ms(r.percentile(0.9)), "p99ms": ms(r.percentile(0.99))})
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -73,6 +74,7 @@ func NewNetwork(tb testing.TB) *Network {
 	n.lis = bufconn.Listen(1 << 20)
 	n.srv = grpc.NewServer()
 	gateway.RegisterGatewayServer(n.srv, &server{n: n})
+	peer.RegisterDeliverServer(n.srv, &deliver{n: n})
 	go func() { _ = n.srv.Serve(n.lis) }()
 	tb.Cleanup(n.srv.Stop)
 	return n
@@ -246,7 +248,7 @@ func (s *server) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gatew
 		stub.Event.ChaincodeId = p.chaincode
 		events, _ = proto.Marshal(stub.Event)
 	}
-	ext, _ := proto.Marshal(&peer.ChaincodeAction{Response: r, Events: events})
+	ext, _ := proto.Marshal(&peer.ChaincodeAction{Response: r, Events: events, Results: stub.Results(p.chaincode)})
 	prp, _ := proto.Marshal(&peer.ProposalResponsePayload{Extension: ext})
 	cap, _ := proto.Marshal(&peer.ChaincodeActionPayload{ChaincodeProposalPayload: p.payload,
 		Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: []*peer.Endorsement{{Endorser: p.creator}}}})
@@ -342,6 +344,52 @@ func (s *server) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stre
 				if err := stream.Send(&gateway.ChaincodeEventsResponse{Events: events, BlockNumber: b.GetHeader().GetNumber()}); err != nil {
 					return err
 				}
+			}
+			next = b.GetHeader().GetNumber() + 1
+		}
+		select {
+		case <-stream.Context().Done():
+			return stream.Context().Err()
+		case <-changed:
+		}
+	}
+}
+
+// deliver is the peer's Deliver service: blocks from a seek position on.
+type deliver struct {
+	peer.UnimplementedDeliverServer
+	n *Network
+}
+
+func (d *deliver) Deliver(stream grpc.BidiStreamingServer[common.Envelope, peer.DeliverResponse]) error {
+	env, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	var payload common.Payload
+	var seek orderer.SeekInfo
+	if err := errors.Join(proto.Unmarshal(env.GetPayload(), &payload), proto.Unmarshal(payload.GetData(), &seek)); err != nil {
+		return status.Error(codes.InvalidArgument, err.Error())
+	}
+	n := d.n
+	var next uint64
+	switch pos := seek.GetStart().GetType().(type) {
+	case *orderer.SeekPosition_Specified:
+		next = pos.Specified.GetNumber()
+	case *orderer.SeekPosition_Newest:
+		next = n.Height() - 1
+	}
+	for {
+		n.mu.Lock()
+		changed := n.changed
+		var blocks []*common.Block
+		if next < uint64(len(n.blocks)) {
+			blocks = n.blocks[next:]
+		}
+		n.mu.Unlock()
+		for _, b := range blocks {
+			if err := stream.Send(&peer.DeliverResponse{Type: &peer.DeliverResponse_Block{Block: b}}); err != nil {
+				return err
 			}
 			next = b.GetHeader().GetNumber() + 1
 		}

@@ -9,6 +9,9 @@ package fabrictest
 
 import (
 	"fmt"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	"google.golang.org/protobuf/proto"
 	"slices"
 	"strings"
 	"sync"
@@ -141,6 +144,24 @@ func (s *Stub) GetState(key string) ([]byte, error) {
 	return v.value, nil
 }
 
+// GetMultipleStates reads keys in one call, as Fabric 3.1's peers serve it.
+func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		v, err := s.GetState(k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// StartWriteBatch and FinishWriteBatch: writes are kept until the end of
+// the transaction anyway.
+func (s *Stub) StartWriteBatch()        {}
+func (s *Stub) FinishWriteBatch() error { return nil }
+
 func (s *Stub) PutState(key string, value []byte) error {
 	if key == "" || !utf8.ValidString(key) {
 		return fmt.Errorf("invalid key %q", key)
@@ -270,6 +291,26 @@ func (s *Stub) Conflict() bool {
 		}
 	}
 	return false
+}
+
+// Results is the transaction's read-write set in namespace ns, as an
+// endorsing peer puts it in the ChaincodeAction: public writes, sorted by
+// key.
+func (s *Stub) Results(ns string) []byte {
+	keys := make([]string, 0, len(s.writes))
+	for k := range s.writes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	kv := &kvrwset.KVRWSet{}
+	for _, k := range keys {
+		v := s.writes[k]
+		kv.Writes = append(kv.Writes, &kvrwset.KVWrite{Key: k, Value: v, IsDelete: v == nil})
+	}
+	raw, _ := proto.Marshal(kv)
+	out, _ := proto.Marshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV,
+		NsRwset: []*rwset.NsReadWriteSet{{Namespace: ns, Rwset: raw}}})
+	return out
 }
 
 // Commit applies the transaction's writes as part of block.

@@ -1,0 +1,180 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// Index is the department's read model of the public ledger records, in
+// its own file next to the letter store: commitments by id and bare
+// anchors by digest, with the height of the blocks applied. Each block is
+// applied in one transaction with its height, so the index and its
+// checkpoint never disagree, and a block delivered again is ignored.
+//
+// Decoded commitments are kept in memory (up to indexCacheMax, then the
+// cache starts over), so a verification of a known letter reads no page
+// and decodes no JSON. Records it returns are shared: callers must not
+// modify them.
+type Index struct {
+	db *bbolt.DB
+
+	mu    sync.RWMutex
+	cache map[string]*chengnuo.Commitment
+	gen   uint64 // blocks applied since open: a read that saw an older one may not fill the cache
+}
+
+// indexCacheMax bounds the records kept decoded in memory (about 1 KB each).
+const indexCacheMax = 100_000
+
+var _ chengnuo.Index = (*Index)(nil)
+
+var (
+	idxCommitments = []byte("commitments")
+	idxAnchors     = []byte("anchors")
+	idxMeta        = []byte("meta")
+	idxHeight      = []byte("height")
+)
+
+// OpenIndex opens or creates the index file.
+func OpenIndex(path string) (*Index, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{idxCommitments, idxAnchors, idxMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init index: %w", err)
+	}
+	return &Index{db: db, cache: map[string]*chengnuo.Commitment{}}, nil
+}
+
+// Close closes the index.
+func (x *Index) Close() error { return x.db.Close() }
+
+func height(tx *bbolt.Tx) uint64 {
+	if raw := tx.Bucket(idxMeta).Get(idxHeight); len(raw) == 8 {
+		return binary.BigEndian.Uint64(raw)
+	}
+	return 0
+}
+
+// Height implements chengnuo.Index.
+func (x *Index) Height(context.Context) (uint64, error) {
+	var h uint64
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		h = height(tx)
+		return nil
+	})
+	return h, storeError(err)
+}
+
+// Apply implements chengnuo.Index.
+func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
+	applied := false
+	err := storeError(x.db.Update(func(tx *bbolt.Tx) error {
+		applied = false
+		h := height(tx)
+		switch {
+		case b.Number < h:
+			return nil
+		case b.Number > h:
+			return chengnuo.Internal("the read model cannot apply a block out of order",
+				fmt.Errorf("block %d given at height %d", b.Number, h))
+		}
+		cb := tx.Bucket(idxCommitments)
+		for _, c := range b.Commitments {
+			if c.BlockNumber == 0 {
+				// A change: the record keeps its anchoring block's number.
+				var prev chengnuo.Commitment
+				if raw := cb.Get([]byte(c.ID)); raw != nil && json.Unmarshal(raw, &prev) == nil {
+					c.BlockNumber = prev.BlockNumber
+				}
+			}
+			if err := putJSON(tx, idxCommitments, c.ID, c); err != nil {
+				return err
+			}
+		}
+		for _, a := range b.Anchors {
+			if err := putJSON(tx, idxAnchors, a.Digest, a); err != nil {
+				return err
+			}
+		}
+		var buf [8]byte
+		binary.BigEndian.PutUint64(buf[:], b.Number+1)
+		applied = true
+		return tx.Bucket(idxMeta).Put(idxHeight, buf[:])
+	}))
+	if err == nil && applied {
+		x.mu.Lock()
+		x.gen++
+		for _, c := range b.Commitments {
+			if _, ok := x.cache[c.ID]; ok {
+				x.cache[c.ID] = c
+			}
+		}
+		x.mu.Unlock()
+	}
+	return err
+}
+
+// Commitment implements chengnuo.Index.
+func (x *Index) Commitment(_ context.Context, id string) (*chengnuo.Commitment, error) {
+	x.mu.RLock()
+	c, ok := x.cache[id]
+	gen := x.gen
+	x.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err := indexGet(x, idxCommitments, id, &chengnuo.Commitment{}, "commitment")
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	if x.gen == gen { // no block applied since the read: c is current
+		if len(x.cache) >= indexCacheMax {
+			clear(x.cache)
+		}
+		x.cache[id] = c
+	}
+	x.mu.Unlock()
+	return c, nil
+}
+
+// Anchor implements chengnuo.Index.
+func (x *Index) Anchor(_ context.Context, digest string) (*chengnuo.Anchor, error) {
+	var a chengnuo.Anchor
+	return indexGet(x, idxAnchors, digest, &a, "anchor")
+}
+
+func indexGet[T any](x *Index, bucket []byte, key string, v *T, what string) (*T, error) {
+	var ok bool
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		ok, err = getJSON(tx, bucket, key, v)
+		return err
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if !ok {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "%s %s is not in the read model", what, key)
+	}
+	return v, nil
+}
