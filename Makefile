@@ -43,6 +43,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzValidateID -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
+	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof
 
 .PHONY: demo
 demo:

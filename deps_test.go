@@ -31,11 +31,12 @@ var depRules = map[string]rule{
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
 	"registry": {project: []string{"."}, thirdParty: []string{}},
-	"notary":   {project: []string{".", "contract", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"proof":    {project: []string{"sm"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
+	"notary":   {project: []string{".", "contract", "letter", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	"gateway":  {project: []string{".", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
-	"cmd/chengnuo": {project: []string{".", "letter", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"cmd/chengnuo": {project: []string{".", "letter", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	"cmd/chengnuo-cc": {project: []string{"chaincode", "internal/debugsrv"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc"}},
 	"cmd/chengnuo-gateway": {},

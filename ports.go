@@ -19,6 +19,9 @@ type Ledger interface {
 	Ping(ctx context.Context) error
 	// Height is the number of blocks the organization's own peer has committed.
 	Height(ctx context.Context) (uint64, error)
+	// BlockOfTx returns the serialized block that holds transaction txID,
+	// as the peer committed it (with its validation flags).
+	BlockOfTx(ctx context.Context, txID string) ([]byte, error)
 	// LedgerTime is the timestamp of the newest valid transaction the peer
 	// has committed: the clock that judges periods and due dates.
 	LedgerTime(ctx context.Context) (time.Time, error)
@@ -151,6 +154,11 @@ type LedgerBlock struct {
 	Number      uint64
 	Commitments []*Commitment
 	Anchors     []*Anchor
+	// Header is the block's serialized header, kept for proofs (the hash
+	// chain); Config the whole serialized block if it is a configuration
+	// block (the organisations, CAs and consenters in force from it on).
+	Header []byte
+	Config []byte
 }
 
 // BlockSource streams the blocks the department's own peer has committed.
@@ -175,6 +183,11 @@ type Index interface {
 	Commitment(ctx context.Context, id string) (*Commitment, error)
 	// Anchor returns an indexed bare anchor, ENOTFOUND if none.
 	Anchor(ctx context.Context, digest string) (*Anchor, error)
+	// Headers returns the serialized headers of blocks 0 .. n-1.
+	Headers(ctx context.Context, n uint64) ([][]byte, error)
+	// Configs returns the serialized configuration blocks before block n,
+	// the genesis block first.
+	Configs(ctx context.Context, n uint64) ([][]byte, error)
 }
 
 // LedgerEvents delivers the chaincode events a department reacts to.
@@ -315,6 +328,16 @@ type Service interface {
 	VerifyLetter(ctx context.Context, canonical []byte) (*VerifyResult, error)
 	VerifyDigest(ctx context.Context, digest string) (*VerifyResult, error)
 	VerifyFile(ctx context.Context, r io.Reader, maxBytes int64) (*VerifyResult, error)
+	// CommitmentProof and DigestProof return a proof bundle (JSON, schema
+	// chengnuo-proof/1, package proof) of the latest write of a commitment,
+	// or of the record of a digest (a letter's commitment, else a bare
+	// anchor): checkable offline against the pinned genesis block.
+	CommitmentProof(ctx context.Context, id string) ([]byte, error)
+	DigestProof(ctx context.Context, digest string) ([]byte, error)
+	// GenesisHash is the hex hash of the channel's genesis block header, as
+	// this department's read model has it (a verifier should pin the value
+	// the departments publish, not take it from one server).
+	GenesisHash(ctx context.Context) (string, error)
 	// PublicCommitment is a commitment's public record (no applicant key).
 	PublicCommitment(ctx context.Context, id string) (*Commitment, error)
 

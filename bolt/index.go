@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -40,6 +41,8 @@ var (
 	idxCommitments = []byte("commitments")
 	idxAnchors     = []byte("anchors")
 	idxMeta        = []byte("meta")
+	idxHeaders     = []byte("headers") // block number (8 bytes, big endian) -> serialized header
+	idxConfigs     = []byte("configs") // block number -> serialized configuration block
 	idxHeight      = []byte("height")
 )
 
@@ -50,7 +53,7 @@ func OpenIndex(path string) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{idxCommitments, idxAnchors, idxMeta} {
+		for _, b := range [][]byte{idxCommitments, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -115,10 +118,16 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 				return err
 			}
 		}
-		var buf [8]byte
-		binary.BigEndian.PutUint64(buf[:], b.Number+1)
+		if err := tx.Bucket(idxHeaders).Put(blockKey(b.Number), b.Header); err != nil {
+			return err
+		}
+		if b.Config != nil {
+			if err := tx.Bucket(idxConfigs).Put(blockKey(b.Number), b.Config); err != nil {
+				return err
+			}
+		}
 		applied = true
-		return tx.Bucket(idxMeta).Put(idxHeight, buf[:])
+		return tx.Bucket(idxMeta).Put(idxHeight, blockKey(b.Number+1))
 	}))
 	if err == nil && applied {
 		x.mu.Lock()
@@ -177,4 +186,45 @@ func indexGet[T any](x *Index, bucket []byte, key string, v *T, what string) (*T
 		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "%s %s is not in the read model", what, key)
 	}
 	return v, nil
+}
+
+func blockKey(n uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], n)
+	return k[:]
+}
+
+// Headers implements chengnuo.Index.
+func (x *Index) Headers(_ context.Context, n uint64) ([][]byte, error) {
+	out := make([][]byte, 0, n)
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		if height(tx) < n {
+			return chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the read model has %d blocks, not yet %d; retry shortly", height(tx), n)
+		}
+		c := tx.Bucket(idxHeaders).Cursor()
+		for k, v := c.First(); k != nil && uint64(len(out)) < n; k, v = c.Next() {
+			if binary.BigEndian.Uint64(k) != uint64(len(out)) {
+				return chengnuo.Internal("the read model lacks a block header", fmt.Errorf("header %d missing", len(out)))
+			}
+			out = append(out, bytes.Clone(v))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return out, nil
+}
+
+// Configs implements chengnuo.Index.
+func (x *Index) Configs(_ context.Context, n uint64) ([][]byte, error) {
+	var out [][]byte
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(idxConfigs).Cursor()
+		for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) < n; k, v = c.Next() {
+			out = append(out, bytes.Clone(v))
+		}
+		return nil
+	})
+	return out, storeError(err)
 }

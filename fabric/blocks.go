@@ -49,6 +49,17 @@ func (c *Client) BlockOf(ctx context.Context, txID string) (uint64, error) {
 	return n, nil
 }
 
+// BlockOfTx implements chengnuo.Ledger.
+func (c *Client) BlockOfTx(ctx context.Context, txID string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
+	defer cancel()
+	raw, err := c.qscc.EvaluateWithContext(ctx, "GetBlockByTxID", client.WithArguments(c.cfg.Channel, txID))
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return raw, nil
+}
+
 // Block returns block n as the organization's peer committed it (with its
 // validation flags).
 func (c *Client) Block(ctx context.Context, n uint64) (*common.Block, error) {

@@ -75,6 +75,15 @@ var (
 // records that its valid transactions wrote in namespace chaincode.
 func RecordsOf(b *common.Block, chaincode string) (*chengnuo.LedgerBlock, error) {
 	out := &chengnuo.LedgerBlock{Number: b.GetHeader().GetNumber()}
+	var err error
+	if out.Header, err = proto.Marshal(b.GetHeader()); err != nil {
+		return nil, err
+	}
+	if isConfig(b) {
+		if out.Config, err = proto.Marshal(b); err != nil {
+			return nil, err
+		}
+	}
 	var flags []byte
 	if md := b.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_TRANSACTIONS_FILTER) {
 		flags = md[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
@@ -114,6 +123,20 @@ func RecordsOf(b *common.Block, chaincode string) (*chengnuo.LedgerBlock, error)
 		}
 	}
 	return out, nil
+}
+
+// isConfig says whether b is a configuration block.
+func isConfig(b *common.Block) bool {
+	data := b.GetData().GetData()
+	if len(data) != 1 {
+		return false
+	}
+	var env common.Envelope
+	var payload common.Payload
+	var ch common.ChannelHeader
+	return errors.Join(proto.Unmarshal(data[0], &env), proto.Unmarshal(env.GetPayload(), &payload),
+		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)) == nil &&
+		common.HeaderType(ch.GetType()) == common.HeaderType_CONFIG
 }
 
 // writesOf returns the public writes of an endorser transaction in

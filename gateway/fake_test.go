@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,6 +177,18 @@ func (f *fake) VerifyLetter(_ context.Context, b []byte) (*chengnuo.VerifyResult
 
 func (f *fake) VerifyDigest(_ context.Context, d string) (*chengnuo.VerifyResult, error) {
 	return verified(digest), f.record("VerifyDigest", d)
+}
+
+func (f *fake) CommitmentProof(_ context.Context, id string) ([]byte, error) {
+	return []byte(`{"version":"chengnuo-proof/1","subject":{"kind":"commitment","id":"` + id + `"}}`), f.record("CommitmentProof", id)
+}
+
+func (f *fake) DigestProof(_ context.Context, d string) ([]byte, error) {
+	return []byte(`{"version":"chengnuo-proof/1","subject":{"kind":"anchor","letterDigest":"` + d + `"}}`), f.record("DigestProof", d)
+}
+
+func (f *fake) GenesisHash(context.Context) (string, error) {
+	return strings.Repeat("ab", 32), f.record("GenesisHash")
 }
 
 func (f *fake) VerifyFile(_ context.Context, r io.Reader, max int64) (*chengnuo.VerifyResult, error) {

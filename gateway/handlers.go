@@ -132,3 +132,17 @@ func withTx(c *gin.Context, txID string) {
 		c.Set(ctxTxID, txID)
 	}
 }
+
+// proof serves a proof bundle: JSON the service already encoded, offered
+// as a file to keep.
+func (s *Server) proof(build func(*gin.Context) ([]byte, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw, err := build(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Header("Content-Disposition", `attachment; filename="proof.json"`)
+		c.Data(http.StatusOK, "application/json", raw)
+	}
+}

@@ -1,9 +1,9 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+	s.webRoutes()
 
 	v1 := e.Group("/v1")
 	clerk := s.require(chengnuo.RoleClerk)
@@ -137,6 +138,12 @@ func (s *Server) routes() {
 	}))
 	v1.GET("/verify/:digest", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.VerifyDigest(c.Request.Context(), c.Param("digest"))
+	}))
+	v1.GET("/verify/:digest/proof", public, s.proof(func(c *gin.Context) ([]byte, error) {
+		return svc.DigestProof(c.Request.Context(), c.Param("digest"))
+	}))
+	v1.GET("/commitments/:id/proof", public, s.proof(func(c *gin.Context) ([]byte, error) {
+		return svc.CommitmentProof(c.Request.Context(), c.Param("id"))
 	}))
 	v1.GET("/public/commitments/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.PublicCommitment(c.Request.Context(), c.Param("id"))
@@ -283,11 +290,24 @@ func (s *Server) receiptPNG(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	payload, _ := json.Marshal(map[string]string{"commitmentId": v.Letter.ID, "letterDigest": v.Letter.Digest, "verify": "/v1/verify/" + v.Letter.Digest})
-	png, err := qrcode.Encode(string(payload), qrcode.Medium, 256)
+	// The QR code opens the public verification page with the receipt number.
+	png, err := qrcode.Encode(s.pageURL(c)+"?id="+url.QueryEscape(v.Letter.ID), qrcode.Medium, 256)
 	if err != nil {
 		s.fail(c, chengnuo.Internal("could not render the QR code", err))
 		return
 	}
 	c.Data(http.StatusOK, "image/png", png)
+}
+
+// pageURL is the public verification page's address as the client reached
+// this gateway (the scheme a trusted proxy reports, else the connection's).
+func (s *Server) pageURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	if p := c.GetHeader("X-Forwarded-Proto"); (p == "https" || p == "http") && c.ClientIP() != c.RemoteIP() {
+		scheme = p
+	}
+	return scheme + "://" + c.Request.Host + "/verify"
 }

@@ -50,6 +50,9 @@ type Options struct {
 	// X-Forwarded-For names the client for rate limiting; none by default:
 	// the peer address is the client.
 	TrustedProxies []string
+	// WebDir holds the public page's WebAssembly verifier (chengnuo.wasm)
+	// and Go's wasm_exec.js; without them the page still looks letters up.
+	WebDir string
 }
 
 // Server routes HTTP requests to the service.

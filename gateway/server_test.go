@@ -99,6 +99,9 @@ var routeTable = []route{
 	{"POST", "/v1/verify", `{"letter":"L"}`, public, 200, "VerifyLetter", []any{"L"}},
 	{"POST", "/v1/verify/file", "file bytes", public, 200, "VerifyFile", []any{"file bytes"}},
 	{"GET", "/v1/verify/" + digest, "", public, 200, "VerifyDigest", []any{digest}},
+	{"GET", "/v1/verify/" + digest + "/proof", "", public, 200, "DigestProof", []any{digest}},
+	{"GET", "/verify/genesis", "", public, 200, "GenesisHash", nil},
+	{"GET", "/v1/commitments/CN1/proof", "", public, 200, "CommitmentProof", []any{"CN1"}},
 	{"GET", "/v1/public/commitments/CN1", "", public, 200, "PublicCommitment", []any{"CN1"}},
 	{"GET", "/v1/public/disclosures?limit=10", "", public, 200, "Disclosures", []any{10, ""}},
 	{"POST", "/v1/commitments/CN1/verification", `{"claim":"核查户籍"}`, clerk, 201, "RequestVerification", []any{"CN1", "核查户籍"}},
@@ -121,6 +124,10 @@ var routeTable = []route{
 	{"GET", "/healthz", "", public, 200, "", nil},
 	{"GET", "/readyz", "", public, 200, "Ping", nil},
 	{"GET", "/openapi.yaml", "", public, 200, "", nil},
+	{"GET", "/verify?id=CN1", "", public, 200, "", nil},
+	{"GET", "/verify/assets/page.js", "", public, 200, "", nil},
+	{"GET", "/verify/assets/page.css", "", public, 200, "", nil},
+	{"GET", "/verify/assets/chengnuo.wasm", "", public, 404, "", nil}, // not installed in this test
 }
 
 // contract loads the OpenAPI document and a router over it.

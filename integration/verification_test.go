@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -74,17 +73,7 @@ var people struct {
 // anchorAt drafts, signs (in-process SM2) and submits a letter at market.
 func anchorAt(t *testing.T, code string, p person) response {
 	t.Helper()
-	d := draftFor(t, market, code, p)
-	if d.Status != http.StatusCreated {
-		t.Fatalf("draft: %d %s", d.Status, d.Raw)
-	}
-	key, _ := sm.GenerateKey()
-	sig, err := sm.Sign(key, []byte(d.Body["canonical"].(string)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	return submit(t, market, map[string]string{"letter": d.Body["canonical"].(string), "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)})
+	return submit(t, market, signedSubmission(t, code, p))
 }
 
 func anchorID(t *testing.T, code string, p person) string {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/fabric"
+	"github.com/chengnuo/chengnuo/proof"
 	"github.com/chengnuo/chengnuo/sm"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
@@ -264,6 +265,19 @@ func TestFifthDepartmentJoins(t *testing.T) {
 	// Its gateway verifies letters anchored before it joined.
 	if r := call(t, "GET", hrss.Gateway+"/v1/public/commitments/"+old, ""); r.Status != http.StatusOK {
 		t.Fatalf("hrss reads an existing letter: %d %s", r.Status, r.Raw)
+	}
+	// A proof of a letter anchored before the join, built by the new
+	// department, still verifies against the pinned genesis; so does one of
+	// a letter anchored after it, whose trust chain passes through the join's
+	// configuration block (signed by a quorum of the four earlier consenters).
+	pinned := genesisHash(t)
+	if rep, err := verifyBundle(t, fetchProofAt(t, hrss.Gateway, "/v1/commitments/"+old+"/proof"), proof.Options{GenesisHash: pinned}); err != nil || len(rep.Departments) != 4 {
+		t.Fatalf("proof of a letter from before the join: %+v %v", rep, err)
+	}
+	after := anchorID(t, code, newPerson(t, "加入后"))
+	rep, err := verifyBundle(t, fetchProof(t, market, "/v1/commitments/"+after+"/proof"), proof.Options{GenesisHash: pinned})
+	if err != nil || len(rep.Departments) != 5 || rep.ConfigBlock == 0 {
+		t.Fatalf("proof of a letter from after the join: %+v %v", rep, err)
 	}
 
 	// Its peer endorses, and MAJORITY is now 3 of 5.

@@ -40,6 +40,8 @@ type Config struct {
 	// SampleWait bounds how long DrawSample waits for another department's
 	// contribution and the publication of the draw; default 15 s.
 	SampleWait time.Duration
+	// Channel and Chaincode name what proofs are of (default chengnuo, notary).
+	Channel, Chaincode string
 	// Index is the department's read model of the ledger, kept by Follow;
 	// when set, public verification is answered from it. Nil: every
 	// verification queries the chaincode.
@@ -80,6 +82,12 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	}
 	if cfg.BatchWorkers <= 0 {
 		cfg.BatchWorkers = 4
+	}
+	if cfg.Channel == "" {
+		cfg.Channel = "chengnuo"
+	}
+	if cfg.Chaincode == "" {
+		cfg.Chaincode = "notary"
 	}
 	if cfg.OrganName == "" {
 		cfg.OrganName = cfg.MSPID

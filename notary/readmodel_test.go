@@ -22,16 +22,22 @@ func waitHeight(t *testing.T, s *notary.Service, n uint64) {
 	}
 }
 
+// withIndex starts msp's service with a read model.
+func withIndex(t *testing.T, e *env, msp string) (*dept, *bolt.Index) {
+	t.Helper()
+	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), msp+".index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return e.dept(msp, notary.Config{Index: idx}), idx
+}
+
 func TestReadModelServesVerification(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
 	m := e.dept("MarketMSP", notary.Config{})
-	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), "police.index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	p := e.dept("PoliceMSP", notary.Config{Index: idx})
+	p, idx := withIndex(t, e, "PoliceMSP")
 	ctx := t.Context()
 	go func() { _ = p.svc.Follow(ctx, p.ledger) }()
 
@@ -77,12 +83,7 @@ func TestReadModelFallsBackToTheLedger(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
 	m := e.dept("MarketMSP", notary.Config{})
-	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), "police.index"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
-	p := e.dept("PoliceMSP", notary.Config{Index: idx}) // not following
+	p, _ := withIndex(t, e, "PoliceMSP") // not following
 	ctx := t.Context()
 	req := signedLetter(t, m.svc, "T-1", alice)
 	rc, err := m.svc.Submit(ctx, req)

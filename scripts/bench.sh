@@ -70,4 +70,4 @@ done
 bench --url "$justice" --mode verify-letter --clients 100 --duration 10s --digests "$digests"
 
 echo "== summary"
-jq -s -r --argjson base "$base" '.[] | "\(.mode)\t\(if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end)\t\(.rate | floor)/s\tp50 \(.p50ms)ms\tp99 \(.p99ms)ms\tx\(if $base > 0 then (.rate / $base * 10 | floor / 10) else 0 end) baseline"' "$summary"
+jq -s -r --argjson base "$base" '.[] | "\(.mode)\t\(if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end)\t\(.rate | floor)/s\tp50 \(.p50ms)ms\tp90 \(.p90ms)ms\tp99 \(.p99ms)ms\(if .mode == "letters" and $base > 0 then "\tx\(.rate / $base * 10 | floor / 10) baseline" else "" end)"' "$summary"

@@ -149,12 +149,24 @@ build_project() {
   log "building project binaries into ${BIN}"
   # One go build for the three: the packages build in parallel. The
   # version stamp only exists in the chaincode package.
+  # The public page's in-browser verifier builds alongside (WebAssembly).
+  (cd "$ROOT" && GOOS=js GOARCH=wasm go build -trimpath -buildvcs=false -ldflags "-s -w" \
+    -o "$new/chengnuo.wasm" ./cmd/chengnuo-wasm) &
+  local wasm=$!
   (cd "$ROOT" && go build -trimpath -buildvcs=false \
     -ldflags "-X github.com/chengnuo/chengnuo/chaincode.Version=${CHENGNUO_CC_VERSION:-dev}" \
     -o "$new/" ./cmd/chengnuo-gateway ./cmd/chengnuo ./cmd/chengnuo-cc) || die "go build failed"
+  wait "$wasm" || die "go build of the WebAssembly verifier failed"
   for b in chengnuo-gateway chengnuo-cc chengnuo; do
     if ! cmp -s "${new}/${b}" "${BIN}/${b}"; then mv "${new}/${b}" "${BIN}/${b}"; fi
   done
+  mkdir -p "${BIN}/web"
+  local exec_js goroot
+  goroot="$(go env GOROOT)"
+  exec_js="${goroot}/lib/wasm/wasm_exec.js"
+  [[ -f "$exec_js" ]] || exec_js="${goroot}/misc/wasm/wasm_exec.js"
+  cmp -s "$exec_js" "${BIN}/web/wasm_exec.js" || cp "$exec_js" "${BIN}/web/wasm_exec.js"
+  if ! cmp -s "${new}/chengnuo.wasm" "${BIN}/web/chengnuo.wasm"; then mv "${new}/chengnuo.wasm" "${BIN}/web/chengnuo.wasm"; fi
   rm -rf "$new"
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type Config struct {
 	OrganName       string
 	Checkpoint      string
 	IndexPath       string
+	WebDir          string
 	Webhook         string
 	DebugListen     string
 	PublicRate      float64
@@ -79,6 +81,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
 	str(&retain, "details-retention", "1m", "how long an answered request's details stay in this department's private collection before they are purged")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
+	str(&cfg.WebDir, "web-dir", "", "directory of the public page's WebAssembly verifier (chengnuo.wasm, wasm_exec.js) (default: web/ next to this binary)")
 	str(&cfg.IndexPath, "index", "", "read model file: public records fed by the peer's blocks, with its height (default: the store path + .index)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
@@ -139,6 +142,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
+	}
+	if cfg.WebDir == "" {
+		if exe, err := os.Executable(); err == nil {
+			cfg.WebDir = filepath.Join(filepath.Dir(exe), "web")
+		}
 	}
 	if cfg.IndexPath == "" {
 		cfg.IndexPath = cfg.StorePath + ".index"
@@ -225,7 +233,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
-		DetailsRetention: cfg.DetailsRetain, Index: idx,
+		DetailsRetention: cfg.DetailsRetain, Index: idx, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {
 		return err
@@ -246,7 +254,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
 			Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
-			PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
+			WebDir: cfg.WebDir, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

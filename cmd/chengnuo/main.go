@@ -3,7 +3,8 @@
 //	chengnuo keygen --out applicant.key
 //	chengnuo sign --key applicant.key --draft draft.json
 //	chengnuo apikeys --dir DIR --roles clerk,auditor
-//	chengnuo bench --url URL [--clients 50] [--duration 30s] [--mode anchor|read]
+//	chengnuo proof verify proof.json --letter letter.json --genesis-hash HEX
+//	chengnuo bench --url URL [--clients 50] [--duration 30s] [--mode letters|anchor|verify]
 //
 // bench drives a department gateway with concurrent clients and prints
 // throughput and latency percentiles. Every request is bounded in time and
@@ -41,6 +42,8 @@ func main() {
 		err = runEnrol(os.Args[2:], os.Stdout)
 	case "secret":
 		err = runSecret(os.Args[2:], os.Stdout)
+	case "proof":
+		err = runProof(os.Args[2:], os.Stdout)
 	case "demo":
 		err = runDemo(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
@@ -70,6 +73,9 @@ commands:
   secret  seal --to PUB --in F --out F | open --key KEY --in F --out F | fingerprint --in F
           hand the consortium secret to a department, encrypted to its SM2 transport key
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step
-  bench   --url URL                  load a gateway: anchor random digests (or read them) with N concurrent clients
+  proof   verify BUNDLE [--letter FILE] [--genesis-hash HEX] | genesis-hash BLOCKFILE
+          check a proof bundle offline (exit 1 naming the first failed check); print a genesis block's hash to pin
+  bench   --url URL [--network FILE] [--mode letters|anchor|verify|verify-letter]
+          load a gateway with prepared requests; rates, percentiles, CPU and memory per process
 `)
 }

@@ -330,6 +330,18 @@ func (s *server) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stre
 		next = 0
 	}
 	after := r.GetAfterTransactionId()
+	return n.follow(stream.Context(), next, func(b *common.Block) error {
+		events := n.events(b, r.GetChaincodeId(), &after)
+		if len(events) == 0 {
+			return nil
+		}
+		return stream.Send(&gateway.ChaincodeEventsResponse{Events: events, BlockNumber: b.GetHeader().GetNumber()})
+	})
+}
+
+// follow calls send for every block from next on, as blocks are added,
+// until ctx ends or send fails.
+func (n *Network) follow(ctx context.Context, next uint64, send func(*common.Block) error) error {
 	for {
 		n.mu.Lock()
 		changed := n.changed
@@ -339,17 +351,14 @@ func (s *server) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stre
 		}
 		n.mu.Unlock()
 		for _, b := range blocks {
-			events := n.events(b, r.GetChaincodeId(), &after)
-			if len(events) > 0 {
-				if err := stream.Send(&gateway.ChaincodeEventsResponse{Events: events, BlockNumber: b.GetHeader().GetNumber()}); err != nil {
-					return err
-				}
+			if err := send(b); err != nil {
+				return err
 			}
 			next = b.GetHeader().GetNumber() + 1
 		}
 		select {
-		case <-stream.Context().Done():
-			return stream.Context().Err()
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-changed:
 		}
 	}
@@ -379,26 +388,9 @@ func (d *deliver) Deliver(stream grpc.BidiStreamingServer[common.Envelope, peer.
 	case *orderer.SeekPosition_Newest:
 		next = n.Height() - 1
 	}
-	for {
-		n.mu.Lock()
-		changed := n.changed
-		var blocks []*common.Block
-		if next < uint64(len(n.blocks)) {
-			blocks = n.blocks[next:]
-		}
-		n.mu.Unlock()
-		for _, b := range blocks {
-			if err := stream.Send(&peer.DeliverResponse{Type: &peer.DeliverResponse_Block{Block: b}}); err != nil {
-				return err
-			}
-			next = b.GetHeader().GetNumber() + 1
-		}
-		select {
-		case <-stream.Context().Done():
-			return stream.Context().Err()
-		case <-changed:
-		}
-	}
+	return n.follow(stream.Context(), next, func(b *common.Block) error {
+		return stream.Send(&peer.DeliverResponse{Type: &peer.DeliverResponse_Block{Block: b}})
+	})
 }
 
 // events returns the chaincode events of the valid transactions of a

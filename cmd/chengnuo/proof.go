@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/chengnuo/chengnuo/proof"
+)
+
+// errProofFailed makes the command exit 1 after it printed the failed check.
+var errProofFailed = errors.New("the proof does not hold")
+
+func runProof(args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("proof: verify BUNDLE [--letter FILE] [--genesis-hash HEX] | genesis-hash BLOCKFILE")
+	}
+	switch args[0] {
+	case "genesis-hash":
+		if len(args) != 2 {
+			return errors.New("proof genesis-hash BLOCKFILE")
+		}
+		raw, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		h, err := proof.GenesisHash(raw)
+		if err != nil {
+			return fmt.Errorf("proof: %s: %w", args[1], err)
+		}
+		fmt.Fprintln(out, h)
+		return nil
+	case "verify":
+	default:
+		return fmt.Errorf("proof: unknown subcommand %q", args[0])
+	}
+	fs := flag.NewFlagSet("proof verify", flag.ContinueOnError)
+	letterFile := fs.String("letter", "", "the letter: its canonical bytes, or the signed submission JSON (letter, signature, publicKey|certificate)")
+	genesis := fs.String("genesis-hash", "", "hex hash of the channel's genesis block header to pin (from a source you trust)")
+	// The bundle may come before or after the flags.
+	var bundleFile string
+	rest := args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		bundleFile, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if bundleFile == "" && fs.NArg() == 1 {
+		bundleFile = fs.Arg(0)
+	}
+	if bundleFile == "" {
+		return errors.New("proof verify: the bundle file is required")
+	}
+	raw, err := os.ReadFile(bundleFile)
+	if err != nil {
+		return err
+	}
+	opt := proof.Options{GenesisHash: *genesis}
+	if *letterFile != "" {
+		if opt.Letter, err = os.ReadFile(*letterFile); err != nil {
+			return err
+		}
+	}
+	b, err := proof.Parse(raw)
+	var rep *proof.Report
+	if err == nil {
+		rep, err = proof.Verify(b, opt)
+	}
+	if f, ok := errors.AsType[*proof.Failure](err); ok {
+		fmt.Fprintf(out, "NOT PROVEN — check failed: %s\n  %s\n", f.Check, f.Reason)
+		return errProofFailed
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, proof.Describe(rep, *genesis != ""))
+	return nil
+}

@@ -1,0 +1,113 @@
+// The public verification page: looks a letter up by receipt number,
+// digest or file (hashed here, in the browser, by the WebAssembly
+// verifier), shows its public record, and checks its proof bundle in the
+// browser rather than trusting the server's answer.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const STATUS = { ACTIVE: "有效 Active", WITHDRAWN: "已撤回 Withdrawn", CONCLUDED: "已办结 Concluded",
+  CONSISTENT: "核查一致 Consistent", INCONSISTENT: "核查不一致 Inconsistent", FALSE: "虚假承诺 False commitment" };
+let wasm = null;
+let current = null; // {id, digest}
+
+function loadVerifier() {
+  if (!wasm) {
+    const go = new Go();
+    wasm = WebAssembly.instantiateStreaming(fetch("/verify/assets/chengnuo.wasm"), go.importObject)
+      .then((r) => { go.run(r.instance); return true; });
+  }
+  return wasm;
+}
+
+function esc(s) { return String(s ?? "").replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";"); }
+function when(t) { return t ? new Date(t).toLocaleString("zh-CN", { hour12: false }) : "—"; }
+
+function show(v) {
+  const out = $("result");
+  if (!v.anchored) {
+    out.innerHTML = `<p class="status bad">未找到存证 <span lang="en">Not anchored</span></p>
+      <p>摘要 <code>${esc(v.letterDigest)}</code> 不在账本上（账本高度 ${esc(v.height)}）。若文件有任何改动，摘要就会不同。</p>`;
+    $("proof").hidden = true;
+    return;
+  }
+  const r = v.record;
+  current = { id: r.id, digest: r.letterDigest };
+  const rows = (r.history || []).map((h) => `<tr><td>${esc(STATUS[h.status] || h.status)}</td><td>${esc(h.org)}</td><td>${esc(when(h.at))}</td></tr>`).join("");
+  out.innerHTML = `<p class="status ok">已存证 <span lang="en">Anchored</span></p>
+    <dl>
+      <dt>回执编号 <span lang="en">Commitment</span></dt><dd id="r-id">${esc(r.id)}</dd>
+      <dt>当前状态 <span lang="en">Status</span></dt><dd id="r-status">${esc(STATUS[r.status] || r.status)}</dd>
+      <dt>证明事项 <span lang="en">Item</span></dt><dd>${esc(r.itemCode)} 第 ${esc(r.itemVersion)} 版</dd>
+      <dt>受理部门 <span lang="en">Department</span></dt><dd>${esc(r.org)}</dd>
+      <dt>存证时间 <span lang="en">Anchored at</span></dt><dd>${esc(when(r.anchoredAt))}</dd>
+      <dt>区块 <span lang="en">Block</span></dt><dd>${esc(r.blockNumber)}（本回答反映账本高度 ${esc(v.height)}）</dd>
+      <dt>摘要 <span lang="en">SM3 digest</span></dt><dd><code>${esc(r.letterDigest)}</code></dd>
+    </dl>
+    <h2>办理记录 <span lang="en">History</span></h2>
+    <table><thead><tr><th scope="col">状态 Status</th><th scope="col">部门 Department</th><th scope="col">时间 Time</th></tr></thead><tbody>${rows}</tbody></table>`;
+  $("download").href = "/v1/commitments/" + encodeURIComponent(r.id) + "/proof";
+  $("proof").hidden = false;
+  $("proof-result").textContent = "";
+}
+
+async function lookup(query) {
+  query = query.trim();
+  $("result").textContent = "查询中… Checking…";
+  let url;
+  if (/^[0-9a-fA-F]{64}$/.test(query)) {
+    url = "/v1/verify/" + query.toLowerCase();
+  } else if (/^CN[0-9a-f]{24}$/.test(query)) {
+    const r = await fetch("/v1/public/commitments/" + query);
+    if (r.status === 404) { show({ anchored: false, letterDigest: query }); return; }
+    const rec = await r.json();
+    if (!r.ok) { $("result").textContent = rec.message || r.statusText; return; }
+    url = "/v1/verify/" + rec.letterDigest;
+  } else {
+    $("result").innerHTML = `<p class="status bad">请输入回执编号（CN 开头）或 64 位摘要 <span lang="en">Enter a receipt number (CN…) or a 64-hex digest</span></p>`;
+    return;
+  }
+  const res = await fetch(url);
+  const v = await res.json();
+  if (!res.ok) { $("result").textContent = v.message || res.statusText; return; }
+  show(v);
+}
+
+async function hashFile(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    await loadVerifier();
+    return chengnuoSM3(bytes);
+  } catch (e) {
+    // Without WebAssembly the server hashes the file as it reads it.
+    const r = await fetch("/v1/verify/file", { method: "POST", body: bytes });
+    return (await r.json()).letterDigest;
+  }
+}
+
+async function checkProof() {
+  const out = $("proof-result");
+  out.textContent = "正在本机核验… Checking in this browser…";
+  try {
+    await loadVerifier();
+    const bundle = await (await fetch("/v1/commitments/" + encodeURIComponent(current.id) + "/proof")).text();
+    const a = JSON.parse(chengnuoVerify(bundle, $("genesis").value.trim(), ""));
+    out.textContent = a.ok ? "核验通过 Proof verified\n" + a.text : "核验未通过 Proof NOT verified — " + a.check + ": " + a.reason;
+    out.className = a.ok ? "verdict ok" : "verdict bad";
+  } catch (e) {
+    out.textContent = "无法在本机核验：" + e;
+  }
+}
+
+$("lookup").addEventListener("submit", (e) => { e.preventDefault(); lookup($("query").value); });
+$("file").addEventListener("change", async () => { const f = $("file").files[0]; if (f) lookup(await hashFile(f)); });
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", async (e) => {
+  e.preventDefault(); drop.classList.remove("over");
+  const f = e.dataTransfer.files[0]; if (f) lookup(await hashFile(f));
+});
+drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file").click(); } });
+$("check").addEventListener("click", checkProof);
+fetch("/verify/genesis").then((r) => r.ok ? r.text() : "").then((g) => { $("server-genesis").textContent = g || "—"; if (!$("genesis").value) $("genesis").value = g; });
+const id = new URLSearchParams(location.search).get("id");
+if (id) { $("query").value = id; lookup(id); }

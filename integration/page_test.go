@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestVerificationPageInBrowser drives the public verification page in
+// headless Chromium (Debian's chromium; .ci/run installs it): the receipt's
+// QR address, a digest typed in, the letter file dropped (hashed in the
+// browser by the WebAssembly verifier), and the proof checked in the
+// browser. It saves a screenshot as a test artefact.
+func TestVerificationPageInBrowser(t *testing.T) {
+	chrome, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
+	}
+	code := publishVisible(t, verifiedItem(uniqueCode(t, "PAGE"), "PoliceMSP", false))
+	p := newPerson(t, "页面甲")
+	sub := signedSubmission(t, code, p)
+	r := submit(t, market, sub)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.Status, r.Raw)
+	}
+	rc := receipt(t, r)
+	id, digest := rc["commitmentId"].(string), rc["letterDigest"].(string)
+	letterFile := filepath.Join(t.TempDir(), "承诺书.json")
+	if err := os.WriteFile(letterFile, []byte(sub["letter"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	page := gatewayURL(justice) + "/verify"
+	waitVisible(t, justice, "/v1/verify/"+digest)
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1000, 1400))...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	// 1. The receipt's QR code opens the page with the receipt number.
+	if err := chromedp.Do(ctx, chromedp.Navigate(page+"?id="+id), chromedp.WaitVisible(chromedp.CSS("#r-status"))); err != nil {
+		t.Fatalf("open the page by receipt number: %v", err)
+	}
+	if status, shown := text("#r-status"), text("#r-id"); !strings.Contains(status, "有效") || shown != id {
+		t.Fatalf("the page shows %q / %q for %s", status, shown, id)
+	}
+	// 2. A digest typed in: an unknown one first.
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#query"), strings.Repeat("0", 64)),
+		chromedp.Click(chromedp.CSS("#lookup button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#result .status.bad")),
+	); err != nil {
+		t.Fatalf("an unknown digest: %v", err)
+	}
+	if body := text("#result"); !strings.Contains(body, "未找到存证") {
+		t.Fatalf("an unknown digest shows %q", body)
+	}
+	// 3. The letter file, hashed in the browser.
+	if err := chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{letterFile}),
+		chromedp.WaitVisible(chromedp.CSS("#r-id")),
+	); err != nil {
+		t.Fatalf("drop the letter file: %v", err)
+	}
+	body := text("#result")
+	if shown := text("#r-id"); shown != id || !strings.Contains(body, digest) || !strings.Contains(body, "MarketMSP") {
+		t.Fatalf("the dropped letter shows %q: %s", shown, body)
+	}
+	for _, personal := range []string{p.name, p.idNumber, p.phone} {
+		if strings.Contains(body, personal) {
+			t.Fatalf("the page shows personal data %q", personal)
+		}
+	}
+	// 4. The proof, checked in the browser by the WebAssembly verifier.
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#genesis"), genesisHash(t)),
+		chromedp.Click(chromedp.CSS("#check")),
+		chromedp.WaitVisible(chromedp.CSS("#proof-result.verdict")),
+	); err != nil {
+		t.Fatalf("check the proof in the browser: %v", err)
+	}
+	proofText := text("#proof-result")
+	if !strings.Contains(proofText, "核验通过") || !strings.Contains(proofText, "PROVEN") || !strings.Contains(proofText, "(pinned)") {
+		t.Fatalf("the in-browser check says %q", proofText)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shotFile := filepath.Join(dir, "verify-page.png")
+	if err := os.WriteFile(shotFile, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s (%d bytes); in-browser check: %s", shotFile, len(shot), strings.SplitN(proofText, "\n", 3)[1])
+}
