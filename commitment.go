@@ -7,6 +7,10 @@ const (
 	StatusActive    = "ACTIVE"
 	StatusWithdrawn = "WITHDRAWN"
 	StatusConcluded = "CONCLUDED"
+	// StatusPending is a receipt's status for a letter the department has
+	// stored durably but not yet anchored (the ledger was unavailable): it
+	// will be anchored in the background; poll its digest.
+	StatusPending = "PENDING"
 )
 
 // Signing methods of a letter.

@@ -32,8 +32,9 @@ var depRules = map[string]rule{
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
 	"registry": {project: []string{"."}, thirdParty: []string{}},
 	"proof":    {project: []string{"sm"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
-	"notary":   {project: []string{".", "contract", "letter", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
-	"gateway":  {project: []string{".", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
+	"notary":   {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"metrics":  {project: []string{}, thirdParty: []string{}},
+	"gateway":  {project: []string{".", "metrics", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
 	"cmd/chengnuo": {project: []string{".", "letter", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},

@@ -217,6 +217,9 @@ type Store interface {
 	Delete(ctx context.Context, id string) error
 	// Get returns a stored letter.
 	Get(ctx context.Context, id string) (*StoredLetter, error)
+	// PendingStats counts the letters stored but not yet anchored and gives
+	// the time the oldest of them was stored (of at most the first 1,000).
+	PendingStats(ctx context.Context) (n int, oldest time.Time, err error)
 	// Pending returns up to limit letters not yet known to be anchored.
 	Pending(ctx context.Context, limit int) ([]*StoredLetter, error)
 	// Letters returns one page of the stored letters, in id order.
@@ -310,8 +313,10 @@ type Service interface {
 	// Draft renders a letter from the current catalog version of an item.
 	Draft(ctx context.Context, req DraftRequest) (*Draft, error)
 	// Submit checks a signed letter, stores it and anchors it. Idempotent:
-	// the same letter again returns the same receipt. EUNAVAILABLE when the
-	// ledger did not confirm in time: the letter is kept and will be anchored.
+	// the same letter again returns the same receipt. When the ledger does
+	// not confirm in time, the letter is kept and a receipt with status
+	// StatusPending says so: it is anchored in the background (EUNAVAILABLE
+	// only when it could not even be stored).
 	Submit(ctx context.Context, req SubmitRequest) (*Receipt, error)
 	// SubmitPaper stores and anchors a letter signed on paper (a scan).
 	SubmitPaper(ctx context.Context, req PaperRequest) (*Receipt, error)

@@ -392,3 +392,27 @@ func (d *DB) Disclosures(_ context.Context, at time.Time, p chengnuo.Page) (*che
 	})
 	return out, err
 }
+
+// PendingStats implements chengnuo.Store.
+func (d *DB) PendingStats(context.Context) (int, time.Time, error) {
+	var n int
+	var oldest time.Time
+	err := d.view(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		n = b.Stats().KeyN
+		c := b.Cursor()
+		seen := 0
+		for k, _ := c.First(); k != nil && seen < 1000; k, _ = c.Next() {
+			seen++
+			l, err := getLetter(tx, string(k))
+			if err != nil {
+				return err
+			}
+			if oldest.IsZero() || l.StoredAt.Before(oldest) {
+				oldest = l.StoredAt
+			}
+		}
+		return nil
+	})
+	return n, oldest, err
+}

@@ -43,6 +43,13 @@ type Config struct {
 	EndorseTimeout  time.Duration // default 15 s
 	SubmitTimeout   time.Duration // default 5 s
 	CommitTimeout   time.Duration // default 60 s
+	// SubmitRetries is how many times a transaction whose outcome is
+	// unknown is submitted again (default 2; negative: never), after
+	// SubmitBackoff (default 500 ms), doubling.
+	SubmitRetries int
+	SubmitBackoff time.Duration
+	// OnResubmit, if set, is called at every resubmission (a metric).
+	OnResubmit func()
 }
 
 func (c *Config) defaults() {
@@ -55,6 +62,13 @@ func (c *Config) defaults() {
 	def(&c.EndorseTimeout, 15*time.Second)
 	def(&c.SubmitTimeout, 5*time.Second)
 	def(&c.CommitTimeout, 60*time.Second)
+	def(&c.SubmitBackoff, 500*time.Millisecond)
+	if c.SubmitRetries == 0 {
+		c.SubmitRetries = 2
+	}
+	if c.SubmitRetries < 0 {
+		c.SubmitRetries = 0
+	}
 }
 
 // Client talks to one channel and chaincode through the organization's peer.
@@ -222,8 +236,14 @@ func (c *Client) evaluate(ctx context.Context, fn string, opts ...client.Proposa
 }
 
 // submit endorses, orders and waits for the commit of one transaction, each
-// step under its own timeout. A commit-status timeout is reported as
-// EUNAVAILABLE with the tx id: the transaction may still commit.
+// step under its own timeout. When ordering fails or the commit status does
+// not come (an orderer lost, a quorum not reached in time), the outcome is
+// unknown: it submits the same signed transaction again (SubmitRetries
+// times, with backoff). That is safe: at most one copy can commit (Fabric
+// refuses a second transaction with the same id as a duplicate), and the
+// commit status of the id is that of the copy that committed. If it still
+// has no answer it reports EUNAVAILABLE with the tx id: the transaction may
+// still commit.
 func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalOption) ([]byte, *Result, error) {
 	proposal, err := c.contract.NewProposal(fn, opts...)
 	if err != nil {
@@ -231,27 +251,81 @@ func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalO
 	}
 	txID := proposal.TransactionID()
 
-	ectx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
-	txn, err := proposal.EndorseWithContext(ectx)
-	cancel()
+	txn, err := c.endorse(ctx, proposal)
 	if err != nil {
-		return nil, nil, withTx(mapError(err), txID)
+		return nil, nil, withTx(err, txID)
 	}
-	sctx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
-	commit, err := txn.SubmitWithContext(sctx)
-	cancel()
-	if err != nil {
-		return nil, nil, withTx(mapError(err), txID)
-	}
-	cctx, cancel := context.WithTimeout(ctx, c.cfg.CommitTimeout)
-	status, err := commit.StatusWithContext(cctx)
-	cancel()
-	if err != nil {
-		return nil, nil, withTx(commitUnknown(err), txID)
+	var status *client.Status
+	backoff := c.cfg.SubmitBackoff
+	for attempt := 0; ; attempt++ {
+		status, err = c.order(ctx, txn)
+		if err == nil {
+			break
+		}
+		if attempt >= c.cfg.SubmitRetries || ctx.Err() != nil {
+			return nil, nil, withTx(err, txID)
+		}
+		c.log().Warn("transaction outcome unknown; submitting it again", slog.String("txId", txID),
+			slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
+		if c.cfg.OnResubmit != nil {
+			c.cfg.OnResubmit()
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil, nil, withTx(err, txID)
+		}
+		backoff *= 2
 	}
 	if !status.Successful {
 		return nil, nil, withTx(mapCommitCode(txID, status.Code), txID)
 	}
 	c.blocks.put(txID, status.BlockNumber)
 	return txn.Result(), &Result{TxID: txID, BlockNumber: status.BlockNumber}, nil
+}
+
+// notFoundPolicy paces endorsements refused as NOT_FOUND. The department's
+// own peer may have committed a record (a letter just anchored) that
+// another endorsing peer has not yet; a moment later it has. A record that
+// really does not exist costs these waits (under 2 s) before NOT_FOUND.
+var notFoundWaits = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}
+
+// endorse collects the endorsements of a proposal, trying again while
+// the endorsers answer NOT_FOUND (see notFoundWaits).
+func (c *Client) endorse(ctx context.Context, proposal *client.Proposal) (*client.Transaction, error) {
+	for attempt := 0; ; attempt++ {
+		ectx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
+		txn, err := proposal.EndorseWithContext(ectx)
+		cancel()
+		if err == nil {
+			return txn, nil
+		}
+		err = mapError(err)
+		if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND || attempt >= len(notFoundWaits) {
+			return nil, err
+		}
+		select {
+		case <-time.After(notFoundWaits[attempt]):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
+}
+
+// order submits an endorsed transaction and waits for its commit status;
+// any error means the outcome is unknown.
+func (c *Client) order(ctx context.Context, txn *client.Transaction) (*client.Status, error) {
+	sctx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
+	commit, err := txn.SubmitWithContext(sctx)
+	cancel()
+	if err != nil {
+		return nil, mapError(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, c.cfg.CommitTimeout)
+	status, err := commit.StatusWithContext(cctx)
+	cancel()
+	if err != nil {
+		return nil, commitUnknown(err)
+	}
+	return status, nil
 }

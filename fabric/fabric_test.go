@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -350,6 +351,63 @@ func TestSubmitFailuresAreMapped(t *testing.T) {
 	if _, err := o.police.FindAnchor(ctx, digestOf("y")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A transaction whose ordering failed once, or whose commit status did not
+// come once, is submitted again and commits exactly once: the client sees
+// no error.
+func TestUnknownOutcomeIsRetriedOnce(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	for _, mode := range []string{"submit", "commit status"} {
+		var failed atomic.Bool
+		once := func(string) error {
+			if failed.CompareAndSwap(false, true) {
+				return errors.New("injected")
+			}
+			return nil
+		}
+		if mode == "submit" {
+			o.net.FailSubmit = once
+		} else {
+			o.net.FailCommitStatus = once
+		}
+		height, resubmitted := o.net.Height(), o.net.Resubmitted()
+		a, err := o.market.Anchor(ctx, digestOf("retry "+mode))
+		o.net.FailSubmit, o.net.FailCommitStatus = nil, nil
+		if err != nil || !failed.Load() {
+			t.Fatalf("%s failing once: %v (injected: %v)", mode, err, failed.Load())
+		}
+		if got := o.net.Height(); got != height+1 || a.BlockNumber != height {
+			t.Fatalf("%s failing once: %d blocks added, anchored in block %d; want one, block %d", mode, got-height, a.BlockNumber, height)
+		}
+		// Only a commit-status failure leaves a copy already ordered.
+		if want := map[string]int{"submit": 0, "commit status": 1}[mode]; o.net.Resubmitted()-resubmitted != want {
+			t.Fatalf("%s failing once: %d copies submitted again, want %d", mode, o.net.Resubmitted()-resubmitted, want)
+		}
+	}
+}
+
+// An endorser that has not committed the record yet answers NOT_FOUND: the
+// endorsement is tried again and succeeds once it has; a record that does
+// not exist is still NOT_FOUND.
+func TestEndorserLagIsWaitedOut(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	res := o.anchor(t, "T-1", "lagging")
+	var lagged atomic.Int32
+	o.net.LagEndorse = func(fn string) string {
+		if fn == contract.Withdraw.Name && lagged.Add(1) <= 2 {
+			return "NOT_FOUND: commitment " + res[0].Record.ID + " does not exist"
+		}
+		return ""
+	}
+	defer func() { o.net.LagEndorse = nil }()
+	if w, err := o.market.Withdraw(ctx, res[0].Record.ID, digestOf("r")); err != nil || w.Status != chengnuo.StatusWithdrawn || lagged.Load() != 3 {
+		t.Fatalf("withdraw behind a lagging endorser: %+v %v (%d endorsements)", w, err, lagged.Load())
+	}
+	_, err := o.market.Withdraw(ctx, "CN000000000000000000000000", digestOf("r"))
+	code(t, err, chengnuo.ENOTFOUND)
 }
 
 // Two transactions that read and write the same key: one wins, the other

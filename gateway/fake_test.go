@@ -141,7 +141,11 @@ func (f *fake) Draft(_ context.Context, r chengnuo.DraftRequest) (*chengnuo.Draf
 }
 
 func (f *fake) Submit(_ context.Context, r chengnuo.SubmitRequest) (*chengnuo.Receipt, error) {
-	return receipt(), f.record("Submit", r.Letter)
+	rc := receipt()
+	if r.Letter == "pending" {
+		rc.Status, rc.TxID, rc.BlockNumber = chengnuo.StatusPending, "", 0
+	}
+	return rc, f.record("Submit", r.Letter)
 }
 
 func (f *fake) SubmitPaper(_ context.Context, r chengnuo.PaperRequest) (*chengnuo.Receipt, error) {

@@ -20,6 +20,11 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+	e.GET("/metrics", func(c *gin.Context) {
+		c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		c.Status(http.StatusOK)
+		s.opts.Metrics.WriteTo(c.Writer)
+	})
 	s.webRoutes()
 
 	v1 := e.Group("/v1")
@@ -101,13 +106,11 @@ func (s *Server) routes() {
 	v1.POST("/drafts", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.DraftRequest) (any, error) {
 		return svc.Draft(c.Request.Context(), *r)
 	}))
-	v1.POST("/commitments", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.SubmitRequest) (any, error) {
-		r2, err := svc.Submit(c.Request.Context(), *r)
-		return receiptBody(c, r2, err)
+	v1.POST("/commitments", clerk, receiptHandler(s, func(c *gin.Context, r *chengnuo.SubmitRequest) (*chengnuo.Receipt, error) {
+		return svc.Submit(c.Request.Context(), *r)
 	}))
-	v1.POST("/commitments/paper", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.PaperRequest) (any, error) {
-		r2, err := svc.SubmitPaper(c.Request.Context(), *r)
-		return receiptBody(c, r2, err)
+	v1.POST("/commitments/paper", clerk, receiptHandler(s, func(c *gin.Context, r *chengnuo.PaperRequest) (*chengnuo.Receipt, error) {
+		return svc.SubmitPaper(c.Request.Context(), *r)
 	}))
 	v1.GET("/commitments/:id", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.Commitment(c.Request.Context(), c.Param("id"))
@@ -274,12 +277,32 @@ type upholdBody struct {
 }
 
 // receiptBody is the answer to a submission: the receipt and where its QR code is.
-func receiptBody(c *gin.Context, r *chengnuo.Receipt, err error) (any, error) {
-	if err != nil {
-		return nil, err
+// receiptHandler answers a submission with its receipt: 201 when the
+// letter is anchored, 202 (with Location: the public lookup to poll) when
+// it is stored and will be anchored in the background.
+func receiptHandler[Req any](s *Server, submit func(*gin.Context, *Req) (*chengnuo.Receipt, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req Req
+		if err := decodeJSON(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+		r, err := submit(c, &req)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		withTx(c, r.TxID)
+		body := gin.H{"receipt": r, "receiptPng": "/v1/commitments/" + r.CommitmentID + "/receipt.png"}
+		if r.Status == chengnuo.StatusPending {
+			poll := "/v1/verify/" + r.LetterDigest
+			body["poll"] = poll
+			c.Header("Location", poll)
+			c.JSON(http.StatusAccepted, body)
+			return
+		}
+		c.JSON(http.StatusCreated, body)
 	}
-	withTx(c, r.TxID)
-	return gin.H{"receipt": r, "receiptPng": "/v1/commitments/" + r.CommitmentID + "/receipt.png"}, nil
 }
 
 // receiptPNG renders a QR code holding what a verifier needs: the

@@ -11,9 +11,11 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"errors"
+	"github.com/chengnuo/chengnuo/metrics"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,6 +52,9 @@ type Options struct {
 	// X-Forwarded-For names the client for rate limiting; none by default:
 	// the peer address is the client.
 	TrustedProxies []string
+	// Metrics is the registry /metrics serves; the gateway adds its request
+	// counts and latencies. Nil: a registry of its own.
+	Metrics *metrics.Registry
 	// WebDir holds the public page's WebAssembly verifier (chengnuo.wasm)
 	// and Go's wasm_exec.js; without them the page still looks letters up.
 	WebDir string
@@ -62,6 +67,8 @@ type Server struct {
 	log    *slog.Logger
 	engine *gin.Engine
 	limit  *limiter
+	reqs   *metrics.Counter
+	lat    *metrics.Histogram
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -83,8 +90,14 @@ func New(opts Options) *Server {
 	if opts.PublicRate <= 0 {
 		opts.PublicRate, opts.PublicBurst = 20, 40
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.New()
+	}
 	s := &Server{opts: opts, svc: opts.Service, log: opts.Logger, engine: gin.New(),
-		limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1))}
+		limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1)),
+		reqs:  opts.Metrics.Counter("chengnuo_http_requests_total", "HTTP requests by route and status", "route", "code"),
+		lat: opts.Metrics.Histogram("chengnuo_http_request_duration_seconds", "HTTP request latency by route",
+			[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "route")}
 	s.engine.HandleMethodNotAllowed = true
 	if err := s.engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		s.log.Error("trusted proxies ignored", slog.String("error", err.Error()))
@@ -131,6 +144,12 @@ func (s *Server) requestID(c *gin.Context) {
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.reqs.Inc(c.Request.Method+" "+route, strconv.Itoa(c.Writer.Status()))
+	s.lat.Observe(time.Since(start).Seconds(), c.Request.Method+" "+route)
 	level := slog.LevelInfo
 	switch st := c.Writer.Status(); {
 	case st >= 500:

@@ -91,6 +91,7 @@ var routeTable = []route{
 	{"POST", "/v1/catalog/proposals/PR1/decision", `{"approve":true,"reason":"同意"}`, admin, 200, "DecideProposal", []any{"PR1", true, "同意"}},
 	{"POST", "/v1/drafts", `{"itemCode":"T-1","applicant":{"name":"张三","idType":"RESIDENT_ID","idNumber":"x","contact":"1"},"contactName":"a","contactPhone":"1"}`, clerk, 201, "Draft", []any{"T-1"}},
 	{"POST", "/v1/commitments", `{"letter":"L","signature":"S","publicKey":"K"}`, clerk, 201, "Submit", []any{"L"}},
+	{"POST", "/v1/commitments", `{"letter":"pending","signature":"S","publicKey":"K"}`, clerk, 202, "Submit", []any{"pending"}},
 	{"POST", "/v1/commitments/paper", `{"itemCode":"T-1","applicant":{"name":"张三","idType":"RESIDENT_ID","idNumber":"x","contact":"1"},"scan":"AA==","mediaType":"application/pdf"}`, clerk, 201, "SubmitPaper", []any{"application/pdf"}},
 	{"GET", "/v1/commitments/CN1", "", reader, 200, "Commitment", []any{"CN1"}},
 	{"GET", "/v1/commitments/CN1/receipt.png", "", reader, 200, "Commitment", []any{"CN1"}},
@@ -125,6 +126,7 @@ var routeTable = []route{
 	{"GET", "/readyz", "", public, 200, "Ping", nil},
 	{"GET", "/openapi.yaml", "", public, 200, "", nil},
 	{"GET", "/verify?id=CN1", "", public, 200, "", nil},
+	{"GET", "/metrics", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.js", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.css", "", public, 200, "", nil},
 	{"GET", "/verify/assets/chengnuo.wasm", "", public, 404, "", nil}, // not installed in this test
@@ -392,6 +394,14 @@ func TestHealthAndReadiness(t *testing.T) {
 	h := newServer(f, "PoliceMSP")
 	if rec, body := do(t, h, "GET", "/healthz", ""); rec.Code != 200 || body["org"] != "PoliceMSP" {
 		t.Fatalf("healthz: %d %v", rec.Code, body)
+	}
+	// The request is counted, by route and status, in /metrics.
+	mreq := httptest.NewRequest("GET", "/metrics", nil)
+	mrec := httptest.NewRecorder()
+	h.ServeHTTP(mrec, mreq)
+	if !strings.Contains(mrec.Body.String(), `chengnuo_http_requests_total{route="GET /healthz",code="200"} 1`) ||
+		!strings.Contains(mrec.Body.String(), `chengnuo_http_request_duration_seconds_count{route="GET /healthz"} 1`) {
+		t.Fatalf("metrics:\n%s", mrec.Body.String())
 	}
 	if rec, _ := do(t, h, "GET", "/readyz", ""); rec.Code != 200 {
 		t.Fatalf("readyz: %d", rec.Code)

@@ -212,6 +212,71 @@ func TestOrdererDownBlocksKeepComing(t *testing.T) {
 	}
 }
 
+// Peer loss. Another department's peer stopped: endorsement uses the
+// remaining majority, the client sees no error. The department's own peer
+// stopped: the letter is stored and answered 202 with a lookup to poll,
+// and it is anchored, once, when the peer is back.
+func TestPeerDownSubmissionsStillAnswered(t *testing.T) {
+	code := publishVisible(t, verifiedItem(uniqueCode(t, "PEER"), "PoliceMSP", false))
+	stopPeer := func(key string) func() {
+		if out, err := script(time.Minute, "dept", key, "stop-proc", "peer"); err != nil {
+			t.Fatalf("stop %s's peer: %v\n%s", key, err, out)
+		}
+		started := false
+		start := func() {
+			if started {
+				return
+			}
+			started = true
+			if out, err := script(2*time.Minute, "dept", key, "start-nodes"); err != nil {
+				t.Fatalf("start %s's peer: %v\n%s", key, err, out)
+			}
+		}
+		t.Cleanup(start)
+		return start
+	}
+
+	startCredit := stopPeer("credit")
+	for i := range 3 {
+		if r := anchorAt(t, code, newPerson(t, fmt.Sprintf("他部门节点故障%d", i))); r.Status != http.StatusCreated {
+			t.Fatalf("letter %d with credit's peer down: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	startCredit()
+
+	// Drafted while the peer is up (a draft needs the catalog item).
+	sub := signedSubmission(t, code, newPerson(t, "本部门节点故障"))
+	startMarket := stopPeer("market")
+	r := submit(t, market, sub)
+	poll, _ := r.Body["poll"].(string)
+	if r.Status != http.StatusAccepted || poll == "" {
+		t.Fatalf("a letter with market's own peer down: %d %s", r.Status, r.Raw)
+	}
+	if rc := receipt(t, r); rc["status"] != "PENDING" {
+		t.Fatalf("receipt %v", rc)
+	}
+	startMarket()
+	// The background pass anchors it; another department then reports it.
+	deadline := time.Now().Add(90 * time.Second)
+	var v response
+	for {
+		v = call(t, "GET", gatewayURL(police)+poll, "")
+		if v.Status == http.StatusOK && v.Body["anchored"] == true {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pending letter is not anchored 90 s after market's peer came back: %d %s", v.Status, v.Raw)
+		}
+		time.Sleep(time.Second)
+	}
+	// Submitted again, it is the same letter, anchored once: the same receipt.
+	again := submit(t, market, sub)
+	rec, _ := v.Body["record"].(map[string]any)
+	if again.Status != http.StatusCreated || receipt(t, again)["txId"] != rec["txId"] {
+		t.Fatalf("resubmission: %d %s; the ledger says %v", again.Status, again.Raw, rec)
+	}
+}
+
 func ordererHeight(t *testing.T, key string) int {
 	t.Helper()
 	var out string

@@ -36,6 +36,9 @@ func (s *Service) MaintainOnce(ctx context.Context) error {
 	n, err := s.Recover(ctx)
 	if n > 0 {
 		s.log.Info("recovered pending letters", slog.Int("anchored", n))
+		if s.m.recovered != nil {
+			s.m.recovered.Add(float64(n))
+		}
 	}
 	err = errors.Join(err, s.Deliver(ctx))
 	if err != nil {

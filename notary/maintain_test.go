@@ -28,8 +28,9 @@ func TestMaintainAnchorsInTheBackground(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := m.svc.Submit(ctx, req); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
-		t.Fatalf("submit while the ledger is away: %v", err)
+	// Stored and answered at once: pending, to be anchored in the background.
+	if rc, err := m.svc.Submit(ctx, req); err != nil || rc.Status != chengnuo.StatusPending || rc.TxID != "" {
+		t.Fatalf("submit while the ledger is away: %+v %v", rc, err)
 	}
 	go m.svc.Maintain(ctx, 20*time.Millisecond)
 	time.Sleep(50 * time.Millisecond)

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/chengnuo/chengnuo/metrics"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,9 @@ type Config struct {
 	// when set, public verification is answered from it. Nil: every
 	// verification queries the chaincode.
 	Index chengnuo.Index
+	// Metrics, if set, receives the service's figures (batches, pending
+	// letters, read model height and lag).
+	Metrics *metrics.Registry
 	// Registry answers verification requests addressed to this department
 	// automatically (online verification); nil: clerks answer them.
 	Registry chengnuo.Registry
@@ -64,6 +68,60 @@ type Service struct {
 	inflight sync.Map
 	// height is the read model's height, as Follow last applied.
 	height atomic.Uint64
+	m      serviceMetrics
+}
+
+// serviceMetrics are the service's own figures; nil fields when no
+// registry is configured.
+type serviceMetrics struct {
+	batches   *metrics.Counter
+	batchSize *metrics.Histogram
+	batchTime *metrics.Histogram
+	recovered *metrics.Counter
+}
+
+func (s *Service) registerMetrics(r *metrics.Registry) {
+	if r == nil {
+		return
+	}
+	s.m = serviceMetrics{
+		batches:   r.Counter("chengnuo_anchor_batches_total", "anchoring transactions by outcome (ok, refused, unknown)", "outcome"),
+		batchSize: r.Histogram("chengnuo_anchor_batch_letters", "letters per anchoring transaction", []float64{1, 2, 5, 10, 20, 50, 100, 200, 500}),
+		batchTime: r.Histogram("chengnuo_anchor_batch_seconds", "time from endorsement to commit of an anchoring transaction", []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60}),
+		recovered: r.Counter("chengnuo_recovered_letters_total", "pending letters anchored by the background recovery"),
+	}
+	pending := func() (int, time.Time, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, oldest, err := s.store.PendingStats(ctx)
+		return n, oldest, err == nil
+	}
+	r.GaugeFunc("chengnuo_pending_letters", "letters stored and not yet anchored", func() (float64, bool) {
+		n, _, ok := pending()
+		return float64(n), ok
+	})
+	r.GaugeFunc("chengnuo_pending_oldest_age_seconds", "age of the oldest pending letter (0: none)", func() (float64, bool) {
+		n, oldest, ok := pending()
+		if !ok || n == 0 {
+			return 0, ok
+		}
+		return s.cfg.Now().Sub(oldest).Seconds(), true
+	})
+	r.GaugeFunc("chengnuo_read_model_height", "blocks the read model has applied", func() (float64, bool) {
+		return float64(s.height.Load()), s.cfg.Index != nil
+	})
+	r.GaugeFunc("chengnuo_read_model_lag_blocks", "blocks the department's peer has committed and the read model has not applied yet", func() (float64, bool) {
+		if s.cfg.Index == nil {
+			return 0, false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		h, err := s.ledger.Height(ctx)
+		if err != nil {
+			return 0, false
+		}
+		return float64(h) - float64(s.height.Load()), true
+	})
 }
 
 var _ chengnuo.Service = (*Service)(nil)
@@ -99,6 +157,7 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 		cfg.SampleWait = 15 * time.Second
 	}
 	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 4096), items: newItemCache(cfg.Now)}
+	s.registerMetrics(cfg.Metrics)
 	for range cfg.BatchWorkers {
 		go s.worker(ctx)
 	}

@@ -38,9 +38,12 @@ func TestCrashBetweenStoreAndAnchor(t *testing.T) {
 				t.Fatal(err)
 			}
 			req := signedLetter(t, s1, "T-1", alice)
-			var once atomic.Bool
+			// The ledger keeps failing (the adapter's resubmissions too)
+			// until the process dies.
+			var down atomic.Bool
+			down.Store(true)
 			fail := func(string) error {
-				if once.CompareAndSwap(false, true) {
+				if down.Load() {
 					return errors.New("injected")
 				}
 				return nil
@@ -50,11 +53,12 @@ func TestCrashBetweenStoreAndAnchor(t *testing.T) {
 			} else {
 				e.net.FailCommitStatus = fail
 			}
-			if _, err := s1.Submit(ctx1, req); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
-				t.Fatalf("submit with the ledger failing: %v", err)
+			if rc, err := s1.Submit(ctx1, req); err != nil || rc.Status != chengnuo.StatusPending {
+				t.Fatalf("submit with the ledger failing: %+v %v", rc, err)
 			}
-			// The process dies.
+			// The process dies; the ledger comes back.
 			stop1()
+			down.Store(false)
 			m.db.Close()
 
 			db2, err := bolt.Open(m.path)

@@ -2,11 +2,13 @@ package notary_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
+	"github.com/chengnuo/chengnuo/metrics"
 	"github.com/chengnuo/chengnuo/notary"
 )
 
@@ -97,5 +99,28 @@ func TestReadModelFallsBackToTheLedger(t *testing.T) {
 	v, err = p.svc.VerifyDigest(ctx, "ff"+rc.LetterDigest[2:])
 	if err != nil || v.Anchored {
 		t.Fatalf("unknown digest: %+v %v", v, err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	reg := metrics.New()
+	m := e.dept("MarketMSP", notary.Config{Metrics: reg})
+	ctx := t.Context()
+	if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice)); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	reg.WriteTo(&b)
+	for _, want := range []string{
+		`chengnuo_anchor_batches_total{outcome="ok"} 1`,
+		`chengnuo_anchor_batch_letters_count 1`,
+		"chengnuo_pending_letters 0\n",
+		"chengnuo_pending_oldest_age_seconds 0\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, b.String())
+		}
 	}
 }

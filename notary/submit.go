@@ -141,6 +141,13 @@ func (s *Service) Submit(ctx context.Context, req chengnuo.SubmitRequest) (*chen
 	})
 }
 
+// pendingReceipt is the receipt of a letter stored but not yet anchored.
+func (s *Service) pendingReceipt(st *chengnuo.StoredLetter, l *letter.Letter) *chengnuo.Receipt {
+	r := receiptOf(st, &chengnuo.Commitment{ID: st.ID, LetterDigest: st.Digest, Org: s.cfg.MSPID, ItemCode: st.Request.ItemCode,
+		ItemVersion: st.Request.ItemVersion, Status: chengnuo.StatusPending, SignedBy: st.Request.SignedBy}, l)
+	return r
+}
+
 // resume answers a resubmission of a stored letter: from the store if it is
 // anchored, by finishing its anchoring if not. done is false for a letter
 // this department does not hold.
@@ -156,6 +163,9 @@ func (s *Service) resume(ctx context.Context, id string) (done bool, r *chengnuo
 		return true, receiptOf(prev, prev.Record, nil), nil
 	}
 	rec, err := s.anchor(ctx, prev, nil, nil)
+	if chengnuo.Retryable(err) {
+		return true, s.pendingReceipt(prev, nil), nil
+	}
 	if err != nil {
 		return true, nil, err
 	}
@@ -177,6 +187,12 @@ func (s *Service) store1(ctx context.Context, it *chengnuo.Item, l *letter.Lette
 		}
 	}
 	rec, err := s.anchor(ctx, st, it, l)
+	if chengnuo.Retryable(err) {
+		// Stored durably; the ledger did not confirm: a definite answer all
+		// the same — accepted, and anchored in the background.
+		s.log.Warn("letter stored, anchoring deferred", slog.String("id", st.ID), slog.String("error", err.Error()))
+		return s.pendingReceipt(st, l), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -386,6 +402,7 @@ func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
 			reqs = append(reqs, j.req)
 		}
 	}
+	started := time.Now()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	var results []chengnuo.AnchorResult
@@ -399,6 +416,18 @@ func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
 			return err
 		})
 	s.log.Debug("anchored batch", slog.Int("letters", len(reqs)), slog.Any("error", err))
+	if s.m.batches != nil {
+		outcome := "ok"
+		switch {
+		case chengnuo.Retryable(err):
+			outcome = "unknown"
+		case err != nil:
+			outcome = "refused"
+		}
+		s.m.batches.Inc(outcome)
+		s.m.batchSize.Observe(float64(len(reqs)))
+		s.m.batchTime.Observe(time.Since(started).Seconds())
+	}
 	for _, j := range batch {
 		if err != nil {
 			j.done <- jobResult{err: err}

@@ -28,6 +28,7 @@ import (
 	"github.com/chengnuo/chengnuo/fabric"
 	"github.com/chengnuo/chengnuo/gateway"
 	"github.com/chengnuo/chengnuo/internal/debugsrv"
+	"github.com/chengnuo/chengnuo/metrics"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/registry"
 )
@@ -215,6 +216,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
+	mreg := metrics.New()
+	resubmits := mreg.Counter("chengnuo_ledger_resubmissions_total", "transactions submitted again because their outcome was unknown")
+	cfg.Fabric.OnResubmit = func() { resubmits.Inc() }
 	cfg.Fabric.Logger = log
 	fc, err := fabric.Dial(cfg.Fabric)
 	if err != nil {
@@ -233,7 +237,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
-		DetailsRetention: cfg.DetailsRetain, Index: idx, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
+		DetailsRetention: cfg.DetailsRetain, Index: idx, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {
 		return err
@@ -254,7 +258,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Addr: cfg.Listen,
 		Handler: gateway.New(gateway.Options{
 			Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
-			WebDir: cfg.WebDir, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
+			WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -52,6 +52,11 @@ type Network struct {
 	// Hooks for fault tests; each is consulted once per call when set.
 	FailSubmit       func(txID string) error // refuse a submission (as an ordering failure)
 	FailCommitStatus func(txID string) error // fail a commit-status query
+	// LagEndorse, when it returns a message, makes an endorser refuse the
+	// proposal with that chaincode message (a peer that has not committed
+	// the latest blocks yet).
+	LagEndorse  func(fn string) string
+	resubmitted int // submissions of a transaction already ordered
 
 	srv *grpc.Server
 	lis *bufconn.Listener
@@ -78,6 +83,13 @@ func NewNetwork(tb testing.TB) *Network {
 	go func() { _ = n.srv.Serve(n.lis) }()
 	tb.Cleanup(n.srv.Stop)
 	return n
+}
+
+// Resubmitted is how many submissions repeated a transaction already ordered.
+func (n *Network) Resubmitted() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.resubmitted
 }
 
 // Height is the number of blocks.
@@ -131,6 +143,7 @@ func (n *Network) Client(tb testing.TB, mspID string) *fabric.Client {
 	c, err := fabric.New(fabric.Config{MSPID: mspID, Channel: "chengnuo", Chaincode: Chaincode,
 		Checkpoint:      tb.TempDir() + "/events.checkpoint",
 		EvaluateTimeout: 5 * time.Second, EndorseTimeout: 5 * time.Second, SubmitTimeout: 5 * time.Second, CommitTimeout: 5 * time.Second,
+		SubmitBackoff: 10 * time.Millisecond,
 	}, conn, id, sign)
 	if err != nil {
 		tb.Fatal(err)
@@ -239,6 +252,11 @@ func (s *server) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gatew
 	if orgs := req.GetEndorsingOrganizations(); len(orgs) > 0 {
 		peerOrg = orgs[0]
 	}
+	if s.n.LagEndorse != nil && len(p.args) > 0 {
+		if msg := s.n.LagEndorse(string(p.args[0])); msg != "" {
+			return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction", &peer.Response{Status: shim.ERROR, Message: msg})
+		}
+	}
 	stub, r := s.n.run(p, peerOrg)
 	if r.GetStatus() != shim.OK {
 		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction", r)
@@ -278,8 +296,14 @@ func (s *server) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	tx, ok := n.txs[req.GetTransactionId()]
-	if !ok || tx.done {
-		return nil, status.Error(codes.InvalidArgument, "unknown or already submitted transaction "+req.GetTransactionId())
+	if !ok {
+		return nil, status.Error(codes.InvalidArgument, "unknown transaction "+req.GetTransactionId())
+	}
+	if tx.done {
+		// Submitted again: Fabric would order the copy and mark it a
+		// duplicate (no effect); its id's status stays the first copy's.
+		n.resubmitted++
+		return &gateway.SubmitResponse{}, nil
 	}
 	tx.done, tx.envelope = true, env
 	tx.block = uint64(len(n.blocks))
