@@ -3,6 +3,7 @@ package fabric
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,18 @@ var handlePolicy = retry.Policy{Initial: 500 * time.Millisecond, Max: 10 * time.
 
 // streamPolicy paces reconnections of the event stream.
 var streamPolicy = retry.Policy{Initial: time.Second, Max: 15 * time.Second}
+
+// CheckCheckpoint reports a checkpoint file that exists but cannot be read,
+// with the way to recover, so that a gateway refuses to start rather than
+// run without its event listener. A missing file is fine (a first start).
+func CheckCheckpoint(path string) error {
+	cp, err := client.NewFileCheckpointer(path)
+	if err != nil {
+		return fmt.Errorf("event checkpoint %s cannot be read (%v); to recover, move it aside and start again: "+
+			"the listener then handles every event from block 0 again, which its handlers allow (each is idempotent)", path, err)
+	}
+	return cp.Close()
+}
 
 // Listen implements chengnuo.LedgerEvents. It feeds the chaincode's events
 // to h, in ledger order, and checkpoints each event (in Config.Checkpoint,

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -561,4 +563,52 @@ func TestShareAndGetText(t *testing.T) {
 	}
 	_, err = o.police.GetText(ctx, d)
 	code(t, err, chengnuo.ENOTFOUND)
+}
+
+func TestCorruptCheckpointIsRefusedWithTheRecovery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.checkpoint")
+	if err := fabric.CheckCheckpoint(path); err != nil {
+		t.Fatalf("a first start (no file): %v", err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := fabric.CheckCheckpoint(path)
+	if err == nil || !strings.Contains(err.Error(), "move it aside") {
+		t.Fatalf("a corrupt checkpoint: %v", err)
+	}
+}
+
+// Concurrent anchorings of one digest: one wins; every other ends CONFLICT
+// carrying the winner's record (a race lost at commit is tried again).
+func TestConcurrentAnchorsReportTheWinner(t *testing.T) {
+	o := newOrgs(t)
+	ctx := t.Context()
+	d := digestOf("raced")
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	wins := make([]*chengnuo.Anchor, 6)
+	for i := range errs {
+		c := []*fabric.Client{o.market, o.police}[i%2]
+		wg.Go(func() { wins[i], errs[i] = c.Anchor(ctx, d) })
+	}
+	wg.Wait()
+	var winner string
+	for i, err := range errs {
+		if err == nil {
+			if winner != "" {
+				t.Fatalf("two anchorings of one digest: %s and %s", winner, wins[i].TxID)
+			}
+			winner = wins[i].TxID
+		}
+	}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var e *chengnuo.Error
+		if !errors.As(err, &e) || e.Code != chengnuo.ECONFLICT || e.TxID != winner {
+			t.Fatalf("anchoring %d: %v (tx %v), want CONFLICT with the winner %s", i, err, e, winner)
+		}
+	}
 }

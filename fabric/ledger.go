@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/retry"
 )
 
 var _ chengnuo.Ledger = (*Client)(nil)
@@ -36,10 +38,19 @@ func (c *Client) Anchor(ctx context.Context, digest string) (*chengnuo.Anchor, e
 	if err != nil {
 		return nil, err
 	}
-	a, res, err := call(ctx, c, contract.Anchor, contract.DigestArgs{Digest: digest})
+	// A race with a concurrent anchoring of the same digest ends ABORTED
+	// (lost at commit, or endorsers that disagreed because one of them had
+	// the winner's block already): tried again, it ends CONFLICT with the
+	// winner's record, or anchors if the other did not commit.
+	var a *chengnuo.Anchor
+	var res *Result
+	err = retry.Do(ctx, anchorRacePolicy, func(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.EABORTED },
+		func(ctx context.Context) error {
+			var err error
+			a, res, err = call(ctx, c, contract.Anchor, contract.DigestArgs{Digest: digest})
+			return err
+		})
 	if err != nil {
-		// Refused by the chaincode, or lost a race at commit to a concurrent
-		// anchoring of the same digest: either way report the winner.
 		if code := chengnuo.ErrorCode(err); code == chengnuo.ECONFLICT || code == chengnuo.EABORTED {
 			return nil, c.conflict(ctx, digest, err)
 		}
@@ -49,8 +60,24 @@ func (c *Client) Anchor(ctx context.Context, digest string) (*chengnuo.Anchor, e
 	return a, nil
 }
 
+// anchorRacePolicy paces the retries of an anchoring that lost a race.
+var anchorRacePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 400 * time.Millisecond, Attempts: 4}
+
+// conflict reports the record that won. The endorsers that refused may be
+// a block ahead of this department's peer: its NOT_FOUND is waited out.
 func (c *Client) conflict(ctx context.Context, digest string, cause error) error {
 	existing, err := c.FindAnchor(ctx, digest)
+	for _, wait := range notFoundWaits {
+		if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return cause
+		}
+		existing, err = c.FindAnchor(ctx, digest)
+	}
 	if err != nil {
 		return cause
 	}

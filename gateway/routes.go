@@ -23,7 +23,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", func(c *gin.Context) {
 		c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		c.Status(http.StatusOK)
-		s.opts.Metrics.WriteTo(c.Writer)
+		s.opts.Metrics.Write(c.Writer)
 	})
 	s.webRoutes()
 

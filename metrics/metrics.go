@@ -34,8 +34,8 @@ func (r *Registry) add(m metric) {
 	r.mu.Unlock()
 }
 
-// WriteTo writes every metric in the text format.
-func (r *Registry) WriteTo(w io.Writer) {
+// Write writes every metric in the text format.
+func (r *Registry) Write(w io.Writer) {
 	r.mu.Lock()
 	ms, gs := slices.Clone(r.metrics), slices.Clone(r.gauges)
 	r.mu.Unlock()

@@ -21,7 +21,7 @@ func TestTextFormat(t *testing.T) {
 	r.GaugeFunc("pending", "letters", func() (float64, bool) { return 7, true })
 	r.GaugeFunc("unknown", "left out", func() (float64, bool) { return 0, false })
 	var b strings.Builder
-	r.WriteTo(&b)
+	r.Write(&b)
 	for _, want := range []string{
 		"# TYPE req_total counter\n",
 		`req_total{route="/v1/x",code="200"} 3` + "\n",

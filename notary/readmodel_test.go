@@ -112,7 +112,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	reg.WriteTo(&b)
+	reg.Write(&b)
 	for _, want := range []string{
 		`chengnuo_anchor_batches_total{outcome="ok"} 1`,
 		`chengnuo_anchor_batch_letters_count 1`,

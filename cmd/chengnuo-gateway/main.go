@@ -210,6 +210,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := debugsrv.Start(cfg.DebugListen); err != nil {
 		return err
 	}
+	if err := fabric.CheckCheckpoint(cfg.Checkpoint); err != nil {
+		return err
+	}
 	var reg chengnuo.Registry
 	if cfg.Webhook != "" {
 		if reg, err = registry.New(cfg.Webhook, 10*time.Second); err != nil {
