@@ -74,7 +74,21 @@ func TestLetterStreamAnchoredOnceVerifiableEverywhere(t *testing.T) {
 	}
 
 	// Exactly once on the ledger: count the creating writes of each record
-	// in the blocks that hold the stream (and a margin after them).
+	// in the blocks that hold the stream.
+	created := creations(t, first, last)
+	for i, rc := range receipts {
+		id := rc["commitmentId"].(string)
+		if got := created[id]; len(got) != 1 || got[0] != uint64(rc["blockNumber"].(float64)) {
+			t.Fatalf("letter %d (%s) created in blocks %v; receipt says block %v", i, id, got, rc["blockNumber"])
+		}
+	}
+	t.Logf("%d letters from %d clients in blocks %d..%d: each created once, verifiable at all %d departments", letters, clients, first, last, len(orgs))
+}
+
+// creations scans blocks first..last at justice's peer and returns, per
+// commitment id, the blocks whose transactions created its record.
+func creations(t *testing.T, first, last uint64) map[string][]uint64 {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := dialOrg(t, justice)
@@ -97,11 +111,5 @@ func TestLetterStreamAnchoredOnceVerifiableEverywhere(t *testing.T) {
 			break
 		}
 	}
-	for i, rc := range receipts {
-		id := rc["commitmentId"].(string)
-		if got := created[id]; len(got) != 1 || got[0] != uint64(rc["blockNumber"].(float64)) {
-			t.Fatalf("letter %d (%s) created in blocks %v; receipt says block %v", i, id, got, rc["blockNumber"])
-		}
-	}
-	t.Logf("%d letters from %d clients in blocks %d..%d: each created once, verifiable at all %d departments", letters, clients, first, last, len(orgs))
+	return created
 }
