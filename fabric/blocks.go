@@ -107,22 +107,14 @@ func (c *Client) LedgerTime(ctx context.Context) (time.Time, error) {
 // the committing peer flagged VALID.
 func newestValidTime(block *common.Block) (time.Time, bool) {
 	data := block.GetData().GetData()
-	var flags []byte
-	if md := block.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_TRANSACTIONS_FILTER) {
-		flags = md[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
-	}
+	flags := txFlags(block)
 	for i := len(data) - 1; i >= 0; i-- {
 		if i >= len(flags) || peer.TxValidationCode(flags[i]) != peer.TxValidationCode_VALID {
 			continue
 		}
-		var env common.Envelope
-		var payload common.Payload
-		var ch common.ChannelHeader
-		if errors.Join(proto.Unmarshal(data[i], &env), proto.Unmarshal(env.GetPayload(), &payload),
-			proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)) != nil || ch.GetTimestamp() == nil {
-			continue
+		if _, ch, err := openEnvelope(data[i]); err == nil && ch.GetTimestamp() != nil {
+			return ch.GetTimestamp().AsTime().UTC(), true
 		}
-		return ch.GetTimestamp().AsTime().UTC(), true
 	}
 	return time.Time{}, false
 }

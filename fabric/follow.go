@@ -84,10 +84,7 @@ func RecordsOf(b *common.Block, chaincode string) (*chengnuo.LedgerBlock, error)
 			return nil, err
 		}
 	}
-	var flags []byte
-	if md := b.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_TRANSACTIONS_FILTER) {
-		flags = md[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
-	}
+	flags := txFlags(b)
 	for i, raw := range b.GetData().GetData() {
 		if i >= len(flags) || peer.TxValidationCode(flags[i]) != peer.TxValidationCode_VALID {
 			continue
@@ -131,23 +128,35 @@ func isConfig(b *common.Block) bool {
 	if len(data) != 1 {
 		return false
 	}
+	_, ch, err := openEnvelope(data[0])
+	return err == nil && common.HeaderType(ch.GetType()) == common.HeaderType_CONFIG
+}
+
+// openEnvelope decodes a transaction envelope's payload and channel header.
+func openEnvelope(raw []byte) (*common.Payload, *common.ChannelHeader, error) {
 	var env common.Envelope
 	var payload common.Payload
 	var ch common.ChannelHeader
-	return errors.Join(proto.Unmarshal(data[0], &env), proto.Unmarshal(env.GetPayload(), &payload),
-		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)) == nil &&
-		common.HeaderType(ch.GetType()) == common.HeaderType_CONFIG
+	err := errors.Join(proto.Unmarshal(raw, &env), proto.Unmarshal(env.GetPayload(), &payload),
+		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch))
+	return &payload, &ch, err
+}
+
+// txFlags are the validation flags the committing peer set, one per
+// transaction of the block.
+func txFlags(b *common.Block) []byte {
+	if md := b.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_TRANSACTIONS_FILTER) {
+		return md[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
+	}
+	return nil
 }
 
 // writesOf returns the public writes of an endorser transaction in
 // namespace ns, and its transaction id; nothing for other transactions
 // (configuration, other chaincodes).
 func writesOf(raw []byte, ns string) ([]*kvrwset.KVWrite, string, error) {
-	var env common.Envelope
-	var payload common.Payload
-	var ch common.ChannelHeader
-	if err := errors.Join(proto.Unmarshal(raw, &env), proto.Unmarshal(env.GetPayload(), &payload),
-		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)); err != nil {
+	payload, ch, err := openEnvelope(raw)
+	if err != nil {
 		return nil, "", err
 	}
 	if common.HeaderType(ch.GetType()) != common.HeaderType_ENDORSER_TRANSACTION {

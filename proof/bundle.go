@@ -129,11 +129,7 @@ func Build(channel, chaincode string, subject Subject, block []byte, txID string
 	}
 	idx := -1
 	for i, raw := range b.GetData().GetData() {
-		var env common.Envelope
-		var payload common.Payload
-		var ch common.ChannelHeader
-		if proto.Unmarshal(raw, &env) == nil && proto.Unmarshal(env.GetPayload(), &payload) == nil &&
-			proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch) == nil && ch.GetTxId() == txID {
+		if _, _, ch, err := openEnvelope(raw); err == nil && ch.GetTxId() == txID {
 			idx = i
 			break
 		}

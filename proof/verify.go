@@ -239,9 +239,8 @@ func (v *verifier) data() error {
 	if b.TxIndex < 0 || b.TxIndex >= len(data) {
 		return fail(CheckData, "transaction index %d outside a block of %d", b.TxIndex, len(data))
 	}
-	v.env, v.payload, v.chdr = &common.Envelope{}, &common.Payload{}, &common.ChannelHeader{}
-	if err := errors.Join(proto.Unmarshal(data[b.TxIndex], v.env), proto.Unmarshal(v.env.GetPayload(), v.payload),
-		proto.Unmarshal(v.payload.GetHeader().GetChannelHeader(), v.chdr)); err != nil {
+	var err error
+	if v.env, v.payload, v.chdr, err = openEnvelope(data[b.TxIndex]); err != nil {
 		return fail(CheckData, "the transaction does not decode: %v", err)
 	}
 	if v.chdr.GetTxId() != b.TxID || v.chdr.GetChannelId() != b.Channel ||
@@ -441,14 +440,11 @@ func parseConfig(b *common.Block) (*channelConfig, error) {
 	if len(b.GetData().GetData()) != 1 {
 		return nil, errors.New("a configuration block holds one transaction")
 	}
-	var env common.Envelope
-	var payload common.Payload
-	var ch common.ChannelHeader
-	var ce common.ConfigEnvelope
-	if err := errors.Join(proto.Unmarshal(b.GetData().GetData()[0], &env), proto.Unmarshal(env.GetPayload(), &payload),
-		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)); err != nil {
+	_, payload, ch, err := openEnvelope(b.GetData().GetData()[0])
+	if err != nil {
 		return nil, err
 	}
+	var ce common.ConfigEnvelope
 	if common.HeaderType(ch.GetType()) != common.HeaderType_CONFIG {
 		return nil, errors.New("not a configuration block")
 	}
@@ -594,12 +590,19 @@ func blockTime(b *common.Block) (time.Time, bool) {
 	if len(b.GetData().GetData()) == 0 {
 		return time.Time{}, false
 	}
-	var env common.Envelope
-	var payload common.Payload
-	var ch common.ChannelHeader
-	if errors.Join(proto.Unmarshal(b.GetData().GetData()[0], &env), proto.Unmarshal(env.GetPayload(), &payload),
-		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch)) != nil || ch.GetTimestamp() == nil {
+	_, _, ch, err := openEnvelope(b.GetData().GetData()[0])
+	if err != nil || ch.GetTimestamp() == nil {
 		return time.Time{}, false
 	}
 	return ch.GetTimestamp().AsTime(), true
+}
+
+// openEnvelope decodes a transaction envelope down to its channel header.
+func openEnvelope(raw []byte) (*common.Envelope, *common.Payload, *common.ChannelHeader, error) {
+	var env common.Envelope
+	var payload common.Payload
+	var ch common.ChannelHeader
+	err := errors.Join(proto.Unmarshal(raw, &env), proto.Unmarshal(env.GetPayload(), &payload),
+		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch))
+	return &env, &payload, &ch, err
 }

@@ -137,7 +137,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		n := 200000
 		reqs = make([]benchRequest, n)
 		for i := range reqs {
-			reqs[i] = anchorRequest(c, randomDigest())
+			reqs[i] = anchorRequest(randomDigest())
 		}
 	case "letters":
 		if reqs, err = prepareLetters(ctx, hc, c); err != nil {
@@ -185,7 +185,7 @@ type benchRequest struct {
 	ok           atomic.Bool
 }
 
-func anchorRequest(c benchConfig, digest string) benchRequest {
+func anchorRequest(digest string) benchRequest {
 	return benchRequest{method: "POST", path: "/v1/anchors", body: []byte(`{"digest":"` + digest + `"}`), digest: digest}
 }
 
