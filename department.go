@@ -62,6 +62,38 @@ type InboxEntry struct {
 	Registry   *AnswerRequest       `json:"registry,omitempty"` // the registry's answer, kept before submitting it
 }
 
+// Handle marks the entry handled with a note; false if it already was (a
+// store applies it under its write lock, so that of two gateway replicas
+// handling the same request exactly one does).
+func (e *InboxEntry) Handle(note string) bool {
+	if e.Handled {
+		return false
+	}
+	e.Handled, e.Note = true, note
+	e.Handlings++
+	return true
+}
+
+// KeepRecord is the rule every store applies when a copy of a stored
+// letter's ledger record arrives: history only grows — an event replayed
+// late, or a recovery that raced a transition, brings an older state, and
+// the stored record stays (newer is false) — and a copy without a block
+// number (a transition's result) keeps the stored one's.
+func KeepRecord(stored, incoming *Commitment) (keep *Commitment, newer bool) {
+	if stored == nil {
+		return incoming, true
+	}
+	if len(incoming.History) < len(stored.History) {
+		return stored, false
+	}
+	if incoming.BlockNumber == 0 {
+		cp := *incoming
+		cp.BlockNumber = stored.BlockNumber
+		return &cp, true
+	}
+	return incoming, true
+}
+
 // Kinds of outgoing deliveries.
 const (
 	DeliverDetails = "details" // a request's details, to its target

@@ -30,6 +30,7 @@ var depRules = map[string]rule{
 	"fabric": {project: []string{".", "contract", "retry"}, thirdParty: []string{"github.com/hyperledger/fabric-gateway",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
+	"postgres": {project: []string{"."}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
 	"registry": {project: []string{"."}, thirdParty: []string{}},
 	"proof":    {project: []string{"sm"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
 	"notary":   {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
@@ -43,6 +44,8 @@ var depRules = map[string]rule{
 	"cmd/chengnuo-gateway": {},
 	"internal/fabrictest":  {},
 	"internal/debugsrv":    {project: []string{}, thirdParty: []string{}},
+	"internal/storetest":   {project: []string{"."}, thirdParty: []string{}},
+	"internal/pgtest":      {project: []string{}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
 	"integration":          {},
 }
 

@@ -211,12 +211,9 @@ func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment
 		if err != nil {
 			return err
 		}
-		// A recovery that raced the submission may report an older state of
-		// the record than a transition already stored: history only grows.
-		rec := rec
-		if l.Record != nil && len(rec.History) < len(l.Record.History) {
-			rec = l.Record
-		}
+		// A recovery that raced the submission (here or at another replica)
+		// may report an older state of the record than one already stored.
+		rec, _ := chengnuo.KeepRecord(l.Record, rec)
 		l.State, l.Record = chengnuo.StateAnchored, rec
 		if err := putLetter(tx, l); err != nil {
 			return err
@@ -244,15 +241,9 @@ func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment
 		if err != nil {
 			return err
 		}
-		if l.Record != nil {
-			if len(rec.History) < len(l.Record.History) {
-				return nil // an older state (an event replayed late): history only grows
-			}
-			if rec.BlockNumber == 0 {
-				cp := *rec
-				cp.BlockNumber = l.Record.BlockNumber
-				rec = &cp
-			}
+		rec, newer := chengnuo.KeepRecord(l.Record, rec)
+		if !newer {
+			return nil
 		}
 		l.Record = rec
 		if err := putLetter(tx, l); err != nil {

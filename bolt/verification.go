@@ -130,14 +130,7 @@ func (d *DB) updateInbox(id string, fn func(*chengnuo.InboxEntry) bool) (bool, e
 
 // MarkHandled implements chengnuo.Store.
 func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
-	return d.updateInbox(id, func(e *chengnuo.InboxEntry) bool {
-		if e.Handled {
-			return false
-		}
-		e.Handled, e.Note = true, note
-		e.Handlings++
-		return true
-	})
+	return d.updateInbox(id, func(e *chengnuo.InboxEntry) bool { return e.Handle(note) })
 }
 
 // SetRegistryAnswer implements chengnuo.Store.

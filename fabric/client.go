@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -50,6 +51,9 @@ type Config struct {
 	SubmitBackoff time.Duration
 	// OnResubmit, if set, is called at every resubmission (a metric).
 	OnResubmit func()
+	// OnEvent, if set, is called for every chaincode event the listener
+	// handled, with whether its handler succeeded (a metric).
+	OnEvent func(name string, ok bool)
 }
 
 func (c *Config) defaults() {
@@ -80,7 +84,13 @@ type Client struct {
 	contract *client.Contract
 	qscc     *client.Contract
 	blocks   *blockCache
+	// evBlock is the block of the listener's event checkpoint.
+	evBlock atomic.Uint64
 }
+
+// EventCheckpoint is the block of the last chaincode event the listener
+// handled and checkpointed (0 before the first).
+func (c *Client) EventCheckpoint() uint64 { return c.evBlock.Load() }
 
 // Dial connects to the peer and returns a ready Client. The connection is
 // established lazily by gRPC; use Ping to check that the peer answers.

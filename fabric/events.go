@@ -59,6 +59,7 @@ func (c *Client) Listen(ctx context.Context, h chengnuo.EventHandler) error {
 		if cp.BlockNumber() == 0 && cp.TransactionID() == "" {
 			opts = append(opts, client.WithStartBlock(0)) // the first run reads from the start
 		}
+		c.evBlock.Store(cp.BlockNumber())
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		events, err := c.network.ChaincodeEvents(sctx, c.cfg.Chaincode, opts...)
@@ -69,17 +70,22 @@ func (c *Client) Listen(ctx context.Context, h chengnuo.EventHandler) error {
 		for ev := range events {
 			handle := dispatch(ev, h)
 			if handle != nil {
-				if err := retry.Do(ctx, handlePolicy, nil, handle); err != nil {
+				err := retry.Do(ctx, handlePolicy, nil, handle)
+				if err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
 					log.Error("giving up handling an event; it stays on the ledger", slog.String("event", ev.EventName),
 						slog.String("txId", ev.TransactionID), slog.String("error", err.Error()))
 				}
+				if c.cfg.OnEvent != nil {
+					c.cfg.OnEvent(ev.EventName, err == nil)
+				}
 			}
 			if err := cp.CheckpointChaincodeEvent(ev); err != nil {
 				log.Error("checkpoint", slog.String("error", err.Error()))
 			}
+			c.evBlock.Store(cp.BlockNumber())
 			if err := cp.Sync(); err != nil {
 				log.Error("checkpoint sync", slog.String("error", err.Error()))
 			}

@@ -39,8 +39,11 @@ type dept struct {
 	NetNS   string `json:"netns"`
 	Home    string `json:"home"`
 	Gateway string `json:"gateway"`
-	Peer    string `json:"peer"`
-	Orderer string `json:"orderer"`
+	// Gateways are every replica of the department's gateway (the first
+	// is Gateway); a department with two shares a PostgreSQL store.
+	Gateways []string `json:"gateways"`
+	Peer     string   `json:"peer"`
+	Orderer  string   `json:"orderer"`
 }
 
 // Department slots as in network/orgs.tsv.
@@ -58,9 +61,10 @@ var orgs = []struct{ key, msp, domain string }{
 	{"credit", "CreditMSP", "credit.chengnuo.local"},
 }
 
-func gatewayURL(slot int) string   { return net.depts[orgs[slot].key].Gateway }
-func peerEndpoint(slot int) string { return net.depts[orgs[slot].key].Peer }
-func deptHome(slot int) string     { return net.depts[orgs[slot].key].Home }
+func gatewayURL(slot int) string    { return net.depts[orgs[slot].key].Gateway }
+func gatewayURLs(slot int) []string { return net.depts[orgs[slot].key].Gateways }
+func peerEndpoint(slot int) string  { return net.depts[orgs[slot].key].Peer }
+func deptHome(slot int) string      { return net.depts[orgs[slot].key].Home }
 
 // loadNetwork reads network.json, which the network script writes.
 func loadNetwork() error {
@@ -174,7 +178,10 @@ func scriptEnv(timeout time.Duration, env []string, args ...string) (string, err
 	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base), "CHENGNUO_NETNS="+netns,
 		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90),
 		// Short retention and maintenance pace, so that automatic purges show within a test.
-		"CHENGNUO_DETAILS_RETENTION=10s", "CHENGNUO_MAINTAIN_EVERY=2s")
+		"CHENGNUO_DETAILS_RETENTION=10s", "CHENGNUO_MAINTAIN_EVERY=2s",
+		// Market runs two gateway replicas sharing a PostgreSQL store; the
+		// others one gateway each, with the embedded store.
+		"CHENGNUO_REPLICAS_MARKET=2")
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

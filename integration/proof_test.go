@@ -72,7 +72,13 @@ func verifyBundle(t *testing.T, raw []byte, opt proof.Options) (*proof.Report, e
 // signedSubmission drafts a letter at market and signs it in-process.
 func signedSubmission(t *testing.T, code string, p person) map[string]string {
 	t.Helper()
-	d := draftFor(t, market, code, p)
+	return signedSubmissionAt(t, market, code, p)
+}
+
+// signedSubmissionAt drafts a letter at a department and signs it in-process.
+func signedSubmissionAt(t *testing.T, slot int, code string, p person) map[string]string {
+	t.Helper()
+	d := draftFor(t, slot, code, p)
 	if d.Status != http.StatusCreated {
 		t.Fatalf("draft: %d %s", d.Status, d.Raw)
 	}

@@ -50,6 +50,11 @@ type Config struct {
 	// Metrics, if set, receives the service's figures (batches, pending
 	// letters, read model height and lag).
 	Metrics *metrics.Registry
+	// RecoverAfter is how long a pending letter is left to the submission
+	// anchoring it before the background pass anchors it too. Zero for a
+	// store of one gateway (its own submissions are known); replicas
+	// sharing a store set it above the time a submission takes.
+	RecoverAfter time.Duration
 	// Registry answers verification requests addressed to this department
 	// automatically (online verification); nil: clerks answer them.
 	Registry chengnuo.Registry

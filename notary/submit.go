@@ -304,6 +304,9 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 			if _, busy := s.inflight.Load(st.ID); busy {
 				continue
 			}
+			if s.cfg.RecoverAfter > 0 && s.cfg.Now().Sub(st.StoredAt) < s.cfg.RecoverAfter {
+				continue // perhaps being anchored by another replica
+			}
 			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()

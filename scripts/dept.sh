@@ -13,7 +13,8 @@
 #   start | stop | status                  the department's processes (CA, orderer, peer, chaincode server, gateway)
 #   start-nodes                            the CA, orderer and peer only
 #   start-cc PACKAGE_ID                    the chaincode server (admits only this department's peer)
-#   start-gateway                          the HTTP gateway
+#   start-gateway                          the HTTP gateway (CHENGNUO_GATEWAY_REPLICAS=2: two replicas
+#                                          sharing a PostgreSQL store, started here too; chosen once)
 #   join-orderer BLOCK                     the orderer joins the channel (channel participation API)
 #   join-peer BLOCK                        the peer joins the channel
 #   package-cc                             build this department's chaincode package; print its path
@@ -74,6 +75,8 @@ orderer_port() { echo $((BASE + 10 + 10 * SLOT)); }
 peer_port() { echo $((BASE + 100 + 10 * SLOT)); }
 cc_port() { echo $((BASE + 200 + SLOT)); }
 gateway_port() { echo $((BASE + 80 + SLOT)); }
+gateway2_port() { echo $((BASE + 70 + SLOT)); }
+pg_port() { echo $((BASE + 330 + SLOT)); }
 # debug_listen OFFSET: with CHENGNUO_PPROF=1, the loopback address at which a
 # gateway (400) or chaincode server (450) serves /debug/pprof; else nothing.
 debug_listen() { [[ "${CHENGNUO_PPROF:-0}" == 1 ]] && echo "127.0.0.1:$((BASE + $1 + SLOT))" || true; }
@@ -138,8 +141,9 @@ proc() {
   PROC_ENV=()
   case "$1" in
     ca | orderer | peer) fabric_bin ;;
-    chaincode | gateway) chengnuo_bin ;;
-    *) die "unknown process $1 (want ca, orderer, peer, chaincode or gateway)" ;;
+    chaincode | gateway | gateway2) chengnuo_bin ;;
+    postgres) pg_bin ;;
+    *) die "unknown process $1 (want ca, orderer, peer, chaincode, gateway, gateway2 or postgres)" ;;
   esac
   "proc_$1"
 }
@@ -877,9 +881,21 @@ cmd_wait_discovery() {
 
 # ---------------------------------------------------------------- gateway
 
-# proc_gateway: the department's HTTP gateway. Its settings (webhook,
-# applicant certificate roots, retention) live in DEPT_HOME/gateway.env.
-proc_gateway() {
+# replicas: how many gateway replicas the department runs. Chosen at the
+# gateway's first start (CHENGNUO_GATEWAY_REPLICAS, default 1) and kept in
+# DEPT_HOME/gateway/replicas: one replica keeps its letters in an embedded
+# store, two share a PostgreSQL database, and the letters do not move from
+# one to the other by themselves.
+replicas() { cat "${DEPT_HOME}/gateway/replicas" 2> /dev/null || echo 1; }
+
+# proc_gateway / proc_gateway2: the department's HTTP gateway replicas.
+# Their settings (webhook, applicant certificate roots, retention) live in
+# DEPT_HOME/gateway.env.
+proc_gateway() { gateway_proc 1 "$(gateway_port)"; }
+proc_gateway2() { gateway_proc 2 "$(gateway2_port)"; }
+
+gateway_proc() {
+  local replica="$1" port="$2"
   if [[ -f "${DEPT_HOME}/gateway.env" ]]; then
     # shellcheck source=/dev/null
     source "${DEPT_HOME}/gateway.env"
@@ -894,8 +910,8 @@ proc_gateway() {
     CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}"
     CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
-    CHENGNUO_LISTEN="${IP}:$(gateway_port)"
-    CHENGNUO_DEBUG_LISTEN="$(debug_listen 400)"
+    CHENGNUO_LISTEN="${IP}:${port}"
+    CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"
     CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"
     CHENGNUO_PEER_TLS_CA="${DEPT_HOME}/peer/tls/ca.crt"
@@ -904,36 +920,145 @@ proc_gateway() {
     CHENGNUO_CHANNEL="$CHANNEL"
     CHENGNUO_CHAINCODE="$CC_NAME"
   )
-  PROC_PORT="$(gateway_port)"
+  if (($(replicas) > 1)); then
+    # The replicas share the PostgreSQL store; each keeps its own read
+    # model and event checkpoint.
+    PROC_ENV+=(
+      CHENGNUO_STORE="postgres://chengnuo@${IP}:$(pg_port)/chengnuo?sslmode=disable"
+      PGPASSFILE="${DEPT_HOME}/postgres/pgpass"
+      CHENGNUO_INDEX="${DATA}/gateway/replica${replica}.index"
+      CHENGNUO_CHECKPOINT="${DATA}/gateway/replica${replica}.checkpoint"
+    )
+  fi
+  PROC_PORT="$port"
   PROC_CMD=("${BIN}/chengnuo-gateway")
 }
 
-# cmd_start_gateway [ROLES]: API keys (once), then the gateway. The
-# environment's CHENGNUO_VERIFY_WEBHOOK, CHENGNUO_CERT_ROOTS,
-# CHENGNUO_DETAILS_RETENTION, CHENGNUO_MAINTAIN_EVERY and CHENGNUO_PUBLIC_RATE
-# are kept in DEPT_HOME/gateway.env for later (re)starts.
+# cmd_start_gateway [ROLES]: API keys (once), then the gateway replicas
+# (and, for two, the PostgreSQL server first). The environment's
+# CHENGNUO_VERIFY_WEBHOOK, CHENGNUO_CERT_ROOTS, CHENGNUO_DETAILS_RETENTION,
+# CHENGNUO_MAINTAIN_EVERY and CHENGNUO_PUBLIC_RATE are kept in
+# DEPT_HOME/gateway.env for later (re)starts.
 cmd_start_gateway() {
-  local roles="${1:-clerk,auditor}" v
+  local roles="${1:-clerk,auditor}" v want="${CHENGNUO_GATEWAY_REPLICAS:-}"
   chengnuo_bin
   "${BIN}/chengnuo" apikeys --dir "${DEPT_HOME}/gateway" --roles "$roles" > /dev/null
+  if [[ ! -f "${DEPT_HOME}/gateway/replicas" ]]; then
+    [[ -z "$want" || "$want" == 1 || "$want" == 2 ]] || die "CHENGNUO_GATEWAY_REPLICAS must be 1 or 2, got ${want}"
+    echo "${want:-1}" > "${DEPT_HOME}/gateway/replicas"
+  elif [[ -n "$want" && "$want" != "$(replicas)" ]]; then
+    die "this department runs $(replicas) gateway replica(s) with its letters in that store; changing to ${want} needs the letters moved first"
+  fi
   local envf="${DEPT_HOME}/gateway.env"
   : > "${envf}.new"
   for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE; do
     [[ -n "${!v:-}" ]] && printf '%s=%q\n' "$v" "${!v}" >> "${envf}.new"
   done
   if cmp -s "${envf}.new" "$envf"; then rm -f "${envf}.new"; else mv "${envf}.new" "$envf"; fi
-  if running gateway && [[ "${RUN}/gateway.pid" -ot "${BIN}/chengnuo-gateway" || "${RUN}/gateway.pid" -ot "${DEPT_HOME}/gateway/api-keys.json" || "${RUN}/gateway.pid" -ot "$envf" ]]; then
-    log "gateway binary, keys or settings changed; restarting the gateway"
-    stop_proc gateway
-  fi
   mkdir -p "${DATA}/gateway"
-  start_proc gateway
+  local names=(gateway) name
+  if (($(replicas) > 1)); then
+    start_postgres
+    names+=(gateway2)
+  fi
+  for name in "${names[@]}"; do
+    if running "$name" && [[ "${RUN}/${name}.pid" -ot "${BIN}/chengnuo-gateway" || "${RUN}/${name}.pid" -ot "${DEPT_HOME}/gateway/api-keys.json" || "${RUN}/${name}.pid" -ot "$envf" ]]; then
+      log "gateway binary, keys or settings changed; restarting ${name}"
+      stop_proc "$name"
+    fi
+    start_proc "$name"
+  done
   wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
+  if (($(replicas) > 1)); then
+    wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
+  fi
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# pg_bin: PG_BIN, the directory of Debian's PostgreSQL server programs
+# (installed here when missing and allowed: root with apt-get).
+pg_bin() {
+  PG_BIN="$(find_pg_bin)"
+  if [[ -z "$PG_BIN" ]] && [[ "$(id -u)" == 0 ]] && command -v apt-get > /dev/null; then
+    log "installing Debian's postgresql"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null 2>&1 ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null; }
+    PG_BIN="$(find_pg_bin)"
+  fi
+  [[ -n "$PG_BIN" ]] || die "PostgreSQL's server is not installed (apt-get install postgresql)"
+}
+
+find_pg_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -t/ -k4 -n -r); do
+    [[ -x "${d}/initdb" ]] && { echo "$d"; return; }
+  done
+  command -v initdb > /dev/null && dirname "$(command -v initdb)"
+  return 0
+}
+
+# as_pg CMD...: CMD as the server's owner (PostgreSQL refuses to run as root).
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# proc_postgres: the department's PostgreSQL server, on its own address.
+proc_postgres() {
+  local pgdata="${DATA}/postgres"
+  PROC_CMD=("${PG_BIN}/postgres" -D "$pgdata" -c "listen_addresses=${IP}" -p "$(pg_port)"
+    -c "unix_socket_directories=${pgdata}" -c "max_connections=100" -c "shared_buffers=32MB")
+  [[ "$(id -u)" == 0 ]] && PROC_CMD=(setpriv --reuid=postgres --regid=postgres --init-groups -- "${PROC_CMD[@]}")
+  PROC_PORT="$(pg_port)"
+}
+
+# start_postgres: a cluster of its own (once: a role with a random
+# password, kept in a pgpass file for the gateways; password logins from
+# this host's address only), then the server, then the database.
+start_postgres() {
+  pg_bin
+  local pgdata="${DATA}/postgres" conf="${DEPT_HOME}/postgres" d
+  mkdir -p "$conf" "$pgdata"
+  if [[ ! -f "${pgdata}/PG_VERSION" ]]; then
+    local pw
+    pw="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    umask 077
+    printf '%s\n' "$pw" > "${conf}/password"
+    printf '%s:%s:*:chengnuo:%s\n' "$IP" "$(pg_port)" "$pw" > "${conf}/pgpass"
+    if [[ "$(id -u)" == 0 ]]; then
+      # The server's owner must reach its directory: traverse-only rights on the way.
+      d="$pgdata"
+      while d="$(dirname "$d")" && [[ "$d" != / ]]; do chmod o+x "$d"; done
+      chown -R postgres:postgres "$pgdata"
+      cp "${conf}/password" "${DATA}/postgres.pw" && chown postgres "${DATA}/postgres.pw"
+    else
+      cp "${conf}/password" "${DATA}/postgres.pw"
+    fi
+    as_pg "${PG_BIN}/initdb" -D "$pgdata" -U chengnuo --pwfile="${DATA}/postgres.pw" --auth-local=scram-sha-256 \
+      --auth-host=scram-sha-256 --encoding=UTF8 --locale=C > "${LOGS}/postgres-init.log" 2>&1 ||
+      { tail -n 20 "${LOGS}/postgres-init.log" >&2; die "initdb failed"; }
+    rm -f "${DATA}/postgres.pw"
+    printf 'local all chengnuo scram-sha-256\nhost all chengnuo %s/32 scram-sha-256\n' "$IP" > "${pgdata}/pg_hba.conf"
+    [[ "$(id -u)" == 0 ]] && chown postgres:postgres "${pgdata}/pg_hba.conf"
+    umask 022
+  fi
+  start_proc postgres
+  wait_until postgres "PostgreSQL to accept connections" \
+    env PGPASSFILE="${conf}/pgpass" "${PG_BIN}/psql" -h "$IP" -p "$(pg_port)" -U chengnuo -d postgres -Atc 'select 1'
+  if ! PGPASSFILE="${conf}/pgpass" "${PG_BIN}/psql" -h "$IP" -p "$(pg_port)" -U chengnuo -d postgres -Atc \
+    "select 1 from pg_database where datname = 'chengnuo'" | grep -q 1; then
+    PGPASSFILE="${conf}/pgpass" "${PG_BIN}/createdb" -h "$IP" -p "$(pg_port)" -U chengnuo chengnuo
+    log "created the database chengnuo"
+  fi
 }
 
 # ---------------------------------------------------------------- status, stop
 
-procs() { echo gateway chaincode peer orderer ca; }
+procs() { echo gateway gateway2 chaincode peer orderer ca postgres; }
 
 cmd_stop() {
   local p
@@ -943,6 +1068,7 @@ cmd_stop() {
 health_url() {
   case "$1" in
     gateway) echo "http://${IP}:$(gateway_port)/readyz" ;;
+    gateway2) echo "http://${IP}:$(gateway2_port)/readyz" ;;
     peer) echo "http://${IP}:$(($(peer_port) + 2))/healthz" ;;
     orderer) echo "http://${IP}:$(($(orderer_port) + 2))/healthz" ;;
     ca) echo "http://127.0.0.1:$(ca_ops_port)/healthz" ;;
@@ -957,7 +1083,9 @@ cmd_status() {
       health="-"
       if [[ -n "$url" ]]; then
         if http_ok "$url" > /dev/null 2>&1; then health="healthy"; else health="UNHEALTHY"; rc=1; fi
-      elif port_in_use "$(cc_port)"; then
+      elif [[ "$p" == chaincode ]] && port_in_use "$(cc_port)"; then
+        health="listening"
+      elif [[ "$p" == postgres ]] && port_in_use "$(pg_port)"; then
         health="listening"
       fi
       printf '%-9s %-10s %-8s %-8s %s\n' "$KEY" "$p" "$(child_pid "$p")" "running" "$health"
@@ -976,14 +1104,16 @@ cmd_systemd() {
   fabric_bin
   chengnuo_bin
   mkdir -p "$out"
-  for p in ca orderer peer chaincode gateway; do
+  local extra=()
+  (($(replicas) > 1)) && extra=(gateway2 postgres)
+  for p in ca orderer peer chaincode gateway "${extra[@]}"; do
     cat > "${out}/chengnuo-${KEY}-${p}.service" << UNIT
 [Unit]
 Description=chengnuo ${NAME} (${MSPID}) ${p}
 After=network-online.target
 Wants=network-online.target
 $([[ "$p" == peer ]] && echo "After=chengnuo-${KEY}-orderer.service")
-$([[ "$p" == gateway ]] && echo "After=chengnuo-${KEY}-peer.service chengnuo-${KEY}-chaincode.service")
+$([[ "$p" == gateway* ]] && echo "After=chengnuo-${KEY}-peer.service chengnuo-${KEY}-chaincode.service")
 
 [Service]
 Type=simple

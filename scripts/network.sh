@@ -31,6 +31,8 @@
 #   CHENGNUO_BASE_PORT  every port is derived from it (default: 17000)
 #   CHENGNUO_NETNS      1 = one network namespace per department, 0 = loopback (default: 1 as root)
 #   CHENGNUO_WEBHOOK_<KEY>  a department gateway's registry webhook (e.g. CHENGNUO_WEBHOOK_POLICE)
+#   CHENGNUO_REPLICAS_<KEY> 2: that department runs two gateway replicas sharing a PostgreSQL store
+#                       (chosen at its gateway's first start; default 1, the embedded store)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -227,9 +229,11 @@ roles_of() {
 }
 
 start_gateway() {
-  local i="$1" var
+  local i="$1" var replicas
   var="CHENGNUO_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
-  CHENGNUO_VERIFY_WEBHOOK="${!var:-}" CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem" \
+  replicas="CHENGNUO_REPLICAS_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
+  CHENGNUO_GATEWAY_REPLICAS="${!replicas:-}" \
+    CHENGNUO_VERIFY_WEBHOOK="${!var:-}" CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem" \
     CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}" \
     CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}" \
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}" \
@@ -301,9 +305,11 @@ write_network_json() {
       --arg ip "$(dept_ip "$i")" --arg home "${DEPTS}/${ORG_KEYS[$i]}" \
       --arg ns "$(netns_mode && ns_name "${ORG_KEYS[$i]}")" \
       --arg gateway "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" \
+      --arg gateway2 "$([[ "$(cat "${DEPTS}/${ORG_KEYS[$i]}/gateway/replicas" 2> /dev/null)" == 2 ]] &&
+        echo "http://$(dept_ip "$i"):$((BASE + 70 + ORG_SLOT[i]))")" \
       --arg peer "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
       --arg orderer "$(dept_ip "$i"):$((BASE + 10 + 10 * ORG_SLOT[i]))" \
-      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, peer: $peer, orderer: $orderer}')")
+      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, gateways: ([$gateway, $gateway2] | map(select(. != ""))), peer: $peer, orderer: $orderer}')")
   done
   printf '%s\n' "${rows[@]}" | jq -s --arg bridge "$(netns_mode && subnet).1" \
     '{channel: "chengnuo", chaincode: "notary", hostAddress: $bridge, departments: .}' > "${STATE}/network.json"
@@ -336,7 +342,12 @@ cmd_up() {
   command -v curl > /dev/null || die "curl is required (apt-get install curl)"
   check_base
   ensure_bins
-  mapfile -t fs < <(founders)
+  # The founding departments, and after a restart every department on the
+  # channel (one that joined later comes back too).
+  mapfile -t fs < <({
+    founders
+    members
+  } | sort -nu)
   # 1. Each department, on its own host: CA, identities, definition.
   for i in "${fs[@]}"; do host_up "$i"; done
   each init_dept "${fs[@]}"
@@ -470,6 +481,9 @@ print_table() {
     printf '%-9s %-12s %-26s %-20s %s\n' "${ORG_KEYS[$i]}" "${ORG_MSP[$i]}" \
       "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
       "${ORG_NAME[$i]} (${ORG_ROLE[$i]})"
+    if [[ "$(cat "${DEPTS}/${ORG_KEYS[$i]}/gateway/replicas" 2> /dev/null)" == 2 ]]; then
+      printf '%-9s %-12s %-26s %s\n' "" "" "http://$(dept_ip "$i"):$((BASE + 70 + ORG_SLOT[i]))" "(second replica; PostgreSQL store)"
+    fi
   done
   printf '\nchannel chengnuo (SmartBFT, one orderer per department), chaincode notary\n'
   printf 'state: %s (one directory per department in depts/, public material in exchange/)\n' "$STATE"
@@ -516,7 +530,13 @@ cmd_status() {
   local i rc=0
   FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
   printf '%-9s %-10s %-8s %-8s %s\n' "DEPT" "PROCESS" "PID" "STATE" "HEALTH"
-  for i in $(inited); do dept "$i" status || rc=1; done
+  for i in $(inited); do
+    if ! on_channel "$i" && netns_mode && ! ip netns list | grep -qw "$(ns_name "${ORG_KEYS[$i]}")"; then
+      printf '%-9s (not on the channel; no host)\n' "${ORG_KEYS[$i]}"
+      continue
+    fi
+    dept "$i" status || rc=1
+  done
   return "$rc"
 }
 

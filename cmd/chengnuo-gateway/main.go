@@ -30,6 +30,7 @@ import (
 	"github.com/chengnuo/chengnuo/internal/debugsrv"
 	"github.com/chengnuo/chengnuo/metrics"
 	"github.com/chengnuo/chengnuo/notary"
+	"github.com/chengnuo/chengnuo/postgres"
 	"github.com/chengnuo/chengnuo/registry"
 )
 
@@ -74,7 +75,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
 	str(&cfg.Fabric.MSPID, "msp-id", "", "MSP id of this department")
 	str(&cfg.OrganName, "organ-name", "", "this department's name as printed on letters (default: the MSP id)")
-	str(&cfg.StorePath, "store", "", "file of the department's letter database (bbolt)")
+	str(&cfg.StorePath, "store", "", "the department's letter database: a file (embedded bbolt, one replica) or a postgres:// URL (shared by the department's replicas)")
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
 	str(&rate, "public-rate", "20", "requests per second per client address on public routes (burst: twice that)")
@@ -141,6 +142,15 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
 	}
+	if postgres.IsURL(cfg.StorePath) {
+		// Replicas share the database; each keeps its own event
+		// checkpoint and read model.
+		for _, f := range []struct{ name, val string }{{"checkpoint", cfg.Checkpoint}, {"index", cfg.IndexPath}} {
+			if f.val == "" {
+				return cfg, fmt.Errorf("with a postgres:// store, --%s (or CHENGNUO_%s) names this replica's own file", f.name, strings.ToUpper(f.name))
+			}
+		}
+	}
 	if cfg.Checkpoint == "" {
 		cfg.Checkpoint = cfg.StorePath + ".checkpoint"
 	}
@@ -202,6 +212,25 @@ func loadDeps(cfg Config) (secret []byte, keys []chengnuo.APIKey, roots *smx509.
 	return secret, keys, roots, nil
 }
 
+// sharedRecoverAfter is how old a pending letter in a shared store must be
+// before a replica's background pass anchors it: longer than a submission
+// takes to anchor its own letter.
+const sharedRecoverAfter = 20 * time.Second
+
+// store is a department store the gateway can close.
+type store interface {
+	chengnuo.Store
+	Close() error
+}
+
+// openStore opens the embedded store at a path or PostgreSQL at a URL.
+func openStore(ctx context.Context, where string) (store, error) {
+	if postgres.IsURL(where) {
+		return postgres.Open(ctx, where)
+	}
+	return bolt.Open(where)
+}
+
 func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	secret, keys, roots, err := loadDeps(cfg)
 	if err != nil {
@@ -222,17 +251,30 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mreg := metrics.New()
 	resubmits := mreg.Counter("chengnuo_ledger_resubmissions_total", "transactions submitted again because their outcome was unknown")
 	cfg.Fabric.OnResubmit = func() { resubmits.Inc() }
+	events := mreg.Counter("chengnuo_events_handled_total", "chaincode events the listener handled, by event and outcome (ok, failed: given up after retries)", "event", "outcome")
+	cfg.Fabric.OnEvent = func(name string, ok bool) {
+		events.Inc(name, map[bool]string{true: "ok", false: "failed"}[ok])
+	}
 	cfg.Fabric.Logger = log
 	fc, err := fabric.Dial(cfg.Fabric)
 	if err != nil {
 		return err
 	}
 	defer fc.Close()
-	db, err := bolt.Open(cfg.StorePath)
+	mreg.GaugeFunc("chengnuo_event_checkpoint_block", "block of the last chaincode event the listener handled and checkpointed", func() (float64, bool) {
+		return float64(fc.EventCheckpoint()), true
+	})
+	db, err := openStore(ctx, cfg.StorePath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	var recoverAfter time.Duration
+	if postgres.IsURL(cfg.StorePath) {
+		// Another replica may be anchoring a letter it just stored: leave
+		// it that long before anchoring it from here.
+		recoverAfter = sharedRecoverAfter
+	}
 	idx, err := bolt.OpenIndex(cfg.IndexPath)
 	if err != nil {
 		return err
@@ -240,7 +282,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
-		DetailsRetention: cfg.DetailsRetain, Index: idx, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
+		DetailsRetention: cfg.DetailsRetain, Index: idx, RecoverAfter: recoverAfter, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {
 		return err

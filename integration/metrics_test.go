@@ -1,0 +1,73 @@
+package integration
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Every gateway replica serves /metrics in the Prometheus text format,
+// with what an operator alerts on; after a letter, the figures show it.
+func TestMetricsOnEveryGateway(t *testing.T) {
+	code := publishVisible(t, verifiedItem(uniqueCode(t, "METRIC"), "PoliceMSP", false))
+	if r := anchorAt(t, code, newPerson(t, "指标")); r.Status != http.StatusCreated {
+		t.Fatalf("letter: %d %s", r.Status, r.Raw)
+	}
+	var urls []string
+	for slot := range orgs {
+		urls = append(urls, gatewayURLs(slot)...)
+	}
+	if len(urls) != len(orgs)+1 {
+		t.Fatalf("gateways %v: want one per department and market's second replica", urls)
+	}
+	for _, url := range urls {
+		res, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body := string(raw)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+			t.Fatalf("%s/metrics: %d %s", url, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		for _, name := range []string{"chengnuo_http_requests_total", "chengnuo_http_request_duration_seconds_bucket",
+			"chengnuo_pending_letters", "chengnuo_pending_oldest_age_seconds", "chengnuo_read_model_lag_blocks",
+			"chengnuo_event_checkpoint_block"} {
+			if !regexp.MustCompile(`(?m)^` + name + `[ {]`).MatchString(body) {
+				t.Errorf("%s/metrics lacks %s", url, name)
+			}
+		}
+		// Every department's listener has handled events (the catalog's at least).
+		if v := sample(t, body, "chengnuo_event_checkpoint_block"); v <= 0 {
+			t.Errorf("%s: event checkpoint at block %v", url, v)
+		}
+	}
+	// The replica that anchored the letter counted its batch.
+	res, err := http.Get(gatewayURL(market) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !regexp.MustCompile(`(?m)^chengnuo_anchor_batches_total\{outcome="ok"\} [1-9]`).Match(raw) {
+		t.Fatalf("market counted no anchoring batch:\n%s", raw)
+	}
+}
+
+// sample is the value of an unlabelled metric.
+func sample(t *testing.T, body, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no sample of %s", name)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -1,0 +1,341 @@
+// Package storetest is the conformance suite of chengnuo.Store: every
+// implementation (the embedded bbolt store, PostgreSQL) runs it against a
+// real instance of itself.
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+// Store is a store under test; Close releases it (the data stays).
+type Store interface {
+	chengnuo.Store
+	Close() error
+}
+
+// Run runs the suite. fresh makes a new, empty store and returns a
+// function that opens it; the suite opens it again to check durability.
+// shared says that several handles may be open at once (replicas sharing
+// one database); the suite then races two of them.
+func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared bool) {
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T, func(*testing.T) Store)
+	}{
+		{"LettersAndDisclosureIndex", lettersAndDisclosureIndex},
+		{"MarkAnchoredNeverRegresses", markAnchoredNeverRegresses},
+		{"NumbersTextsAndInbox", numbersTextsAndInbox},
+		{"ConcurrentWriters", func(t *testing.T, open func(*testing.T) Store) { concurrentWriters(t, open, shared) }},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, fresh(t)) })
+	}
+}
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+func lettersAndDisclosureIndex(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	for i := range 5 {
+		id := fmt.Sprintf("CN%02d", i)
+		l := &chengnuo.StoredLetter{ID: id, Digest: id, State: chengnuo.StatePending}
+		if prev, err := db.PutPending(ctx, l); err != nil || prev != nil {
+			t.Fatal(prev, err)
+		}
+		if prev, _ := db.PutPending(ctx, &chengnuo.StoredLetter{ID: id, State: chengnuo.StatePending}); prev == nil || prev.Digest != id {
+			t.Fatal("a second PutPending replaced the letter")
+		}
+	}
+	if p, _ := db.Pending(ctx, 3); len(p) != 3 {
+		t.Fatalf("pending limited to 3: %d", len(p))
+	}
+	for i := range 4 {
+		id := fmt.Sprintf("CN%02d", i)
+		rec := &chengnuo.Commitment{ID: id, Status: chengnuo.StatusActive, AnchoredAt: t0.Add(time.Duration(i) * time.Hour)}
+		row := &chengnuo.DisclosedLetter{CommitmentID: id, From: rec.AnchoredAt, Until: rec.AnchoredAt.Add(24 * time.Hour)}
+		if i == 3 {
+			row = nil // an item that is not disclosed
+		}
+		if err := db.MarkAnchored(ctx, id, rec, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, _ := db.Pending(ctx, 10); len(p) != 1 || p[0].ID != "CN04" {
+		t.Fatalf("pending after anchoring: %+v", p)
+	}
+	at := t0.Add(90 * time.Minute) // CN00 and CN01 shown; CN02 not begun yet
+	var got []string
+	page := chengnuo.Page{Size: 1}
+	for {
+		l, err := db.Disclosures(ctx, at, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range l.Items {
+			got = append(got, r.CommitmentID)
+		}
+		if !l.More {
+			break
+		}
+		page.Bookmark = l.Bookmark
+	}
+	if fmt.Sprint(got) != "[CN00 CN01]" {
+		t.Fatalf("disclosed at %s: %v", at, got)
+	}
+	if l, _ := db.Disclosures(ctx, t0.Add(25*time.Hour), chengnuo.Page{}); len(l.Items) != 1 || l.Items[0].CommitmentID != "CN02" {
+		t.Fatalf("after CN00 and CN01 ended: %+v", l.Items)
+	}
+	if err := db.UpdateRecord(ctx, "CN01", &chengnuo.Commitment{ID: "CN01", Status: chengnuo.StatusWithdrawn}); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := db.Disclosures(ctx, at, chengnuo.Page{}); len(l.Items) != 1 || l.Items[0].CommitmentID != "CN00" {
+		t.Fatalf("after a withdrawal: %+v", l.Items)
+	}
+	if err := db.AddNote(ctx, "CN00", chengnuo.Note{Text: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := db.Get(ctx, "CN00"); len(l.Notes) != 1 || l.State != chengnuo.StateAnchored {
+		t.Fatalf("letter %+v", l)
+	}
+	if err := db.Delete(ctx, "CN04"); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{getErr(t, db, "CN04"), db.AddNote(ctx, "none", chengnuo.Note{}), db.UpdateRecord(ctx, "none", &chengnuo.Commitment{}),
+		db.MarkAnchored(ctx, "none", &chengnuo.Commitment{}, nil)} {
+		if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+			t.Errorf("unknown letter: %v", err)
+		}
+	}
+	if _, err := db.Disclosures(ctx, at, chengnuo.Page{Bookmark: "%%%"}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("bad bookmark: %v", err)
+	}
+}
+
+// A recovery racing the submission can mark a letter anchored with the
+// record as it was before a withdrawal already stored: the stored record
+// keeps the longer history, and the withdrawn letter is not disclosed again.
+func markAnchoredNeverRegresses(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	if _, err := db.PutPending(ctx, &chengnuo.StoredLetter{ID: "CN01", Digest: "d", State: chengnuo.StatePending}); err != nil {
+		t.Fatal(err)
+	}
+	active := &chengnuo.Commitment{ID: "CN01", Status: chengnuo.StatusActive, AnchoredAt: t0,
+		History: []chengnuo.Transition{{Status: chengnuo.StatusActive, At: t0}}}
+	row := &chengnuo.DisclosedLetter{CommitmentID: "CN01", From: t0, Until: t0.Add(24 * time.Hour)}
+	if err := db.MarkAnchored(ctx, "CN01", active, row); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := &chengnuo.Commitment{ID: "CN01", Status: chengnuo.StatusWithdrawn, AnchoredAt: t0,
+		History: append(append([]chengnuo.Transition{}, active.History...), chengnuo.Transition{Status: chengnuo.StatusWithdrawn, At: t0.Add(time.Minute)})}
+	if err := db.UpdateRecord(ctx, "CN01", withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	// The late recovery.
+	if err := db.MarkAnchored(ctx, "CN01", active, row); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := db.Get(ctx, "CN01"); l.Record.Status != chengnuo.StatusWithdrawn {
+		t.Fatalf("the record went back to %s", l.Record.Status)
+	}
+	if l, _ := db.Disclosures(ctx, t0.Add(time.Hour), chengnuo.Page{}); len(l.Items) != 0 {
+		t.Fatalf("a withdrawn letter is disclosed again: %+v", l.Items)
+	}
+}
+
+func getErr(t *testing.T, db Store, id string) error {
+	_, err := db.Get(t.Context(), id)
+	return err
+}
+
+func numbersTextsAndInbox(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	for want := 1; want <= 3; want++ {
+		if n, err := db.NextNumber(ctx, 2026); err != nil || n != want {
+			t.Fatalf("number %d, %v; want %d", n, err, want)
+		}
+	}
+	if n, _ := db.NextNumber(ctx, 2027); n != 1 {
+		t.Fatalf("a new year starts at %d", n)
+	}
+	if err := db.PutText(ctx, &chengnuo.Text{Digest: "d1", Text: "理由", Kind: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if tx, err := db.GetText(ctx, "d1"); err != nil || tx.Text != "理由" {
+		t.Fatalf("text %+v %v", tx, err)
+	}
+	if _, err := db.GetText(ctx, "d2"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("unknown text: %v", err)
+	}
+	// Inbox entries come back oldest request first, whatever their ids.
+	for i, id := range []string{"VRc", "VRa", "VRb"} {
+		r := &chengnuo.VerificationRequest{ID: id, RequestedAt: t0.Add(time.Duration(i) * time.Minute)}
+		if added, err := db.PutInbox(ctx, &chengnuo.InboxEntry{Request: r}); !added || err != nil {
+			t.Fatal(added, err)
+		}
+		if added, _ := db.PutInbox(ctx, &chengnuo.InboxEntry{Request: r}); added {
+			t.Fatal("an entry was added twice")
+		}
+	}
+	if changed, _ := db.MarkHandled(ctx, "VRa", "done"); !changed {
+		t.Fatal("not marked")
+	}
+	if changed, _ := db.MarkHandled(ctx, "VRa", "again"); changed {
+		t.Fatal("marked twice")
+	}
+	if err := db.SetRegistryAnswer(ctx, "VRb", chengnuo.AnswerRequest{Result: "CONSISTENT"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkHandled(ctx, "VRz", ""); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("unknown entry: %v", err)
+	}
+	db.Close()
+	db2 := open(t) // the same store, opened again: everything above is durable
+	var order []string
+	p := chengnuo.Page{Size: 2}
+	for {
+		l, err := db2.Inbox(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l.Items {
+			order = append(order, e.Request.ID)
+		}
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	if fmt.Sprint(order) != "[VRc VRa VRb]" {
+		t.Fatalf("inbox order %v", order)
+	}
+	e, _ := db2.InboxEntry(ctx, "VRb")
+	if e.Registry == nil || e.Registry.Result != "CONSISTENT" {
+		t.Fatalf("entry %+v", e)
+	}
+	if _, err := db2.InboxEntry(ctx, "none"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatal(err)
+	}
+	out := &chengnuo.Outgoing{Key: "details~VRo", Kind: chengnuo.DeliverDetails, Request: &chengnuo.VerificationRequest{ID: "VRo"}, Details: []byte("personal")}
+	if err := db2.PutOutgoing(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{Key: "details~VRo", Kind: chengnuo.DeliverDetails}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db2.Undelivered(ctx, 10); len(u) != 1 || string(u[0].Details) != "personal" {
+		t.Fatalf("undelivered %+v (a second put must not replace the first)", u)
+	}
+	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{}); chengnuo.ErrorCode(err) != chengnuo.EINTERNAL {
+		t.Fatalf("a delivery without a key: %v", err)
+	}
+	if err := db2.MarkDelivered(ctx, "details~VRo"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db2.Undelivered(ctx, 10); len(u) != 0 {
+		t.Fatal("delivered details kept")
+	}
+	db2.Close()
+	if _, err := db2.Get(ctx, "x"); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
+		t.Fatalf("closed store: %v", err)
+	}
+}
+
+// concurrentWriters races writers — on two handles of one database when
+// shared, as two gateway replicas do: serial numbers are never handed out
+// twice, one letter id is stored once, an inbox entry is added and handled
+// once.
+func concurrentWriters(t *testing.T, open func(*testing.T) Store, shared bool) {
+	a := open(t)
+	b := Store(a)
+	if shared {
+		b = open(t)
+	}
+	handles := []Store{a, b}
+	ctx := t.Context()
+	const n = 40
+	var wg sync.WaitGroup
+	numbers := make([]int, n)
+	stored := make([]*chengnuo.StoredLetter, n)
+	putErr := make([]error, n)
+	added, handled := make([]bool, n), make([]bool, n)
+	req := &chengnuo.VerificationRequest{ID: "VRrace", RequestedAt: t0}
+	if _, err := a.PutInbox(ctx, &chengnuo.InboxEntry{Request: &chengnuo.VerificationRequest{ID: "VRhandle", RequestedAt: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		db := handles[i%2]
+		wg.Go(func() {
+			var err error
+			if numbers[i], err = db.NextNumber(ctx, 2030); err != nil {
+				t.Error(err)
+			}
+			l := &chengnuo.StoredLetter{ID: "CNrace", Digest: fmt.Sprint("d", i), State: chengnuo.StatePending, StoredAt: t0}
+			stored[i], putErr[i] = db.PutPending(ctx, l)
+			if added[i], err = db.PutInbox(ctx, &chengnuo.InboxEntry{Request: req}); err != nil {
+				t.Error(err)
+			}
+			if handled[i], err = db.MarkHandled(ctx, "VRhandle", fmt.Sprint("replica ", i%2)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for _, v := range numbers {
+		if seen[v] || v < 1 || v > n {
+			t.Fatalf("serial numbers %v: %d twice or out of 1..%d", numbers, v, n)
+		}
+		seen[v] = true
+	}
+	winner := ""
+	for i := range n {
+		if putErr[i] != nil {
+			t.Fatal(putErr[i])
+		}
+		if stored[i] == nil {
+			if winner != "" {
+				t.Fatalf("letter CNrace stored twice (%s and d%d)", winner, i)
+			}
+			winner = fmt.Sprint("d", i)
+		}
+	}
+	l, err := b.Get(ctx, "CNrace")
+	if err != nil || l.Digest != winner {
+		t.Fatalf("stored %+v (%v); the one put that stored was %q", l, err, winner)
+	}
+	for i := range n {
+		if stored[i] != nil && stored[i].Digest != winner {
+			t.Fatalf("put %d was told the letter is %s; it is %s", i, stored[i].Digest, winner)
+		}
+	}
+	count := func(bs []bool) (c int) {
+		for _, v := range bs {
+			if v {
+				c++
+			}
+		}
+		return c
+	}
+	if c := count(added); c != 1 {
+		t.Fatalf("an inbox entry added %d times", c)
+	}
+	if c := count(handled); c != 1 {
+		t.Fatalf("an inbox entry handled %d times", c)
+	}
+	if e, _ := a.InboxEntry(ctx, "VRhandle"); e.Handlings != 1 {
+		t.Fatalf("entry handled %d times", e.Handlings)
+	}
+	if p, _ := a.Pending(ctx, 10); len(p) != 1 {
+		t.Fatalf("pending %d letters, want 1", len(p))
+	}
+	if n, oldest, err := b.PendingStats(ctx); err != nil || n != 1 || !oldest.Equal(t0) {
+		t.Fatalf("pending stats %d %s %v", n, oldest, err)
+	}
+}

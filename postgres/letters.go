@@ -1,0 +1,223 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chengnuo/chengnuo"
+)
+
+func notHeld(id string) error {
+	return chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s is not held by this department", id)
+}
+
+// getLetter reads a letter, locking its row when lock is set.
+func getLetter(ctx context.Context, tx pgx.Tx, id string, lock bool) (*chengnuo.StoredLetter, error) {
+	sql := `SELECT doc FROM letters WHERE id = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	var l chengnuo.StoredLetter
+	ok, err := getJSON(ctx, tx, &l, sql, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, notHeld(id)
+	}
+	return &l, nil
+}
+
+func putLetter(ctx context.Context, tx pgx.Tx, l *chengnuo.StoredLetter) error {
+	raw, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO letters (id, pending, stored_at, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET pending = EXCLUDED.pending, doc = EXCLUDED.doc`,
+		l.ID, l.State == chengnuo.StatePending, l.StoredAt, raw)
+	return err
+}
+
+// PutPending implements chengnuo.Store: of concurrent puts of one id, from
+// any replica, exactly one stores its letter; the others get that one.
+func (d *DB) PutPending(ctx context.Context, l *chengnuo.StoredLetter) (*chengnuo.StoredLetter, error) {
+	raw, err := json.Marshal(l)
+	if err != nil {
+		return nil, chengnuo.Internal("encode letter", err)
+	}
+	var existing *chengnuo.StoredLetter
+	err = d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		existing = nil
+		tag, err := tx.Exec(ctx, `INSERT INTO letters (id, pending, stored_at, doc) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO NOTHING`, l.ID, l.State == chengnuo.StatePending, l.StoredAt, raw)
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		existing, err = getLetter(ctx, tx, l.ID, false)
+		return err
+	})
+	return existing, err
+}
+
+// listed says whether a commitment in this state stays on the disclosure list.
+func listed(rec *chengnuo.Commitment) bool {
+	return rec.Status == chengnuo.StatusActive || rec.Status == chengnuo.StatusConcluded
+}
+
+// MarkAnchored implements chengnuo.Store.
+func (d *DB) MarkAnchored(ctx context.Context, id string, rec *chengnuo.Commitment, disclosed *chengnuo.DisclosedLetter) error {
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		l, err := getLetter(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		// A recovery that raced the submission (here or at another replica)
+		// may report an older state of the record than one already stored.
+		rec, _ := chengnuo.KeepRecord(l.Record, rec)
+		l.State, l.Record = chengnuo.StateAnchored, rec
+		if err := putLetter(ctx, tx, l); err != nil {
+			return err
+		}
+		if disclosed == nil || !listed(rec) {
+			return nil
+		}
+		raw, err := json.Marshal(disclosed)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO disclosures (id, key, from_at, doc) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, from_at = EXCLUDED.from_at, doc = EXCLUDED.doc`,
+			id, timeKey(disclosed.Until)+"|"+id, disclosed.From, raw)
+		return err
+	})
+}
+
+// UpdateRecord implements chengnuo.Store.
+func (d *DB) UpdateRecord(ctx context.Context, id string, rec *chengnuo.Commitment) error {
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		l, err := getLetter(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		rec, newer := chengnuo.KeepRecord(l.Record, rec)
+		if !newer {
+			return nil
+		}
+		l.Record = rec
+		if err := putLetter(ctx, tx, l); err != nil {
+			return err
+		}
+		if listed(rec) {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM disclosures WHERE id = $1`, id)
+		return err
+	})
+}
+
+// Delete implements chengnuo.Store.
+func (d *DB) Delete(ctx context.Context, id string) error {
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM letters WHERE id = $1`, id)
+		return err
+	})
+}
+
+// Get implements chengnuo.Store.
+func (d *DB) Get(ctx context.Context, id string) (*chengnuo.StoredLetter, error) {
+	var l *chengnuo.StoredLetter
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		l, err = getLetter(ctx, tx, id, false)
+		return err
+	})
+	return l, err
+}
+
+// Pending implements chengnuo.Store.
+func (d *DB) Pending(ctx context.Context, limit int) ([]*chengnuo.StoredLetter, error) {
+	return list[chengnuo.StoredLetter](ctx, d, `SELECT doc FROM letters WHERE pending ORDER BY id LIMIT $1`, limit)
+}
+
+// PendingStats implements chengnuo.Store.
+func (d *DB) PendingStats(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var oldest *time.Time
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*), min(stored_at) FROM letters WHERE pending`).Scan(&n, &oldest)
+	})
+	if err != nil || oldest == nil {
+		return n, time.Time{}, err
+	}
+	return n, oldest.UTC(), nil
+}
+
+// Letters implements chengnuo.Store: one page of the stored letters, in id order.
+func (d *DB) Letters(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.StoredLetter], error) {
+	return page[*chengnuo.StoredLetter](ctx, d, p, "",
+		`SELECT id, doc FROM letters WHERE id > $1 ORDER BY id LIMIT $2`)
+}
+
+// AddNote implements chengnuo.Store.
+func (d *DB) AddNote(ctx context.Context, id string, n chengnuo.Note) error {
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		l, err := getLetter(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		l.Notes = append(l.Notes, n)
+		return putLetter(ctx, tx, l)
+	})
+}
+
+// NextNumber implements chengnuo.Store: one row per year, incremented in
+// place, so replicas never hand out the same number.
+func (d *DB) NextNumber(ctx context.Context, year int) (int, error) {
+	var n int64
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO serials (year, n) VALUES ($1, 1)
+			ON CONFLICT (year) DO UPDATE SET n = serials.n + 1 RETURNING n`, year).Scan(&n)
+	})
+	return int(n), err
+}
+
+// PutText implements chengnuo.Store.
+func (d *DB) PutText(ctx context.Context, t *chengnuo.Text) error {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return chengnuo.Internal("encode text", err)
+	}
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO texts (digest, doc) VALUES ($1, $2)
+			ON CONFLICT (digest) DO UPDATE SET doc = EXCLUDED.doc`, t.Digest, raw)
+		return err
+	})
+}
+
+// GetText implements chengnuo.Store.
+func (d *DB) GetText(ctx context.Context, digest string) (*chengnuo.Text, error) {
+	var t chengnuo.Text
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		ok, err := getJSON(ctx, tx, &t, `SELECT doc FROM texts WHERE digest = $1`, digest)
+		if err == nil && !ok {
+			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no text with digest %s is kept here", digest)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Disclosures implements chengnuo.Store: rows whose period ends after at,
+// in the order their periods end; rows whose period has not begun are skipped.
+func (d *DB) Disclosures(ctx context.Context, at time.Time, p chengnuo.Page) (*chengnuo.List[*chengnuo.DisclosedLetter], error) {
+	// Start past every key of a period ending at or before at.
+	return page[*chengnuo.DisclosedLetter](ctx, d, p, timeKey(at)+"|\x7f", // after any id
+		`SELECT key, doc FROM disclosures WHERE key > $1 AND from_at <= $3 ORDER BY key LIMIT $2`, at)
+}
