@@ -159,6 +159,9 @@ type LedgerBlock struct {
 	// block (the organisations, CAs and consenters in force from it on).
 	Header []byte
 	Config []byte
+	// Events says that a valid transaction of the block emitted a chaincode
+	// event (what the department's event listener must handle).
+	Events bool
 }
 
 // BlockSource streams the blocks the department's own peer has committed.

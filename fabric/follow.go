@@ -89,10 +89,11 @@ func RecordsOf(b *common.Block, chaincode string) (*chengnuo.LedgerBlock, error)
 		if i >= len(flags) || peer.TxValidationCode(flags[i]) != peer.TxValidationCode_VALID {
 			continue
 		}
-		writes, txID, err := writesOf(raw, chaincode)
+		writes, txID, events, err := writesOf(raw, chaincode)
 		if err != nil {
 			return nil, fmt.Errorf("transaction %d: %w", i, err)
 		}
+		out.Events = out.Events || events
 		for _, w := range writes {
 			if w.GetIsDelete() {
 				continue
@@ -154,17 +155,17 @@ func txFlags(b *common.Block) []byte {
 // writesOf returns the public writes of an endorser transaction in
 // namespace ns, and its transaction id; nothing for other transactions
 // (configuration, other chaincodes).
-func writesOf(raw []byte, ns string) ([]*kvrwset.KVWrite, string, error) {
+func writesOf(raw []byte, ns string) (writes []*kvrwset.KVWrite, txID string, events bool, err error) {
 	payload, ch, err := openEnvelope(raw)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	if common.HeaderType(ch.GetType()) != common.HeaderType_ENDORSER_TRANSACTION {
-		return nil, "", nil
+		return nil, "", false, nil
 	}
 	var tx peer.Transaction
 	if err := proto.Unmarshal(payload.GetData(), &tx); err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	var out []*kvrwset.KVWrite
 	for _, act := range tx.GetActions() {
@@ -175,7 +176,14 @@ func writesOf(raw []byte, ns string) ([]*kvrwset.KVWrite, string, error) {
 		if err := errors.Join(proto.Unmarshal(act.GetPayload(), &cap),
 			proto.Unmarshal(cap.GetAction().GetProposalResponsePayload(), &prp),
 			proto.Unmarshal(prp.GetExtension(), &ca), proto.Unmarshal(ca.GetResults(), &rws)); err != nil {
-			return nil, "", err
+			return nil, "", false, err
+		}
+		if len(ca.GetEvents()) > 0 {
+			var ev peer.ChaincodeEvent
+			if err := proto.Unmarshal(ca.GetEvents(), &ev); err != nil {
+				return nil, "", false, err
+			}
+			events = events || (ev.GetChaincodeId() == ns && ev.GetEventName() != "")
 		}
 		for _, nsrw := range rws.GetNsRwset() {
 			if nsrw.GetNamespace() != ns {
@@ -183,10 +191,10 @@ func writesOf(raw []byte, ns string) ([]*kvrwset.KVWrite, string, error) {
 			}
 			var kv kvrwset.KVRWSet
 			if err := proto.Unmarshal(nsrw.GetRwset(), &kv); err != nil {
-				return nil, "", err
+				return nil, "", false, err
 			}
 			out = append(out, kv.GetWrites()...)
 		}
 	}
-	return out, ch.GetTxId(), nil
+	return out, ch.GetTxId(), events, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every gateway replica serves /metrics in the Prometheus text format,
@@ -36,7 +37,7 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 		}
 		for _, name := range []string{"chengnuo_http_requests_total", "chengnuo_http_request_duration_seconds_bucket",
 			"chengnuo_pending_letters", "chengnuo_pending_oldest_age_seconds", "chengnuo_read_model_lag_blocks",
-			"chengnuo_event_checkpoint_block"} {
+			"chengnuo_event_checkpoint_block", "chengnuo_event_checkpoint_lag_blocks"} {
 			if !regexp.MustCompile(`(?m)^` + name + `[ {]`).MatchString(body) {
 				t.Errorf("%s/metrics lacks %s", url, name)
 			}
@@ -44,6 +45,24 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 		// Every department's listener has handled events (the catalog's at least).
 		if v := sample(t, body, "chengnuo_event_checkpoint_block"); v <= 0 {
 			t.Errorf("%s: event checkpoint at block %v", url, v)
+		}
+	}
+	// Each listener catches up with the events its read model has seen.
+	for _, url := range urls {
+		for end := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			res, err := http.Get(url + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			lag := sample(t, string(raw), "chengnuo_event_checkpoint_lag_blocks")
+			if lag == 0 {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("%s: event listener %v blocks behind after 20 s", url, lag)
+			}
 		}
 	}
 	// The replica that anchored the letter counted its batch.

@@ -71,6 +71,8 @@ type Service struct {
 	// inflight holds the ids of letters being anchored by this process, so
 	// that Recover leaves them to the submission that is anchoring them.
 	inflight sync.Map
+	// lastEvent is the last block Follow applied that holds a chaincode event.
+	lastEvent atomic.Uint64
 	// height is the read model's height, as Follow last applied.
 	height atomic.Uint64
 	m      serviceMetrics

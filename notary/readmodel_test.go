@@ -49,6 +49,9 @@ func TestReadModelServesVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHeight(t, p.svc, rc.BlockNumber+1)
+	if got := p.svc.LastEventBlock(); got != rc.BlockNumber {
+		t.Fatalf("last block with an event %d, want the anchoring block %d", got, rc.BlockNumber)
+	}
 	rec, err := idx.Commitment(ctx, rc.CommitmentID)
 	if err != nil || rec.TxID != rc.TxID || rec.BlockNumber != rc.BlockNumber || rec.Status != chengnuo.StatusActive {
 		t.Fatalf("indexed record %+v %v, receipt %+v", rec, err, rc)

@@ -525,9 +525,16 @@ func (s *Service) Follow(ctx context.Context, src chengnuo.BlockSource) error {
 			return err
 		}
 		s.height.Store(b.Number + 1)
+		if b.Events {
+			s.lastEvent.Store(b.Number)
+		}
 		return nil
 	})
 }
+
+// LastEventBlock is the last block the read model applied that holds a
+// chaincode event (0: none since the gateway started).
+func (s *Service) LastEventBlock() uint64 { return s.lastEvent.Load() }
 
 // IndexHeight is the read model's height: the blocks it has applied (0
 // without a read model).

@@ -287,6 +287,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	mreg.GaugeFunc("chengnuo_event_checkpoint_lag_blocks", "blocks holding chaincode events that the read model has seen and the event listener has not yet handled (since the gateway started)", func() (float64, bool) {
+		last, done := svc.LastEventBlock(), fc.EventCheckpoint()
+		if last <= done {
+			return 0, true
+		}
+		return float64(last - done), true
+	})
 	go func() {
 		if err := svc.Follow(ctx, fc); err != nil && ctx.Err() == nil {
 			log.Error("read model stopped", slog.String("error", err.Error()))
