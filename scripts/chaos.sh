@@ -15,12 +15,17 @@ cd "$ROOT"
 command -v jq > /dev/null || { echo "jq is required (apt-get install jq)" >&2; exit 1; }
 scripts/fabric-bin.sh > /dev/null
 table="$(mktemp -t chengnuo-chaos-XXXXXX.jsonl)"
+log="${TMPDIR:-/tmp}/chengnuo-chaos.log"
 trap 'rm -f "$table"' EXIT
 rc=0
 CHENGNUO_CHAOS=1 CHENGNUO_CHAOS_TABLE="$table" CHENGNUO_E2E_BASE_PORT="${CHENGNUO_CHAOS_BASE_PORT:-57000}" \
   go test -count=1 -timeout 80m -v \
   -run '^(TestGatewayKilledMidStream|TestReplicaKilledOtherCarriesOn|TestOrdererKilledUnderStream|TestPeerKilledUnderStream|TestChaincodeServerKilledUnderStream|TestStoreDiskFull|TestRestartAfterHostsKilled)$' \
-  ./integration/ 2>&1 | grep -E '^(--- |FAIL|ok |PASS)|fault row|integration:' || rc=$?
+  ./integration/ 2>&1 | tee "$log" | grep -E '^(--- |FAIL|ok |PASS)|fault row|integration:' || rc=$?
+if ((rc != 0)); then
+  echo "--- what failed (the whole output: ${log})"
+  grep -v '^=== ' "$log" | grep -B1 -A15 -E '^\s*--- FAIL' | head -80
+fi
 echo
 {
   printf 'fault\tletters\trequests\tfailures\taccepted 202\tlost\tdoubled\trecover (s)\n'

@@ -489,16 +489,26 @@ osn() {
 
 orderer_has_channel() { osn list --channelID "$CHANNEL" 2> /dev/null | grep -q '"status": *"active"'; }
 
+# cmd_join_orderer BLOCK: the orderer joins the channel unless it is on it.
+# Right after a start (a restart after a crash above all) its admin API
+# may not answer yet, or not know its channels yet: it is asked again.
 cmd_join_orderer() {
-  local block="$1" out
+  local block="$1" out deadline=$((SECONDS + WAIT_SECS))
   fabric_bin
-  if osn list --channelID "$CHANNEL" 2> /dev/null | grep -q '^Status: 200'; then
-    log "the orderer is on channel ${CHANNEL} already"
-  else
+  while true; do
+    if osn list --channelID "$CHANNEL" 2> /dev/null | grep -q '^Status: 200'; then
+      log "the orderer is on channel ${CHANNEL} already"
+      return 0
+    fi
     out="$(osn join --channelID "$CHANNEL" --config-block "$block" 2>&1)" || true
-    grep -q '^Status: 201' <<< "$out" || die "the orderer could not join ${CHANNEL}: ${out}"
-    log "the orderer joined ${CHANNEL}"
-  fi
+    if grep -q '^Status: 201' <<< "$out"; then
+      log "the orderer joined ${CHANNEL}"
+      return 0
+    fi
+    grep -q 'already exists' <<< "$out" && return 0
+    ((SECONDS < deadline)) || die "the orderer could not join ${CHANNEL}: ${out}"
+    sleep 1
+  done
 }
 
 # cmd_height: the orderer's block height on the channel.
@@ -602,15 +612,24 @@ cmd_start_cc() {
   wait_until chaincode "the chaincode server" port_in_use "$(cc_port)"
 }
 
-committed_field() {
-  as_admin peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" -O json 2> /dev/null |
-    jq -r ".$1 // empty" 2> /dev/null || true
-}
-
+# cmd_committed: the committed definition's label and sequence, or an
+# empty line if none is committed. A peer that does not answer (just
+# restarted, still opening its ledger) is asked again: "no answer" must not
+# read as "nothing committed", or `up` would approve sequence 1 again.
 cmd_committed() {
+  local out err="${LOGS}/committed.log" deadline=$((SECONDS + WAIT_SECS))
   fabric_bin
   peer_core_yaml
-  printf '%s %s\n' "$(committed_field version)" "$(committed_field sequence)"
+  mkdir -p "$LOGS"
+  while ! out="$(as_admin peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" -O json 2> "$err")"; do
+    if grep -q "namespace ${CC_NAME} is not defined" "$err"; then
+      echo
+      return 0
+    fi
+    ((SECONDS < deadline)) || die "the peer does not say which chaincode is committed: $(tail -n 3 "$err")"
+    sleep 1
+  done
+  jq -r '"\(.version) \(.sequence)"' <<< "$out"
 }
 
 cmd_approve_cc() {

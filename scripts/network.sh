@@ -266,7 +266,9 @@ deploy_cc() {
   local i label pkg id seq current first others=()
   mapfile -t ms < <(members)
   first="${ms[0]}"
-  read -r current seq < <(dept "$first" committed)
+  local committed
+  committed="$(dept "$first" committed)" || die "cannot tell which chaincode is committed"
+  read -r current seq <<< "$committed"
   label="notary_$(sha256sum "${BIN}/chengnuo-cc" | cut -c1-12)"
   each install_cc "${ms[@]}"
   if [[ "$current" == "$label" ]]; then
