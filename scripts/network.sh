@@ -117,6 +117,10 @@ host_up() {
     ip -n "$ns" route add default via "$(subnet).1"
     log "host ${ns}: $(dept_ip "$i") on bridge ${br}"
   fi
+  # The network's ports are kept out of the host's ephemeral range: an
+  # outgoing connection that happened to get, say, the peer's operations
+  # port as its local port would make the peer's restart fail to listen.
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_reserved_ports="${BASE}-$((BASE + 499))"
 }
 
 hosts_down() {
