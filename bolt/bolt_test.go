@@ -21,3 +21,12 @@ func TestStoreConformance(t *testing.T) {
 		}
 	}, false)
 }
+
+func BenchmarkStoreLetters(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "store.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.Bench(b, db)
+}

@@ -88,3 +88,14 @@ func TestUnavailableServer(t *testing.T) {
 		t.Fatalf("a closed store: %v", err)
 	}
 }
+
+// BenchmarkStoreLetters: durable, as a department runs it (fsync on).
+func BenchmarkStoreLetters(b *testing.B) {
+	srv := pgtest.Start(b, "fsync=on")
+	db, err := postgres.Open(b.Context(), srv.NewDB(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.Bench(b, db)
+}

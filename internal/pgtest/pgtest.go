@@ -50,8 +50,9 @@ func version(binDir string) int {
 	return v
 }
 
-// Start starts a server for the test, or fails it.
-func Start(t *testing.T) *Server {
+// Start starts a server for the test, or fails it. Tests of semantics run
+// it with fsync off; settings (e.g. "fsync=on", for a benchmark) override.
+func Start(t testing.TB, settings ...string) *Server {
 	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
@@ -88,7 +89,7 @@ func Start(t *testing.T) *Server {
 	}
 	logf := filepath.Join(dir, "server.log")
 	srv := cmd("pg_ctl", "-D", data, "-l", logf, "-w", "-t", "60", "start",
-		"-o", fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -c fsync=off", dir))
+		"-o", fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -c fsync=off", dir)+opts(settings))
 	if out, err := srv.CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(logf)
 		os.RemoveAll(dir)
@@ -101,13 +102,21 @@ func Start(t *testing.T) *Server {
 	return s
 }
 
+func opts(settings []string) string {
+	var b strings.Builder
+	for _, s := range settings {
+		b.WriteString(" -c " + s)
+	}
+	return b.String()
+}
+
 // URL is the address of database name on the server.
 func (s *Server) URL(name string) string {
 	return fmt.Sprintf("postgres:///%s?host=%s&user=chengnuo&sslmode=disable", name, s.dir)
 }
 
 // NewDB creates a new, empty database and returns its URL.
-func (s *Server) NewDB(t *testing.T) string {
+func (s *Server) NewDB(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d_%s", s.n.Add(1), strings.ToLower(strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {

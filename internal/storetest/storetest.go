@@ -5,7 +5,9 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,4 +340,32 @@ func concurrentWriters(t *testing.T, open func(*testing.T) Store, shared bool) {
 	if n, oldest, err := b.PendingStats(ctx); err != nil || n != 1 || !oldest.Equal(t0) {
 		t.Fatalf("pending stats %d %s %v", n, oldest, err)
 	}
+}
+
+// Bench measures the store's hot path as submissions drive it, from
+// concurrent goroutines: a letter stored pending, then marked anchored with
+// its disclosure row — two durable writes per letter.
+func Bench(b *testing.B, s chengnuo.Store) {
+	ctx := b.Context()
+	var n atomic.Int64
+	canonical := strings.Repeat("承诺书正文", 300) // about the size of a real letter
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("CNbench%012d", n.Add(1))
+			l := &chengnuo.StoredLetter{ID: id, Digest: id, Canonical: canonical, State: chengnuo.StatePending, StoredAt: t0}
+			if _, err := s.PutPending(ctx, l); err != nil {
+				b.Error(err)
+				return
+			}
+			rec := &chengnuo.Commitment{ID: id, Status: chengnuo.StatusActive, AnchoredAt: t0, BlockNumber: 7,
+				History: []chengnuo.Transition{{Status: chengnuo.StatusActive, At: t0}}}
+			row := &chengnuo.DisclosedLetter{CommitmentID: id, From: t0, Until: t0.Add(24 * time.Hour)}
+			if err := s.MarkAnchored(ctx, id, rec, row); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
