@@ -62,6 +62,22 @@ type InboxEntry struct {
 	Registry   *AnswerRequest       `json:"registry,omitempty"` // the registry's answer, kept before submitting it
 }
 
+// LetterNotHeld is a Store's error for a letter id it does not hold (every
+// Store returns these not-found errors, worded once here).
+func LetterNotHeld(id string) error {
+	return Errorf(ENOTFOUND, "letter %s is not held by this department", id)
+}
+
+// TextNotKept is a Store's error for a text digest it does not keep.
+func TextNotKept(digest string) error {
+	return Errorf(ENOTFOUND, "no text with digest %s is kept here", digest)
+}
+
+// NotInInbox is a Store's error for a request its inbox does not hold.
+func NotInInbox(requestID string) error {
+	return Errorf(ENOTFOUND, "request %s is not in the inbox", requestID)
+}
+
 // Handle marks the entry handled with a note; false if it already was (a
 // store applies it under its write lock, so that of two gateway replicas
 // handling the same request exactly one does).

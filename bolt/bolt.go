@@ -173,7 +173,7 @@ func getLetter(tx *bbolt.Tx, id string) (*chengnuo.StoredLetter, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s is not held by this department", id)
+		return nil, chengnuo.LetterNotHeld(id)
 	}
 	return &l, nil
 }
@@ -355,7 +355,7 @@ func (d *DB) GetText(_ context.Context, digest string) (*chengnuo.Text, error) {
 	err := d.view(func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx, bucketTexts, digest, &t)
 		if err == nil && !ok {
-			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no text with digest %s is kept here", digest)
+			err = chengnuo.TextNotKept(digest)
 		}
 		return err
 	})

@@ -118,7 +118,7 @@ func (d *DB) updateInbox(id string, fn func(*chengnuo.InboxEntry) bool) (bool, e
 			return err
 		}
 		if !ok {
-			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+			return chengnuo.NotInInbox(id)
 		}
 		if changed = fn(&e); !changed {
 			return nil
@@ -148,7 +148,7 @@ func (d *DB) InboxEntry(_ context.Context, id string) (*chengnuo.InboxEntry, err
 	err := d.view(func(tx *bbolt.Tx) error {
 		ok, err := getJSON(tx, bucketInbox, id, &e)
 		if err == nil && !ok {
-			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+			err = chengnuo.NotInInbox(id)
 		}
 		return err
 	})

@@ -176,7 +176,6 @@ func runFault(t *testing.T, f fault) faultResult {
 			}
 		}
 	}
-	res.Recover = time.Since(injected).Seconds()
 	// And serves: a new letter is anchored.
 	for end := time.Now().Add(time.Minute); ; time.Sleep(500 * time.Millisecond) {
 		status, body, err := postTo(f.targets[0], signedSubmissionAt(t, f.slot, code, newPerson(t, "恢复")), key)

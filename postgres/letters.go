@@ -10,10 +10,6 @@ import (
 	"github.com/chengnuo/chengnuo"
 )
 
-func notHeld(id string) error {
-	return chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s is not held by this department", id)
-}
-
 // getLetter reads a letter, locking its row when lock is set.
 func getLetter(ctx context.Context, tx pgx.Tx, id string, lock bool) (*chengnuo.StoredLetter, error) {
 	sql := `SELECT doc FROM letters WHERE id = $1`
@@ -26,7 +22,7 @@ func getLetter(ctx context.Context, tx pgx.Tx, id string, lock bool) (*chengnuo.
 		return nil, err
 	}
 	if !ok {
-		return nil, notHeld(id)
+		return nil, chengnuo.LetterNotHeld(id)
 	}
 	return &l, nil
 }
@@ -204,7 +200,7 @@ func (d *DB) GetText(ctx context.Context, digest string) (*chengnuo.Text, error)
 	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		ok, err := getJSON(ctx, tx, &t, `SELECT doc FROM texts WHERE digest = $1`, digest)
 		if err == nil && !ok {
-			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no text with digest %s is kept here", digest)
+			err = chengnuo.TextNotKept(digest)
 		}
 		return err
 	})

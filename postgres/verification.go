@@ -76,7 +76,7 @@ func (d *DB) updateInbox(ctx context.Context, id string, fn func(*chengnuo.Inbox
 			return err
 		}
 		if !ok {
-			return chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+			return chengnuo.NotInInbox(id)
 		}
 		if changed = fn(&e); !changed {
 			return nil
@@ -112,7 +112,7 @@ func (d *DB) InboxEntry(ctx context.Context, id string) (*chengnuo.InboxEntry, e
 	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		ok, err := getJSON(ctx, tx, &e, `SELECT doc FROM inbox WHERE request_id = $1`, id)
 		if err == nil && !ok {
-			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "request %s is not in the inbox", id)
+			err = chengnuo.NotInInbox(id)
 		}
 		return err
 	})
