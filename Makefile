@@ -49,6 +49,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzValidateID -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof
+	go test -run '^$$' -fuzz FuzzLetterOnly -fuzztime $(FUZZTIME) ./gateway
 
 .PHONY: demo
 demo:

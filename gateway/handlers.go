@@ -44,10 +44,42 @@ func get(s *Server, status int, call func(*gin.Context) (any, error)) gin.Handle
 // decodeJSON reads exactly one JSON object into v, refusing unknown fields,
 // trailing data and bodies over the size limit.
 func decodeJSON(c *gin.Context, v any) error {
-	raw, err := io.ReadAll(c.Request.Body)
+	raw, err := readBody(c)
 	if err != nil {
-		return readError(err)
+		return err
 	}
+	return decodeJSONBytes(raw, v)
+}
+
+// readBody reads the whole request body, in one allocation when the client
+// declared its length (the limitBody middleware caps it either way).
+func readBody(c *gin.Context) ([]byte, error) {
+	var raw []byte
+	var err error
+	if n := c.Request.ContentLength; n > 0 && n <= MaxScanBodyBytes {
+		raw = make([]byte, n)
+		if _, err = io.ReadFull(c.Request.Body, raw); err == nil {
+			// Read to the end, so that a body longer than declared, or
+			// over the limit, is an error rather than ignored.
+			var one [1]byte
+			_, err = c.Request.Body.Read(one[:])
+			if err == io.EOF {
+				err = nil
+			} else if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+		}
+	} else {
+		raw, err = io.ReadAll(c.Request.Body)
+	}
+	if err != nil {
+		return nil, readError(err)
+	}
+	return raw, nil
+}
+
+// decodeJSONBytes is decodeJSON of a body already read.
+func decodeJSONBytes(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

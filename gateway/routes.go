@@ -124,11 +124,23 @@ func (s *Server) routes() {
 	}))
 
 	// Public verification.
-	v1.POST("/verify", public, serve(s, http.StatusOK, func(c *gin.Context, r *verifyBody) (any, error) {
-		if r.Letter == nil {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "field letter is required")
+	v1.POST("/verify", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		raw, err := readBody(c)
+		if err != nil {
+			return nil, err
 		}
-		return svc.VerifyLetter(c.Request.Context(), []byte(*r.Letter))
+		l, ok := letterOnly(raw)
+		if !ok {
+			var r verifyBody
+			if err := decodeJSONBytes(raw, &r); err != nil {
+				return nil, err
+			}
+			if r.Letter == nil {
+				return nil, chengnuo.Errorf(chengnuo.EINVALID, "field letter is required")
+			}
+			l = []byte(*r.Letter)
+		}
+		return svc.VerifyLetter(c.Request.Context(), l)
 	}))
 	v1.POST("/verify/file", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		// The limitBody middleware already caps the body; the service

@@ -154,7 +154,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	switch st := c.Writer.Status(); {
 	case st >= 500:
 		level = slog.LevelError
-	case st < 300 && c.Request.Method == http.MethodGet:
+	case st < 300 && (c.Request.Method == http.MethodGet || readRoutes[route]):
 		// Successful reads (public verification can run at thousands per
 		// second) are logged only at debug level; writes and every failure
 		// always are.
@@ -175,6 +175,10 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	s.log.Log(c.Request.Context(), level, "request", attrs...)
 }
+
+// readRoutes are the POST routes that only read: public verification of a
+// letter or a file posted in the body.
+var readRoutes = map[string]bool{"/v1/verify": true, "/v1/verify/file": true}
 
 func (s *Server) recover(c *gin.Context) {
 	defer func() {

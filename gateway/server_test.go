@@ -98,6 +98,7 @@ var routeTable = []route{
 	{"POST", "/v1/commitments/CN1/withdraw", `{"reason":"撤回"}`, clerk, 200, "Withdraw", []any{"CN1", "撤回"}},
 	{"POST", "/v1/commitments/CN1/conclude", "", clerk, 200, "Conclude", []any{"CN1"}},
 	{"POST", "/v1/verify", `{"letter":"L"}`, public, 200, "VerifyLetter", []any{"L"}},
+	{"POST", "/v1/verify", ` {"letter" : "\u004c\"\n"} `, public, 200, "VerifyLetter", []any{"L\"\n"}}, // the general decoder
 	{"POST", "/v1/verify/file", "file bytes", public, 200, "VerifyFile", []any{"file bytes"}},
 	{"GET", "/v1/verify/" + digest, "", public, 200, "VerifyDigest", []any{digest}},
 	{"GET", "/v1/verify/" + digest + "/proof", "", public, 200, "DigestProof", []any{digest}},
@@ -326,6 +327,10 @@ func TestBadRequests(t *testing.T) {
 		{"no approve", "POST", "/v1/catalog/proposals/PR1/decision", `{"reason":"r"}`, 400, chengnuo.EINVALID},
 		{"no uphold", "POST", "/v1/credit/objections/OB1/decision", `{"reason":"r"}`, 400, chengnuo.EINVALID},
 		{"no letter", "POST", "/v1/verify", `{}`, 400, chengnuo.EINVALID},
+		{"letter and trailing data", "POST", "/v1/verify", `{"letter":"L"} {}`, 400, chengnuo.EINVALID},
+		{"letter and unknown field", "POST", "/v1/verify", `{"letter":"L","x":1}`, 400, chengnuo.EINVALID},
+		{"letter not a string", "POST", "/v1/verify", `{"letter":1}`, 400, chengnuo.EINVALID},
+		{"letter body too large", "POST", "/v1/verify", `{"letter":"` + strings.Repeat("x", gateway.DefaultMaxBodyBytes) + `"}`, 413, chengnuo.ETOOLARGE},
 		{"file too large", "POST", "/v1/verify/file", strings.Repeat("x", gateway.MaxScanBodyBytes+1), 413, chengnuo.ETOOLARGE},
 	}
 	keyFor := map[string]string{"/v1/catalog/proposals/PR1/decision": "admin-key", "/v1/credit/objections/OB1/decision": "officer-key"}

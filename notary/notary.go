@@ -34,6 +34,12 @@ type Config struct {
 	Logger          *slog.Logger
 	Now             func() time.Time
 	BatchWorkers    int // concurrent anchoring transactions; default 4
+	// BatchLinger is the least time between the starts of two batches
+	// while one is in flight (default DefaultBatchLinger; negative: none).
+	// An idle gateway anchors a letter at once; a busy one gathers the
+	// letters that arrive meanwhile into one transaction instead of
+	// sending each in a transaction of its own.
+	BatchLinger time.Duration
 	// DetailsRetention is how long an answered request's details stay in
 	// this department's private collection before they are purged;
 	// default DefaultDetailsRetention.
@@ -67,7 +73,12 @@ type Service struct {
 	store  chengnuo.Store
 	log    *slog.Logger
 	queue  chan *job
-	items  *itemCache
+	// collect is held by the one worker gathering the next batch; busy
+	// counts the batches being anchored.
+	collect   sync.Mutex
+	lastBatch time.Time // when the last batch was gathered; under collect
+	busy      atomic.Int32
+	items     *itemCache
 	// inflight holds the ids of letters being anchored by this process, so
 	// that Recover leaves them to the submission that is anchoring them.
 	inflight sync.Map
@@ -147,6 +158,9 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	}
 	if cfg.BatchWorkers <= 0 {
 		cfg.BatchWorkers = 4
+	}
+	if cfg.BatchLinger == 0 {
+		cfg.BatchLinger = DefaultBatchLinger
 	}
 	if cfg.Channel == "" {
 		cfg.Channel = "chengnuo"

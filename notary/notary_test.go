@@ -749,3 +749,60 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Fatal("a short secret was accepted")
 	}
 }
+
+// TestBusyGatewayGathersLettersInOneBatch: while a batch is in flight, the
+// next starts no sooner than BatchLinger after it, and the letters that
+// arrive meanwhile share one transaction instead of going one by one to
+// idle workers; an idle gateway anchors a letter at once.
+func TestBusyGatewayGathersLettersInOneBatch(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{BatchLinger: 2 * time.Second, BatchWorkers: 4})
+	ctx := t.Context()
+
+	// Idle: nothing in flight, so no lingering even with a long linger.
+	idle, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	if err != nil || idle.Status != chengnuo.StatusActive {
+		t.Fatalf("idle submission: %+v %v", idle, err)
+	}
+
+	// Hold one batch in flight.
+	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e.net.FailSubmit = func(string) error {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(held)
+			<-release
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice)); err != nil {
+			t.Error(err)
+		}
+	})
+	<-held
+	start := e.net.Height()
+	const n = 12
+	var reqs []chengnuo.SubmitRequest
+	for range n {
+		reqs = append(reqs, signedLetter(t, m.svc, "T-1", alice))
+	}
+	var sub sync.WaitGroup
+	for _, r := range reqs {
+		sub.Go(func() {
+			if rc, err := m.svc.Submit(ctx, r); err != nil || rc.Status != chengnuo.StatusActive {
+				t.Errorf("submission while busy: %+v %v", rc, err)
+			}
+		})
+	}
+	sub.Wait()
+	if blocks := e.net.Height() - start; blocks != 1 {
+		t.Errorf("%d letters arriving while a batch was in flight took %d transactions, want 1", n, blocks)
+	}
+	close(release)
+	wg.Wait()
+}

@@ -7,18 +7,21 @@
 #   - signed letters (prepared and signed before the clock) at several
 #     client counts, then open loop at 80 % of the best rate (its p99);
 #   - public verification by digest and by letter at another department,
-#     at several client counts;
+#     at several client counts, then open loop at 10,000/s;
 # each with p50/p90/p99, CPU seconds per 1,000 answered per kind of
-# process (and the busiest one), resident memory, and the load generator's
-# own CPU. Benchmarks are not tests: nothing here passes or fails on time.
+# process (and the busiest one), memory (PSS, its anonymous part, and RSS),
+# and the load generator's own CPU. Benchmarks are not tests: nothing here
+# passes or fails on time.
 #   CHENGNUO_BENCH_DURATION (20s)  CHENGNUO_BENCH_LETTER_CLIENTS ("100 300 600")
-#   CHENGNUO_BENCH_VERIFY_CLIENTS ("50 100 200")  CHENGNUO_BENCH_GO (1: run Go benchmarks)
+#   CHENGNUO_BENCH_VERIFY_CLIENTS ("20 50 100")  CHENGNUO_BENCH_VERIFY_RATE (10000)
+#   CHENGNUO_BENCH_GO (1: run Go benchmarks)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 duration="${CHENGNUO_BENCH_DURATION:-20s}"
 letter_clients="${CHENGNUO_BENCH_LETTER_CLIENTS:-100 300 600}"
-verify_clients="${CHENGNUO_BENCH_VERIFY_CLIENTS:-50 100 200}"
+verify_clients="${CHENGNUO_BENCH_VERIFY_CLIENTS:-20 50 100}"
+verify_rate="${CHENGNUO_BENCH_VERIFY_RATE:-10000}"
 
 if [[ "${CHENGNUO_BENCH_GO:-1}" == 1 ]]; then
   echo "== Go benchmarks"
@@ -67,7 +70,13 @@ echo "== public verification at ${justice} (JusticeMSP) of the letters anchored 
 for c in $verify_clients; do
   bench --url "$justice" --mode verify --clients "$c" --duration 10s --digests "$digests"
 done
-bench --url "$justice" --mode verify-letter --clients 100 --duration 10s --digests "$digests"
+bench --url "$justice" --mode verify-letter --clients 50 --duration 10s --digests "$digests"
+echo "== public verification, open loop at ${verify_rate}/s, by digest and by letter"
+bench --url "$justice" --mode verify --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
+bench --url "$justice" --mode verify-letter --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
 
-echo "== summary"
-jq -s -r --argjson base "$base" '.[] | "\(.mode)\t\(if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end)\t\(.rate | floor)/s\tp50 \(.p50ms)ms\tp90 \(.p90ms)ms\tp99 \(.p99ms)ms\(if .mode == "letters" and $base > 0 then "\tx\(.rate / $base * 10 | floor / 10) baseline" else "" end)"' "$summary"
+echo "== summary (CPU: the network's seconds per 1,000 answered; memory: the network's PSS after the run)"
+jq -s -r --argjson base "$base" '.[] | [.mode, (if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end),
+  "\(.rate | floor)/s", "p50 \(.p50ms)ms", "p90 \(.p90ms)ms", "p99 \(.p99ms)ms",
+  "cpu \(.networkCpuPer1000 * 100 | floor / 100)s", "gen \(.generatorCpuPer1000 * 100 | floor / 100)s", "pss \(.networkPssMB)MB",
+  (if .mode == "letters" and $base > 0 then "x\(.rate / $base * 10 | floor / 10) baseline" else empty end)] | join("\t")' "$summary"

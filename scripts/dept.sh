@@ -78,7 +78,8 @@ gateway_port() { echo $((BASE + 80 + SLOT)); }
 gateway2_port() { echo $((BASE + 70 + SLOT)); }
 pg_port() { echo $((BASE + 330 + SLOT)); }
 # debug_listen OFFSET: with CHENGNUO_PPROF=1, the loopback address at which a
-# gateway (400) or chaincode server (450) serves /debug/pprof; else nothing.
+# gateway (400), chaincode server (450) or peer (460) serves /debug/pprof;
+# else nothing.
 debug_listen() { [[ "${CHENGNUO_PPROF:-0}" == 1 ]] && echo "127.0.0.1:$((BASE + $1 + SLOT))" || true; }
 
 fabric_bin() {
@@ -146,6 +147,28 @@ proc() {
     *) die "unknown process $1 (want ca, orderer, peer, chaincode, gateway, gateway2 or postgres)" ;;
   esac
   "proc_$1"
+  go_runtime_env "$1"
+}
+
+# go_runtime_env NAME: adds the Go runtime's memory settings for process
+# NAME to PROC_ENV. Under load (make bench, issue 10) the nodes' heaps grow
+# and Go's default collector lets each double before collecting, taking the
+# four-department network past 1.5 GB resident; a soft limit per kind
+# (GOMEMLIMIT: the collector works harder near it, never fails) holds it
+# under. Gateways, whose CPU per request matters most, collect lazier
+# (GOGC=200) within their limit. CHENGNUO_GOMEMLIMIT_<NAME> (e.g. _PEER=
+# 256MiB) overrides a limit; postgres is not a Go program.
+go_runtime_env() {
+  local limit gogc=100 var
+  case "$1" in
+    peer) limit=160MiB ;;
+    orderer) limit=96MiB ;;
+    gateway | gateway2) limit=128MiB ;;
+    chaincode | ca) limit=48MiB ;;
+    *) return 0 ;;
+  esac
+  var="CHENGNUO_GOMEMLIMIT_${1^^}"
+  PROC_ENV+=("GOMEMLIMIT=${!var:-$limit}" "GOGC=${gogc}")
 }
 
 # start_proc NAME: runs the process under supervise.sh (it restarts on a
@@ -440,6 +463,8 @@ proc_peer() {
     CORE_OPERATIONS_LISTENADDRESS="${IP}:$((port + 2))"
     CORE_METRICS_PROVIDER=prometheus
     CORE_CHAINCODE_EXECUTETIMEOUT=30s
+    CORE_PEER_PROFILE_ENABLED="$([[ -n "$(debug_listen 460)" ]] && echo true || echo false)"
+    CORE_PEER_PROFILE_LISTENADDRESS="$(debug_listen 460)"
     # The peer's own TLS credentials authenticate it to its chaincode server.
     CHENGNUO_CC_CLIENT_CERT="${DEPT_HOME}/peer/tls/server.crt"
     CHENGNUO_CC_CLIENT_KEY="${DEPT_HOME}/peer/tls/server.key"
@@ -788,6 +813,7 @@ render_configtx() {
   tmpl="${tmpl//@ORGS@/"$orgs"}"
   tmpl="${tmpl//@CONSENTERS@/"$cons"}"
   tmpl="${tmpl//@ORG_REFS@/"$refs"}"
+  tmpl="${tmpl//@BLOCK_INTERVAL@/"${CHENGNUO_BLOCK_INTERVAL:-250ms}"}"
   printf '%s\n' "$tmpl" > "${out}/configtx.yaml"
 }
 
@@ -929,6 +955,7 @@ gateway_proc() {
     CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}"
     CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}"
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
+    CHENGNUO_BATCH_LINGER="${CHENGNUO_BATCH_LINGER:-}"
     CHENGNUO_LISTEN="${IP}:${port}"
     CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"

@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/chengnuo/chengnuo/notary"
 )
 
 func TestParseConfigNamesMissingValues(t *testing.T) {
@@ -31,12 +33,19 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 	if cfg.Fabric.MSPID != "PoliceMSP" || cfg.Fabric.PeerEndpoint != "127.0.0.1:1" || cfg.LogLevel.String() != "DEBUG" || cfg.Fabric.Channel != "chengnuo" {
 		t.Fatalf("config = %+v", cfg)
 	}
+	if cfg.BatchLinger != notary.DefaultBatchLinger {
+		t.Fatalf("batch linger %v by default, want %v", cfg.BatchLinger, notary.DefaultBatchLinger)
+	}
+	env["CHENGNUO_BATCH_LINGER"] = "0"
+	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || cfg.BatchLinger >= 0 {
+		t.Fatalf("--batch-linger 0: %v %v, want the service's none (negative)", cfg.BatchLinger, err)
+	}
 }
 
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k",
 		"--store", "s", "--applicant-secret-file", "f", "--api-keys-file", "a"}
-	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}} {
+	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}, {"--batch-linger", "-1s"}, {"--batch-linger", "soon"}, {"--batch-linger", "2m"}} {
 		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)
 		}

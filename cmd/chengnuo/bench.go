@@ -46,6 +46,10 @@ type benchResult struct {
 	Failures  map[string]int
 	Latencies []time.Duration
 	Heights   []uint64 // block heights reported by verification answers
+	// The network's CPU seconds and the generator's per 1,000 answered,
+	// and the network's memory (PSS and RSS, MB) after the run.
+	NetCPU, GenCPU float64
+	PSSMB, RSSMB   int64
 }
 
 func (r *benchResult) percentile(p float64) time.Duration {
@@ -153,15 +157,14 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	procs := networkProcs(c.network)
 	before := sample(procs)
 	gen0 := selfCPU()
-	res := drive(ctx, hc, c, *mode, reqs)
+	w, err := newWire(c.base, c.clients, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	res := drive(ctx, w, c, *mode, reqs)
 	gen := selfCPU() - gen0
 	after := sample(procs)
 	res.print(out, c.baseline)
-	if c.summary != "" {
-		if err := appendSummary(c.summary, res); err != nil {
-			return err
-		}
-	}
 	if c.out != "" && *mode == "letters" {
 		if err := saveDigests(c.out, reqs); err != nil {
 			return err
@@ -171,7 +174,10 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		slices.Sort(res.Heights)
 		fmt.Fprintf(out, "         answers reflect block heights %d..%d\n", res.Heights[0], res.Heights[len(res.Heights)-1])
 	}
-	printProcs(out, procs, before, after, res.OK, gen)
+	printProcs(out, res, procs, before, after, gen)
+	if c.summary != "" {
+		return appendSummary(c.summary, res)
+	}
 	return nil
 }
 
@@ -315,7 +321,7 @@ func verifyRequests(c benchConfig, mode string) ([]benchRequest, error) {
 
 // drive runs the load. Prepared letters and anchors are each sent once;
 // verification requests cycle through the anchored letters.
-func drive(ctx context.Context, hc *http.Client, c benchConfig, mode string, reqs []benchRequest) *benchResult {
+func drive(ctx context.Context, w *wire, c benchConfig, mode string, reqs []benchRequest) *benchResult {
 	res := &benchResult{Mode: mode, Clients: c.clients, Rate: c.rate, Failures: map[string]int{}}
 	cycle := strings.HasPrefix(mode, "verify")
 	var mu sync.Mutex
@@ -331,7 +337,7 @@ func drive(ctx context.Context, hc *http.Client, c benchConfig, mode string, req
 		return &reqs[i]
 	}
 	record := func(r *benchRequest, start time.Time) {
-		code, height, err := send(ctx, hc, c, r)
+		code, height, err := send(w, c, r)
 		d := time.Since(start)
 		mu.Lock()
 		defer mu.Unlock()
@@ -358,33 +364,39 @@ func drive(ctx context.Context, hc *http.Client, c benchConfig, mode string, req
 	start := time.Now()
 	var wg sync.WaitGroup
 	if c.rate > 0 {
-		// Open loop: a ticker schedules starts; at most c.clients in flight.
-		slots := make(chan struct{}, c.clients)
-		interval := time.Duration(float64(time.Second) / c.rate)
-		for i := 0; rctx.Err() == nil; i++ {
-			at := start.Add(time.Duration(i) * interval)
-			if wait := time.Until(at); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-rctx.Done():
-				}
-			}
-			r := take()
-			if r == nil || rctx.Err() != nil {
-				break
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-rctx.Done():
-			}
-			if rctx.Err() != nil {
-				break
-			}
+		// Open loop: a dispatcher hands each request its scheduled start
+		// (at c.rate per second) to c.clients workers; when all are busy
+		// the schedule queues, and that wait counts in the latency.
+		due := make(chan time.Time, 1<<16)
+		for range c.clients {
 			wg.Go(func() {
-				defer func() { <-slots }()
-				record(r, at)
+				for at := range due {
+					if rctx.Err() != nil {
+						// Due but not started by the end: the backlog.
+						mu.Lock()
+						res.Failures["not started by the end (queued)"]++
+						mu.Unlock()
+						continue
+					}
+					if r := take(); r != nil {
+						record(r, at)
+					}
+				}
 			})
 		}
+		interval := time.Duration(float64(time.Second) / c.rate)
+		tick := time.NewTicker(max(interval, time.Millisecond))
+		for sent := 0; rctx.Err() == nil; {
+			for owed := int(time.Since(start) / interval); sent < owed && len(due) < cap(due); sent++ {
+				due <- start.Add(time.Duration(sent) * interval)
+			}
+			select {
+			case <-tick.C:
+			case <-rctx.Done():
+			}
+		}
+		tick.Stop()
+		close(due)
 	} else {
 		for range c.clients {
 			wg.Go(func() {
@@ -405,37 +417,18 @@ func drive(ctx context.Context, hc *http.Client, c benchConfig, mode string, req
 
 // send makes one request; for verification it returns the block height the
 // answer says it reflects.
-func send(ctx context.Context, hc *http.Client, c benchConfig, r *benchRequest) (int, uint64, error) {
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), r.method, c.base+r.path, body)
-	if err != nil {
-		return 0, 0, err
-	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+func send(w *wire, c benchConfig, r *benchRequest) (status int, height uint64, err error) {
+	auth := ""
 	if r.method == "POST" && r.path != "/v1/verify" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
+		auth = c.key
 	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, 0, err
-	}
-	var h struct {
-		Height uint64 `json:"height"`
-	}
-	if r.method == "GET" || r.path == "/v1/verify" {
-		_ = json.Unmarshal(raw, &h)
-	}
-	return res.StatusCode, h.Height, nil
+	err = w.do(r.method, r.path, auth, r.body, func(code int, body []byte) {
+		status = code
+		if r.method == "GET" || r.path == "/v1/verify" {
+			height = answerHeight(body)
+		}
+	})
+	return status, height, err
 }
 
 // proc is one process of the network under test.
@@ -466,10 +459,13 @@ func networkProcs(network string) []proc {
 	return out
 }
 
-// procSample is a process's CPU time (seconds) and resident memory (bytes).
+// procSample is a process's CPU time (seconds) and memory (bytes): its
+// resident set, and its proportional share of it (PSS: each shared page,
+// such as the text of a binary four peers run, counted once across them;
+// anonymous memory apart from mapped files, such as a bbolt store).
 type procSample struct {
-	cpu float64
-	rss int64
+	cpu               float64
+	rss, pss, pssAnon int64
 }
 
 func sample(procs []proc) []procSample {
@@ -493,8 +489,33 @@ func sample(procs []proc) []procSample {
 		st, _ := strconv.ParseFloat(f[12], 64)
 		rssPages, _ := strconv.ParseInt(f[21], 10, 64)
 		out[i] = procSample{cpu: (ut + st) / 100, rss: rssPages * int64(os.Getpagesize())}
+		out[i].pss, out[i].pssAnon = pss(pid)
+
 	}
 	return out
+}
+
+// pss reads a process's proportional set size and its anonymous part from
+// /proc/PID/smaps_rollup (Linux 4.14+); 0 where it cannot.
+func pss(pid string) (total, anon int64) {
+	raw, err := os.ReadFile("/proc/" + pid + "/smaps_rollup")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(raw)) {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "Pss:":
+			total = kb << 10
+		case "Pss_Anon:":
+			anon = kb << 10
+		}
+	}
+	return total, anon
 }
 
 func selfCPU() float64 {
@@ -504,25 +525,24 @@ func selfCPU() float64 {
 	return tv(ru.Utime) + tv(ru.Stime)
 }
 
-// printProcs prints CPU seconds per 1,000 answered requests and resident
-// memory, per kind of process (summed over departments) and in total.
-func printProcs(w io.Writer, procs []proc, before, after []procSample, ok int, gen float64) {
+// printProcs prints CPU seconds per 1,000 answered requests and memory,
+// per kind of process (summed over departments) and for the whole network,
+// and records the network's figures in r.
+func printProcs(w io.Writer, r *benchResult, procs []proc, before, after []procSample, gen float64) {
 	per := func(cpu float64) float64 {
-		if ok == 0 {
+		if r.OK == 0 {
 			return 0
 		}
-		return cpu * 1000 / float64(ok)
+		return cpu * 1000 / float64(r.OK)
 	}
 	if len(procs) > 0 {
 		type agg struct {
-			cpu float64
-			rss int64
-			top string
-			max float64
+			cpu, max       float64
+			rss, pss, anon int64
+			top            string
 		}
 		kinds := map[string]*agg{}
-		var totalCPU float64
-		var totalRSS int64
+		var total agg
 		for i, p := range procs {
 			a := kinds[p.name]
 			if a == nil {
@@ -530,23 +550,35 @@ func printProcs(w io.Writer, procs []proc, before, after []procSample, ok int, g
 				kinds[p.name] = a
 			}
 			d := after[i].cpu - before[i].cpu
-			a.cpu += d
-			a.rss += after[i].rss
+			for _, t := range []*agg{a, &total} {
+				t.cpu += d
+				t.rss += after[i].rss
+				t.pss += after[i].pss
+				t.anon += after[i].pssAnon
+			}
 			if d > a.max {
 				a.max, a.top = d, p.dept
 			}
-			totalCPU += d
-			totalRSS += after[i].rss
 		}
-		fmt.Fprintf(w, "         CPU s per 1,000 answered, RSS MB (all departments; busiest):")
-		for _, name := range []string{"gateway", "chaincode", "peer", "orderer", "ca"} {
+		names := []string{"gateway", "chaincode", "peer", "orderer", "ca"}
+		fmt.Fprintf(w, "         CPU s per 1,000 answered (busiest department):")
+		for _, name := range names {
 			if a := kinds[name]; a != nil {
-				fmt.Fprintf(w, " %s %.2f/%dMB (%s %.2f);", name, per(a.cpu), a.rss>>20, a.top, per(a.max))
+				fmt.Fprintf(w, " %s %.2f (%s %.2f);", name, per(a.cpu), a.top, per(a.max))
 			}
 		}
-		fmt.Fprintf(w, " network %.2f/%dMB\n", per(totalCPU), totalRSS>>20)
+		fmt.Fprintf(w, " network %.2f\n", per(total.cpu))
+		fmt.Fprintf(w, "         memory MB, PSS (anonymous) / RSS:")
+		for _, name := range names {
+			if a := kinds[name]; a != nil {
+				fmt.Fprintf(w, " %s %d (%d) / %d;", name, a.pss>>20, a.anon>>20, a.rss>>20)
+			}
+		}
+		fmt.Fprintf(w, " network %d (%d) / %d\n", total.pss>>20, total.anon>>20, total.rss>>20)
+		r.NetCPU, r.PSSMB, r.RSSMB = per(total.cpu), total.pss>>20, total.rss>>20
 	}
-	fmt.Fprintf(w, "         load generator CPU %.2f s per 1,000 answered\n", per(gen))
+	r.GenCPU = per(gen)
+	fmt.Fprintf(w, "         load generator CPU %.2f s per 1,000 answered\n", r.GenCPU)
 }
 
 // appendSummary appends one run's figures as a JSON line, for scripts.
@@ -556,7 +588,8 @@ func appendSummary(path string, r *benchResult) error {
 		return err
 	}
 	line, _ := json.Marshal(map[string]any{"mode": r.Mode, "clients": r.Clients, "offered": r.Rate, "rate": r.rate(),
-		"ok": r.OK, "failed": r.failed(), "p50ms": ms(r.percentile(0.5)), "p90ms": ms(r.percentile(0.9)), "p99ms": ms(r.percentile(0.99))})
+		"ok": r.OK, "failed": r.failed(), "p50ms": ms(r.percentile(0.5)), "p90ms": ms(r.percentile(0.9)), "p99ms": ms(r.percentile(0.99)),
+		"networkCpuPer1000": r.NetCPU, "generatorCpuPer1000": r.GenCPU, "networkPssMB": r.PSSMB, "networkRssMB": r.RSSMB})
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
 		return err
