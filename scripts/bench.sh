@@ -77,6 +77,6 @@ bench --url "$justice" --mode verify-letter --rate "$verify_rate" --clients 100 
 
 echo "== summary (CPU: the network's seconds per 1,000 answered; memory: the network's PSS after the run)"
 jq -s -r --argjson base "$base" '.[] | [.mode, (if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end),
-  "\(.rate | floor)/s", "p50 \(.p50ms)ms", "p90 \(.p90ms)ms", "p99 \(.p99ms)ms",
+  "\(.rate | floor)/s", "p50 \(.p50ms * 10 | round / 10)ms", "p90 \(.p90ms * 10 | round / 10)ms", "p99 \(.p99ms * 10 | round / 10)ms",
   "cpu \(.networkCpuPer1000 * 100 | floor / 100)s", "gen \(.generatorCpuPer1000 * 100 | floor / 100)s", "pss \(.networkPssMB)MB",
   (if .mode == "letters" and $base > 0 then "x\(.rate / $base * 10 | floor / 10) baseline" else empty end)] | join("\t")' "$summary"
