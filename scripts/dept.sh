@@ -150,16 +150,15 @@ proc() {
   go_runtime_env "$1"
 }
 
-# go_runtime_env NAME: adds the Go runtime's memory settings for process
-# NAME to PROC_ENV. Under load (make bench, issue 10) the nodes' heaps grow
-# and Go's default collector lets each double before collecting, taking the
+# go_runtime_env NAME: adds the Go runtime's memory limit for process NAME
+# to PROC_ENV. Under load (make bench, issue 10) the nodes' heaps grow and
+# Go's default collector lets each double before collecting, taking the
 # four-department network past 1.5 GB resident; a soft limit per kind
 # (GOMEMLIMIT: the collector works harder near it, never fails) holds it
-# under. Gateways, whose CPU per request matters most, collect lazier
-# (GOGC=200) within their limit. CHENGNUO_GOMEMLIMIT_<NAME> (e.g. _PEER=
-# 256MiB) overrides a limit; postgres is not a Go program.
+# under. CHENGNUO_GOMEMLIMIT_<NAME> (e.g. _PEER=256MiB) overrides a limit;
+# postgres is not a Go program.
 go_runtime_env() {
-  local limit gogc=100 var
+  local limit var
   case "$1" in
     peer) limit=160MiB ;;
     orderer) limit=96MiB ;;
@@ -168,7 +167,7 @@ go_runtime_env() {
     *) return 0 ;;
   esac
   var="CHENGNUO_GOMEMLIMIT_${1^^}"
-  PROC_ENV+=("GOMEMLIMIT=${!var:-$limit}" "GOGC=${gogc}")
+  PROC_ENV+=("GOMEMLIMIT=${!var:-$limit}")
 }
 
 # start_proc NAME: runs the process under supervise.sh (it restarts on a
@@ -983,8 +982,8 @@ gateway_proc() {
 # cmd_start_gateway [ROLES]: API keys (once), then the gateway replicas
 # (and, for two, the PostgreSQL server first). The environment's
 # CHENGNUO_VERIFY_WEBHOOK, CHENGNUO_CERT_ROOTS, CHENGNUO_DETAILS_RETENTION,
-# CHENGNUO_MAINTAIN_EVERY and CHENGNUO_PUBLIC_RATE are kept in
-# DEPT_HOME/gateway.env for later (re)starts.
+# CHENGNUO_MAINTAIN_EVERY, CHENGNUO_PUBLIC_RATE and CHENGNUO_BATCH_LINGER are
+# kept in DEPT_HOME/gateway.env for later (re)starts.
 cmd_start_gateway() {
   local roles="${1:-clerk,auditor}" v want="${CHENGNUO_GATEWAY_REPLICAS:-}"
   chengnuo_bin
@@ -997,7 +996,7 @@ cmd_start_gateway() {
   fi
   local envf="${DEPT_HOME}/gateway.env"
   : > "${envf}.new"
-  for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE; do
+  for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE CHENGNUO_BATCH_LINGER; do
     [[ -n "${!v:-}" ]] && printf '%s=%q\n' "$v" "${!v}" >> "${envf}.new"
   done
   if cmp -s "${envf}.new" "$envf"; then rm -f "${envf}.new"; else mv "${envf}.new" "$envf"; fi

@@ -154,13 +154,13 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("bench: unknown --mode %q", *mode)
 	}
-	procs := networkProcs(c.network)
-	before := sample(procs)
-	gen0 := selfCPU()
 	w, err := newWire(c.base, c.clients, 60*time.Second)
 	if err != nil {
 		return err
 	}
+	procs := networkProcs(c.network)
+	before := sample(procs)
+	gen0 := selfCPU()
 	res := drive(ctx, w, c, *mode, reqs)
 	gen := selfCPU() - gen0
 	after := sample(procs)
@@ -490,7 +490,6 @@ func sample(procs []proc) []procSample {
 		rssPages, _ := strconv.ParseInt(f[21], 10, 64)
 		out[i] = procSample{cpu: (ut + st) / 100, rss: rssPages * int64(os.Getpagesize())}
 		out[i].pss, out[i].pssAnon = pss(pid)
-
 	}
 	return out
 }
