@@ -1,6 +1,11 @@
 package letter
 
 import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -220,3 +225,180 @@ func (q *quick) literal(lit string) bool {
 }
 
 func (q *quick) peek(c byte) bool { return q.i < len(q.raw) && q.raw[q.i] == c }
+
+// appendCanonical appends the RFC 8785 canonical JSON of v — what
+// sm.Canonicalize makes of json.Marshal(v) — for the kinds letters are made
+// of: structs with ASCII member names, strings, integers of at most 15
+// digits, booleans and slices. ok is false for anything else (the caller
+// then takes the general way); TestCanonicalAgrees and FuzzCanonical hold
+// it to the general way.
+func appendCanonical(b []byte, v reflect.Value) ([]byte, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return appendString(b, v.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n := v.Int()
+		if n > maxExact || n < -maxExact {
+			return b, false
+		}
+		return strconv.AppendInt(b, n, 10), true
+	case reflect.Bool:
+		return strconv.AppendBool(b, v.Bool()), true
+	case reflect.Pointer:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		return appendCanonical(b, v.Elem())
+	case reflect.Slice:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i := range v.Len() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendCanonical(b, v.Index(i)); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case reflect.Struct:
+		fields, ok := sortedFields(v.Type())
+		if !ok {
+			return b, false
+		}
+		b = append(b, '{')
+		first := true
+		for _, f := range fields {
+			fv := v.Field(f.index)
+			if f.omitEmpty && empty(fv) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, '"')
+			b = append(b, f.name...)
+			b = append(b, '"', ':')
+			if b, ok = appendCanonical(b, fv); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	}
+	return b, false
+}
+
+// empty is encoding/json's test for omitempty: a struct is never empty.
+func empty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Struct:
+		return false
+	}
+	return v.IsZero()
+}
+
+// maxExact bounds the integers whose shortest double form is their digits.
+const maxExact = 999_999_999_999_999
+
+// appendString writes s as RFC 8785 does; invalid UTF-8, which
+// encoding/json would replace, is left to the general way.
+func appendString(b []byte, s string) ([]byte, bool) {
+	if !utf8.ValidString(s) {
+		return b, false
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			const hex = "0123456789abcdef"
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"'), true
+}
+
+// field is a struct field as encoding/json writes it.
+type field struct {
+	name      string
+	index     int
+	omitEmpty bool
+}
+
+var fieldCache sync.Map // reflect.Type -> []field, or nil if not handled
+
+// sortedFields lists a struct's JSON members in RFC 8785 order; ok is
+// false for what appendCanonical leaves to the general way (embedded
+// fields, non-ASCII or escaped names, other options).
+func sortedFields(t reflect.Type) ([]field, bool) {
+	if f, ok := fieldCache.Load(t); ok {
+		fs := f.([]field)
+		return fs, fs != nil
+	}
+	var fs []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if !sf.IsExported() || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = sf.Name
+		}
+		if sf.Anonymous || (opts != "" && opts != "omitempty") || !plainName(name) {
+			fs = nil
+			fieldCache.Store(t, fs)
+			return nil, false
+		}
+		fs = append(fs, field{name: name, index: i, omitEmpty: opts == "omitempty"})
+	}
+	slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.name, b.name) })
+	for i := 1; i < len(fs); i++ {
+		if fs[i].name == fs[i-1].name { // encoding/json's rules for twins are its own
+			fieldCache.Store(t, []field(nil))
+			return nil, false
+		}
+	}
+	if fs == nil {
+		fs = []field{}
+	}
+	fieldCache.Store(t, fs)
+	return fs, true
+}
+
+// plainName reports whether a member name is printable ASCII that JSON
+// writes without escapes.
+func plainName(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return s != ""
+}

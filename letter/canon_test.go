@@ -2,6 +2,8 @@ package letter
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -124,6 +126,122 @@ func BenchmarkQuickCheck(b *testing.B) {
 	for b.Loop() {
 		if !quickCheck(c, schemaShape()) {
 			b.Fatal("missed")
+		}
+	}
+}
+
+// general is the general way: encoding/json, then RFC 8785.
+func general(t testing.TB, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sm.Canonicalize(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The typed encoder writes what the general way writes, or declines.
+func TestCanonicalAgrees(t *testing.T) {
+	type inner struct {
+		B bool `json:"b,omitempty"`
+	}
+	type odd struct {
+		Zeta   string   `json:"zeta"`
+		Alpha  int      `json:"alpha,omitempty"`
+		Nil    []string `json:"nil"`
+		Empty  []string `json:"empty,omitempty"`
+		Inner  inner    `json:"inner,omitempty"` // a struct is never empty
+		Ptr    *inner   `json:"ptr,omitempty"`
+		NilPtr *inner   `json:"nilPtr"`
+		Plain  string
+		hidden string
+		Skip   string `json:"-"`
+	}
+	handled := []any{
+		odd{Zeta: "z", Ptr: &inner{B: true}, Empty: []string{}},
+		odd{Alpha: -999_999_999_999_999, Nil: []string{"\x00\x1f\u2028", "é"}},
+		&odd{Plain: `"\`},
+	}
+	for _, c := range drafted(t) {
+		l, err := Parse(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		handled = append(handled, l, *l, l.Notice)
+	}
+	for _, v := range handled {
+		got, ok := appendCanonical(nil, reflect.ValueOf(v))
+		if !ok {
+			t.Errorf("%T declined", v)
+			continue
+		}
+		if want := general(t, v); !bytes.Equal(got, want) {
+			t.Errorf("%T:\n got %s\nwant %s", v, got, want)
+		}
+	}
+	type quoted struct {
+		N int `json:"n,string"`
+	}
+	declined := map[string]any{
+		"a float":          3.5,
+		"a big integer":    int64(1) << 60,
+		"invalid UTF-8":    "\xff",
+		"bytes":            []byte("x"),
+		"a map":            map[string]string{"a": "b"},
+		"a string option":  quoted{},
+		"a non-ASCII name": struct{ Ü string }{},
+		"an HTML name": struct {
+			A string `json:"<a>"`
+		}{},
+	}
+	for name, v := range declined {
+		if _, ok := appendCanonical(nil, reflect.ValueOf(v)); ok {
+			t.Errorf("%s: handled", name)
+		}
+		if c, err := Canonical(v); err == nil && !bytes.Equal(c, general(t, v)) {
+			t.Errorf("%s: Canonical differs from the general way", name)
+		}
+	}
+}
+
+// FuzzCanonical holds the typed encoder to the general way over letters
+// with arbitrary texts and numbers.
+func FuzzCanonical(f *testing.F) {
+	f.Add("张三", "第一行\n第二行", "\x00\x7f\u2028", int64(3), true)
+	f.Add(`"\`, "", "\xff", int64(-1)<<53, false)
+	f.Fuzz(func(t *testing.T, name, text, other string, n int64, b bool) {
+		l := Letter{Schema: Schema, Number: other, Salt: text,
+			Applicant:  Applicant{Name: name, Contact: text},
+			Notice:     Notice{ItemVersion: int(n), Content: text, Disclosure: chengnuo.Disclosure{Public: b, Scope: other, PeriodDays: int(n)}},
+			Commitment: []string{name, text, other}}
+		raw, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := sm.Canonicalize(raw)
+		if err != nil {
+			return // the general way itself declines (a number JCS cannot hold)
+		}
+		got, ok := appendCanonical(nil, reflect.ValueOf(l))
+		if ok && !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+func BenchmarkCanonical(b *testing.B) {
+	l, err := Parse(drafted(b)[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Canonical(l); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,9 @@ func NoticeOf(it *chengnuo.Item) Notice {
 
 // Canonical returns the RFC 8785 canonical JSON of v.
 func Canonical(v any) ([]byte, error) {
+	if c, ok := appendCanonical(nil, reflect.ValueOf(v)); ok {
+		return c, nil
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
