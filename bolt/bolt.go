@@ -23,6 +23,7 @@ import (
 var (
 	bucketLetters     = []byte("letters")
 	bucketPending     = []byte("pending")
+	bucketRecords     = []byte("records") // id -> ledgerState, newer than the letter's own
 	bucketSerials     = []byte("serials")
 	bucketTexts       = []byte("texts")
 	bucketDisclosures = []byte("disclosures")  // until|id -> row
@@ -32,7 +33,7 @@ var (
 	bucketInboxOrder  = []byte("inbox-order") // requestedAt|id -> id
 )
 
-var allBuckets = [][]byte{bucketLetters, bucketPending, bucketSerials, bucketTexts, bucketDisclosures,
+var allBuckets = [][]byte{bucketLetters, bucketPending, bucketRecords, bucketSerials, bucketTexts, bucketDisclosures,
 	bucketDisclosedAt, bucketOutgoing, bucketInbox, bucketInboxOrder}
 
 // DB implements chengnuo.Store. Every write is one fsynced bbolt transaction.
@@ -175,12 +176,60 @@ func getLetter(tx *bbolt.Tx, id string) (*chengnuo.StoredLetter, error) {
 	if !ok {
 		return nil, chengnuo.LetterNotHeld(id)
 	}
-	return &l, nil
+	return &l, overlay(tx, &l)
+}
+
+// ledgerState is the part of a stored letter that follows the ledger. It is
+// kept apart from the letter (bucketRecords), so that marking a letter
+// anchored, the hot path's second write, neither reads nor rewrites the
+// letter itself. A letter with no entry there (pending, or stored before
+// this bucket existed) carries its state in its own value.
+type ledgerState struct {
+	State  string               `json:"state"`
+	Record *chengnuo.Commitment `json:"record,omitempty"`
+}
+
+// overlay brings a decoded letter's state up to its ledgerState, if any.
+func overlay(tx *bbolt.Tx, l *chengnuo.StoredLetter) error {
+	var ls ledgerState
+	ok, err := getJSON(tx, bucketRecords, l.ID, &ls)
+	if ok {
+		l.State, l.Record = ls.State, ls.Record
+	}
+	return err
+}
+
+// currentState reads a letter's ledger state without decoding the letter
+// where it can.
+func currentState(tx *bbolt.Tx, id string) (ledgerState, error) {
+	var ls ledgerState
+	if ok, err := getJSON(tx, bucketRecords, id, &ls); ok || err != nil {
+		return ls, err
+	}
+	ok, err := getJSON(tx, bucketLetters, id, &ls) // only its state and record
+	if err == nil && !ok {
+		err = chengnuo.LetterNotHeld(id)
+	}
+	return ls, err
+}
+
+// putState records a letter's ledger state and keeps the pending index.
+func putState(tx *bbolt.Tx, id string, ls ledgerState) error {
+	if err := putJSON(tx, bucketRecords, id, ls); err != nil {
+		return err
+	}
+	if ls.State == chengnuo.StatePending {
+		return tx.Bucket(bucketPending).Put([]byte(id), nil)
+	}
+	return tx.Bucket(bucketPending).Delete([]byte(id))
 }
 
 func putLetter(tx *bbolt.Tx, l *chengnuo.StoredLetter) error {
 	if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
 		return err
+	}
+	if tx.Bucket(bucketRecords).Get([]byte(l.ID)) != nil {
+		return putState(tx, l.ID, ledgerState{State: l.State, Record: l.Record})
 	}
 	if l.State == chengnuo.StatePending {
 		return tx.Bucket(bucketPending).Put([]byte(l.ID), nil)
@@ -207,15 +256,14 @@ func (d *DB) PutPending(_ context.Context, l *chengnuo.StoredLetter) (*chengnuo.
 // MarkAnchored implements chengnuo.Store.
 func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment, disclosed *chengnuo.DisclosedLetter) error {
 	return d.batch(func(tx *bbolt.Tx) error {
-		l, err := getLetter(tx, id)
+		prev, err := currentState(tx, id)
 		if err != nil {
 			return err
 		}
 		// A recovery that raced the submission (here or at another replica)
 		// may report an older state of the record than one already stored.
-		rec, _ := chengnuo.KeepRecord(l.Record, rec)
-		l.State, l.Record = chengnuo.StateAnchored, rec
-		if err := putLetter(tx, l); err != nil {
+		rec, _ := chengnuo.KeepRecord(prev.Record, rec)
+		if err := putState(tx, id, ledgerState{State: chengnuo.StateAnchored, Record: rec}); err != nil {
 			return err
 		}
 		if disclosed == nil || !listed(rec) {
@@ -237,16 +285,15 @@ func listed(rec *chengnuo.Commitment) bool {
 // UpdateRecord implements chengnuo.Store.
 func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment) error {
 	return d.update(func(tx *bbolt.Tx) error {
-		l, err := getLetter(tx, id)
+		prev, err := currentState(tx, id)
 		if err != nil {
 			return err
 		}
-		rec, newer := chengnuo.KeepRecord(l.Record, rec)
+		rec, newer := chengnuo.KeepRecord(prev.Record, rec)
 		if !newer {
 			return nil
 		}
-		l.Record = rec
-		if err := putLetter(tx, l); err != nil {
+		if err := putState(tx, id, ledgerState{State: prev.State, Record: rec}); err != nil {
 			return err
 		}
 		if listed(rec) {
@@ -265,10 +312,12 @@ func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment
 // Delete implements chengnuo.Store.
 func (d *DB) Delete(_ context.Context, id string) error {
 	return d.update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(bucketPending).Delete([]byte(id)); err != nil {
-			return err
+		for _, b := range [][]byte{bucketPending, bucketRecords, bucketLetters} {
+			if err := tx.Bucket(b).Delete([]byte(id)); err != nil {
+				return err
+			}
 		}
-		return tx.Bucket(bucketLetters).Delete([]byte(id))
+		return nil
 	})
 }
 
@@ -307,7 +356,10 @@ func (d *DB) Letters(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengn
 		var err error
 		out, err = page(tx, bucketLetters, nil, p, func(_, v []byte) (*chengnuo.StoredLetter, bool, error) {
 			var l chengnuo.StoredLetter
-			return &l, true, json.Unmarshal(v, &l)
+			if err := json.Unmarshal(v, &l); err != nil {
+				return nil, false, err
+			}
+			return &l, true, overlay(tx, &l)
 		})
 		return err
 	})
