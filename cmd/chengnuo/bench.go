@@ -144,9 +144,12 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 			reqs[i] = anchorRequest(randomDigest())
 		}
 	case "letters":
+		procs := networkProcs(c.network)
+		before, started := sample(procs), time.Now()
 		if reqs, err = prepareLetters(ctx, hc, c); err != nil {
 			return err
 		}
+		printDrafts(out, len(reqs), time.Since(started), procs, before, sample(procs))
 	case "verify", "verify-letter":
 		if reqs, err = verifyRequests(c, *mode); err != nil {
 			return err
@@ -578,6 +581,20 @@ func printProcs(w io.Writer, r *benchResult, procs []proc, before, after []procS
 	}
 	r.GenCPU = per(gen)
 	fmt.Fprintf(w, "         load generator CPU %.2f s per 1,000 answered\n", r.GenCPU)
+}
+
+// printDrafts reports the untimed preparation of letters: drafts are the
+// first half of a letter's way through a gateway (the applicant's draft,
+// then the signed submission), and their CPU is the gateways'.
+func printDrafts(w io.Writer, n int, took time.Duration, procs []proc, before, after []procSample) {
+	var cpu float64
+	for i, p := range procs {
+		if p.name == "gateway" {
+			cpu += after[i].cpu - before[i].cpu
+		}
+	}
+	fmt.Fprintf(w, "prepared %d letters in %.1f s (untimed): drafted at %.0f/s, gateway CPU %.2f s per 1,000 drafts\n",
+		n, took.Seconds(), float64(n)/took.Seconds(), cpu*1000/float64(max(n, 1)))
 }
 
 // appendSummary appends one run's figures as a JSON line, for scripts.
