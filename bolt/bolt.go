@@ -224,12 +224,14 @@ func putState(tx *bbolt.Tx, id string, ls ledgerState) error {
 	return tx.Bucket(bucketPending).Delete([]byte(id))
 }
 
+// putLetter writes a letter. Its state and the pending index follow it
+// only while it has no ledgerState of its own.
 func putLetter(tx *bbolt.Tx, l *chengnuo.StoredLetter) error {
 	if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
 		return err
 	}
 	if tx.Bucket(bucketRecords).Get([]byte(l.ID)) != nil {
-		return putState(tx, l.ID, ledgerState{State: l.State, Record: l.Record})
+		return nil
 	}
 	if l.State == chengnuo.StatePending {
 		return tx.Bucket(bucketPending).Put([]byte(l.ID), nil)

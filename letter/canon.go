@@ -353,14 +353,21 @@ type field struct {
 var fieldCache sync.Map // reflect.Type -> []field, or nil if not handled
 
 // sortedFields lists a struct's JSON members in RFC 8785 order; ok is
-// false for what appendCanonical leaves to the general way (embedded
-// fields, non-ASCII or escaped names, other options).
+// false for what appendCanonical leaves to the general way.
 func sortedFields(t reflect.Type) ([]field, bool) {
-	if f, ok := fieldCache.Load(t); ok {
-		fs := f.([]field)
-		return fs, fs != nil
+	f, ok := fieldCache.Load(t)
+	if !ok {
+		f, _ = fieldCache.LoadOrStore(t, jsonFields(t))
 	}
-	var fs []field
+	fs := f.([]field)
+	return fs, fs != nil
+}
+
+// jsonFields lists a struct's members sorted by name, or nil for embedded
+// fields, non-ASCII or escaped names, options other than omitempty, and
+// twin names (encoding/json's rules for those are its own).
+func jsonFields(t reflect.Type) []field {
+	fs := []field{}
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		tag := sf.Tag.Get("json")
@@ -372,24 +379,17 @@ func sortedFields(t reflect.Type) ([]field, bool) {
 			name = sf.Name
 		}
 		if sf.Anonymous || (opts != "" && opts != "omitempty") || !plainName(name) {
-			fs = nil
-			fieldCache.Store(t, fs)
-			return nil, false
+			return nil
 		}
 		fs = append(fs, field{name: name, index: i, omitEmpty: opts == "omitempty"})
 	}
 	slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.name, b.name) })
 	for i := 1; i < len(fs); i++ {
-		if fs[i].name == fs[i-1].name { // encoding/json's rules for twins are its own
-			fieldCache.Store(t, []field(nil))
-			return nil, false
+		if fs[i].name == fs[i-1].name {
+			return nil
 		}
 	}
-	if fs == nil {
-		fs = []field{}
-	}
-	fieldCache.Store(t, fs)
-	return fs, true
+	return fs
 }
 
 // plainName reports whether a member name is printable ASCII that JSON
