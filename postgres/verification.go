@@ -58,8 +58,11 @@ func (d *DB) PutInbox(ctx context.Context, e *chengnuo.InboxEntry) (bool, error)
 	}
 	added := false
 	err = d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		// No conflict target: two replicas inserting the same request at
+		// once may meet first on order_key, which derives from the id, and
+		// a targeted ON CONFLICT would fail there instead of doing nothing.
 		tag, err := tx.Exec(ctx, `INSERT INTO inbox (request_id, order_key, doc) VALUES ($1, $2, $3)
-			ON CONFLICT (request_id) DO NOTHING`, e.Request.ID, timeKey(e.Request.RequestedAt)+"|"+e.Request.ID, raw)
+			ON CONFLICT DO NOTHING`, e.Request.ID, timeKey(e.Request.RequestedAt)+"|"+e.Request.ID, raw)
 		added = err == nil && tag.RowsAffected() == 1
 		return err
 	})
