@@ -32,6 +32,9 @@ func serve[Req any](s *Server, status int, call func(*gin.Context, *Req) (any, e
 			s.fail(c, err)
 			return
 		}
+		if r, ok := out.(*chengnuo.VerifyResult); ok && r != nil && writeVerifyResult(c, status, r) {
+			return
+		}
 		c.JSON(status, out)
 	}
 }

@@ -69,7 +69,12 @@ type Server struct {
 	limit  *limiter
 	reqs   *metrics.Counter
 	lat    *metrics.Histogram
+	// routeLabels holds each registered route's metric label, "GET
+	// /v1/verify/:digest", made once: read-only once New returns.
+	routeLabels map[routeKey]string
 }
+
+type routeKey struct{ method, path string }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -111,6 +116,10 @@ func New(opts Options) *Server {
 		s.fail(c, chengnuo.Errorf(chengnuo.EMETHOD, "method %s is not allowed here", c.Request.Method))
 	})
 	s.routes()
+	s.routeLabels = map[routeKey]string{}
+	for _, r := range s.engine.Routes() {
+		s.routeLabels[routeKey{r.Method, r.Path}] = r.Method + " " + r.Path
+	}
 	return s
 }
 
@@ -148,8 +157,12 @@ func (s *Server) accessLog(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	s.reqs.Inc(c.Request.Method+" "+route, strconv.Itoa(c.Writer.Status()))
-	s.lat.Observe(time.Since(start).Seconds(), c.Request.Method+" "+route)
+	label, ok := s.routeLabels[routeKey{c.Request.Method, route}]
+	if !ok {
+		label = c.Request.Method + " " + route
+	}
+	s.reqs.Inc(label, statusLabel(c.Writer.Status()))
+	s.lat.Observe(time.Since(start).Seconds(), label)
 	level := slog.LevelInfo
 	switch st := c.Writer.Status(); {
 	case st >= 500:
@@ -174,6 +187,21 @@ func (s *Server) accessLog(c *gin.Context) {
 		attrs = append(attrs, slog.String("txId", tx))
 	}
 	s.log.Log(c.Request.Context(), level, "request", attrs...)
+}
+
+// statusLabels are the HTTP statuses as metric label values, made once.
+var statusLabels = func() (l [600]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
+func statusLabel(st int) string {
+	if st >= 0 && st < len(statusLabels) {
+		return statusLabels[st]
+	}
+	return strconv.Itoa(st)
 }
 
 // readRoutes are the POST routes that only read: public verification of a

@@ -66,21 +66,33 @@ type Counter struct {
 	name, help string
 	labels     []string
 	mu         sync.Mutex
-	values     map[string]float64
+	values     map[string]*count // by rawKey of the label values
+}
+
+type count struct {
+	v   float64
+	key string // the label pairs as written, {a="x",b="y"}
 }
 
 // Counter registers a counter with the given label names.
 func (r *Registry) Counter(name, help string, labels ...string) *Counter {
-	c := &Counter{name: name, help: help, labels: labels, values: map[string]float64{}}
+	c := &Counter{name: name, help: help, labels: labels, values: map[string]*count{}}
 	r.add(c)
 	return c
 }
 
-// Add adds v to the counter of the label values.
+// Add adds v to the counter of the label values. A series already seen is
+// found without allocating: a gateway counts every request.
 func (c *Counter) Add(v float64, values ...string) {
-	k := labelKey(c.labels, values)
+	var buf [128]byte
+	raw := rawKey(buf[:0], len(c.labels), values)
 	c.mu.Lock()
-	c.values[k] += v
+	n := c.values[string(raw)]
+	if n == nil {
+		n = &count{key: labelKey(c.labels, values)}
+		c.values[string(raw)] = n
+	}
+	n.v += v
 	c.mu.Unlock()
 }
 
@@ -94,8 +106,8 @@ func (c *Counter) write(w io.Writer) {
 	if len(c.labels) == 0 && len(c.values) == 0 {
 		fmt.Fprintf(w, "%s 0\n", c.name)
 	}
-	for _, k := range sortedKeys(c.values) {
-		fmt.Fprintf(w, "%s%s %s\n", c.name, k, num(c.values[k]))
+	for _, n := range sortedBy(c.values, func(n *count) string { return n.key }) {
+		fmt.Fprintf(w, "%s%s %s\n", c.name, n.key, num(n.v))
 	}
 }
 
@@ -105,14 +117,15 @@ type Histogram struct {
 	labels     []string
 	bounds     []float64
 	mu         sync.Mutex
-	series     map[string]*series
+	series     map[string]*series // by rawKey of the label values
 }
 
 type series struct {
 	counts     []uint64 // per bound, then +Inf
 	sum        float64
 	count      uint64
-	labelPairs string
+	key        string // the label pairs as written, {a="x",b="y"}
+	labelPairs string // the same without braces
 }
 
 // Histogram registers a histogram with upper bounds (ascending).
@@ -122,15 +135,18 @@ func (r *Registry) Histogram(name, help string, bounds []float64, labels ...stri
 	return h
 }
 
-// Observe records v for the label values.
+// Observe records v for the label values; like Counter.Add, it does not
+// allocate for a series already seen.
 func (h *Histogram) Observe(v float64, values ...string) {
-	k := labelKey(h.labels, values)
+	var buf [128]byte
+	raw := rawKey(buf[:0], len(h.labels), values)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := h.series[k]
+	s := h.series[string(raw)]
 	if s == nil {
-		s = &series{counts: make([]uint64, len(h.bounds)+1), labelPairs: strings.TrimSuffix(strings.TrimPrefix(k, "{"), "}")}
-		h.series[k] = s
+		k := labelKey(h.labels, values)
+		s = &series{counts: make([]uint64, len(h.bounds)+1), key: k, labelPairs: strings.TrimSuffix(strings.TrimPrefix(k, "{"), "}")}
+		h.series[string(raw)] = s
 	}
 	i := sort.SearchFloat64s(h.bounds, v)
 	s.counts[i]++
@@ -142,13 +158,7 @@ func (h *Histogram) write(w io.Writer) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", h.name, h.help, h.name)
-	keys := make([]string, 0, len(h.series))
-	for k := range h.series {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		s := h.series[k]
+	for _, s := range sortedBy(h.series, func(s *series) string { return s.key }) {
 		sep := ""
 		if s.labelPairs != "" {
 			sep = ","
@@ -160,7 +170,7 @@ func (h *Histogram) write(w io.Writer) {
 		}
 		cum += s.counts[len(h.bounds)]
 		fmt.Fprintf(w, "%s_bucket{%s%sle=\"+Inf\"} %d\n", h.name, s.labelPairs, sep, cum)
-		fmt.Fprintf(w, "%s_sum%s %s\n%s_count%s %d\n", h.name, k, num(s.sum), h.name, k, s.count)
+		fmt.Fprintf(w, "%s_sum%s %s\n%s_count%s %d\n", h.name, s.key, num(s.sum), h.name, s.key, s.count)
 	}
 }
 
@@ -184,12 +194,26 @@ func labelKey(names, values []string) string {
 	return b.String()
 }
 
-func sortedKeys(m map[string]float64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// rawKey appends the value of each of n labels and a 0xff byte, which no
+// UTF-8 text holds, to b: the map key of a series. Like labelKey, it takes
+// a missing value as empty and ignores values beyond the labels.
+func rawKey(b []byte, n int, values []string) []byte {
+	for i := range n {
+		if i < len(values) {
+			b = append(b, values[i]...)
+		}
+		b = append(b, 0xff)
 	}
-	sort.Strings(out)
+	return b
+}
+
+// sortedBy returns m's values ordered by their written label pairs.
+func sortedBy[T any](m map[string]T, key func(T) string) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
 	return out
 }
 

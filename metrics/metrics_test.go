@@ -42,3 +42,41 @@ func TestTextFormat(t *testing.T) {
 		t.Error("an unknown gauge was written")
 	}
 }
+
+func TestSeriesKeptApart(t *testing.T) {
+	r := metrics.New()
+	c := r.Counter("c_total", "c", "a", "b")
+	c.Inc("x", "yz")
+	c.Inc("xy", "z")
+	c.Inc("x")     // b missing: the same series as ("x", "")
+	c.Inc("x", "") //
+	c.Inc("x", "", "ignored")
+	var b strings.Builder
+	r.Write(&b)
+	for _, want := range []string{
+		`c_total{a="x",b="yz"} 1` + "\n",
+		`c_total{a="xy",b="z"} 1` + "\n",
+		`c_total{a="x",b=""} 3` + "\n",
+	} {
+		if strings.Count(b.String(), want) != 1 {
+			t.Errorf("want %q once in\n%s", want, b.String())
+		}
+	}
+}
+
+// A gateway counts and times every request: a series already seen must
+// not cost an allocation.
+func TestSeenSeriesDoNotAllocate(t *testing.T) {
+	r := metrics.New()
+	c := r.Counter("c_total", "c", "route", "code")
+	h := r.Histogram("h_seconds", "h", []float64{0.1, 1}, "route")
+	route, code := "GET /v1/verify/:digest", "200"
+	c.Inc(route, code)
+	h.Observe(0.2, route)
+	if n := testing.AllocsPerRun(100, func() { c.Inc(route, code) }); n != 0 {
+		t.Errorf("Counter.Inc: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { h.Observe(0.2, route) }); n != 0 {
+		t.Errorf("Histogram.Observe: %v allocations", n)
+	}
+}
