@@ -47,20 +47,26 @@ func letterOnly(raw []byte) ([]byte, bool) {
 			if i+1 >= len(raw) {
 				return nil, false
 			}
-			e, ok := simpleEscapes[raw[i+1]]
-			if !ok {
+			e := simpleEscapes[raw[i+1]]
+			if e == 0 {
 				return nil, false
 			}
 			out = append(out, e)
 			i += 2
-		default:
-			out = append(out, c)
-			i++
+		default: // a run of plain bytes, copied at once
+			j := i + 1
+			for j < len(raw) && raw[j] >= 0x20 && raw[j] != '"' && raw[j] != '\\' {
+				j++
+			}
+			out = append(out, raw[i:j]...)
+			i = j
 		}
 	}
 }
 
-var simpleEscapes = map[byte]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+// simpleEscapes maps the byte after a backslash to the byte it stands for;
+// 0 where letterOnly leaves the escape to the general decoder.
+var simpleEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // skipSpace skips JSON whitespace from i.
 func skipSpace(raw []byte, i int) int {
