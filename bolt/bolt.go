@@ -182,8 +182,8 @@ func getLetter(tx *bbolt.Tx, id string) (*chengnuo.StoredLetter, error) {
 // ledgerState is the part of a stored letter that follows the ledger. It is
 // kept apart from the letter (bucketRecords), so that marking a letter
 // anchored, the hot path's second write, neither reads nor rewrites the
-// letter itself. A letter with no entry there (pending, or stored before
-// this bucket existed) carries its state in its own value.
+// letter itself. PutPending writes both; a letter with no entry there
+// (stored before this bucket existed) carries its state in its own value.
 type ledgerState struct {
 	State  string               `json:"state"`
 	Record *chengnuo.Commitment `json:"record,omitempty"`
@@ -250,7 +250,12 @@ func (d *DB) PutPending(_ context.Context, l *chengnuo.StoredLetter) (*chengnuo.
 		} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 			return err
 		}
-		return putLetter(tx, l)
+		if err := putLetter(tx, l); err != nil {
+			return err
+		}
+		// Its state too, so that marking it anchored finds the state
+		// without decoding the letter (a tenth of the hot path's store CPU).
+		return putState(tx, l.ID, ledgerState{State: l.State, Record: l.Record})
 	})
 	return existing, err
 }
