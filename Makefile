@@ -53,6 +53,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof
 	go test -run '^$$' -fuzz FuzzLetterOnly -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzVerifyAnswer -fuzztime $(FUZZTIME) ./gateway
+	go test -run '^$$' -fuzz FuzzSubmitOnly -fuzztime $(FUZZTIME) ./gateway
 
 .PHONY: demo
 demo:

@@ -83,6 +83,9 @@ func readBody(c *gin.Context) ([]byte, error) {
 
 // decodeJSONBytes is decodeJSON of a body already read.
 func decodeJSONBytes(raw []byte, v any) error {
+	if r, ok := v.(*chengnuo.SubmitRequest); ok && submitOnly(raw, r) {
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
