@@ -161,8 +161,8 @@ proc() {
 #   cores and wakes a second thread whenever a goroutine becomes ready while
 #   one runs: on a shared, virtualised host those cross-thread wake-ups cost
 #   more than the parallelism gives. One thread for every node, chaincode
-#   server and CA took the network's CPU per letter from 4.5 to 3.0 ms and
-#   letters at 300 clients from 324 to 368/s (p99 1.28 to 0.93 s). The
+#   server and CA took the network's CPU per letter at 300 clients from
+#   4.1-5.2 to 3.7-4.2 ms (interleaved pairs of fresh networks). The
 #   gateways keep every core: they serve public verification, and with one
 #   thread it stopped at 13,600/s against 16,300-18,000/s with two. A node
 #   alone on its own machine should keep the default (unset the variable).
