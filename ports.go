@@ -201,17 +201,29 @@ type LedgerEvents interface {
 	Listen(ctx context.Context, h EventHandler) error
 }
 
+// AnchorMark is the ledger record of a stored letter that was anchored and,
+// when its item is publicly disclosed, its disclosure row (nil otherwise).
+type AnchorMark struct {
+	ID        string
+	Record    *Commitment
+	Disclosed *DisclosedLetter
+}
+
 // Store is a department's own durable store (personal data that never goes
 // to the shared ledger). Every write is durable when the method returns.
 // Methods return ENOTFOUND for an unknown id and EUNAVAILABLE when the store
 // cannot write (for example a full disk).
 type Store interface {
-	// PutPending stores l unless a letter with the same id exists, in which
-	// case it returns the existing one and stores nothing.
-	PutPending(ctx context.Context, l *StoredLetter) (existing *StoredLetter, err error)
-	// MarkAnchored records the ledger record of a stored letter and, when
-	// the letter is publicly disclosed, its disclosure row.
-	MarkAnchored(ctx context.Context, id string, rec *Commitment, disclosed *DisclosedLetter) error
+	// PutPending stores each letter unless a letter with its id exists (or
+	// comes earlier in ls), all in one durable write: the anchoring of a
+	// batch costs the store one commit, not one per letter. existing[i] is
+	// the letter already held for ls[i], nil where ls[i] was stored. On an
+	// error nothing was stored.
+	PutPending(ctx context.Context, ls []*StoredLetter) (existing []*StoredLetter, err error)
+	// MarkAnchored records, in one durable write, the ledger records of
+	// stored letters and, where a letter is publicly disclosed, its
+	// disclosure row. On an error nothing was changed.
+	MarkAnchored(ctx context.Context, marks []AnchorMark) error
 	// UpdateRecord replaces a stored letter's copy of its ledger record after
 	// a transition, unless the copy is newer (a longer history); a letter
 	// that is no longer ACTIVE or CONCLUDED leaves the disclosure list.

@@ -72,10 +72,11 @@ func (d *DB) update(fn func(*bbolt.Tx) error) error {
 	return storeError(d.db.Update(fn))
 }
 
-// batch is update for the hot path (storing and marking letters): calls
-// from concurrent requests share one write transaction and one fsync
-// (bbolt's Batch), so the store's cost per letter falls as load rises. fn
-// may run more than once and must set everything it reports afresh.
+// batch is update for writes each request makes on its own (a draft's
+// serial number): calls from concurrent requests share one write
+// transaction and one fsync (bbolt's Batch), so the store's cost per call
+// falls as load rises. fn may run more than once and must set everything it
+// reports afresh. Letters are written a batch at a time by their callers.
 func (d *DB) batch(fn func(*bbolt.Tx) error) error {
 	return storeError(d.db.Batch(fn))
 }
@@ -239,50 +240,68 @@ func putLetter(tx *bbolt.Tx, l *chengnuo.StoredLetter) error {
 	return tx.Bucket(bucketPending).Delete([]byte(l.ID))
 }
 
-// PutPending implements chengnuo.Store.
-func (d *DB) PutPending(_ context.Context, l *chengnuo.StoredLetter) (*chengnuo.StoredLetter, error) {
-	var existing *chengnuo.StoredLetter
-	err := d.batch(func(tx *bbolt.Tx) error {
-		existing = nil
-		if prev, err := getLetter(tx, l.ID); err == nil {
-			existing = prev
-			return nil
-		} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
-			return err
+// PutPending implements chengnuo.Store: one transaction, one fsync, for
+// the whole batch. It is called once per anchoring batch, so it does not
+// wait for others as the per-request writes do (bbolt's Batch).
+func (d *DB) PutPending(_ context.Context, ls []*chengnuo.StoredLetter) ([]*chengnuo.StoredLetter, error) {
+	existing := make([]*chengnuo.StoredLetter, len(ls))
+	err := d.update(func(tx *bbolt.Tx) error {
+		for i, l := range ls {
+			if prev, err := getLetter(tx, l.ID); err == nil {
+				existing[i] = prev
+				continue
+			} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+				return err
+			}
+			if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
+				return err
+			}
+			// Its state apart, with the pending index, so that marking it
+			// anchored finds the state without decoding the letter (a
+			// tenth of the hot path's store CPU).
+			if err := putState(tx, l.ID, ledgerState{State: l.State, Record: l.Record}); err != nil {
+				return err
+			}
 		}
-		if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
-			return err
-		}
-		// Its state apart, with the pending index, so that marking it
-		// anchored finds the state without decoding the letter (a tenth of
-		// the hot path's store CPU).
-		return putState(tx, l.ID, ledgerState{State: l.State, Record: l.Record})
+		return nil
 	})
-	return existing, err
+	if err != nil {
+		return nil, err
+	}
+	return existing, nil
 }
 
-// MarkAnchored implements chengnuo.Store.
-func (d *DB) MarkAnchored(_ context.Context, id string, rec *chengnuo.Commitment, disclosed *chengnuo.DisclosedLetter) error {
-	return d.batch(func(tx *bbolt.Tx) error {
-		prev, err := currentState(tx, id)
-		if err != nil {
-			return err
+// MarkAnchored implements chengnuo.Store, in one transaction.
+func (d *DB) MarkAnchored(_ context.Context, marks []chengnuo.AnchorMark) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		for _, m := range marks {
+			if err := markAnchored(tx, m); err != nil {
+				return err
+			}
 		}
-		// A recovery that raced the submission (here or at another replica)
-		// may report an older state of the record than one already stored.
-		rec, _ := chengnuo.KeepRecord(prev.Record, rec)
-		if err := putState(tx, id, ledgerState{State: chengnuo.StateAnchored, Record: rec}); err != nil {
-			return err
-		}
-		if disclosed == nil || !listed(rec) {
-			return nil
-		}
-		key := timeKey(disclosed.Until) + "|" + id
-		if err := putJSON(tx, bucketDisclosures, key, disclosed); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketDisclosedAt).Put([]byte(id), []byte(key))
+		return nil
 	})
+}
+
+func markAnchored(tx *bbolt.Tx, m chengnuo.AnchorMark) error {
+	prev, err := currentState(tx, m.ID)
+	if err != nil {
+		return err
+	}
+	// A recovery that raced the submission (here or at another replica)
+	// may report an older state of the record than one already stored.
+	rec, _ := chengnuo.KeepRecord(prev.Record, m.Record)
+	if err := putState(tx, m.ID, ledgerState{State: chengnuo.StateAnchored, Record: rec}); err != nil {
+		return err
+	}
+	if m.Disclosed == nil || !listed(rec) {
+		return nil
+	}
+	key := timeKey(m.Disclosed.Until) + "|" + m.ID
+	if err := putJSON(tx, bucketDisclosures, key, m.Disclosed); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketDisclosedAt).Put([]byte(m.ID), []byte(key))
 }
 
 // listed says whether a commitment in this state stays on the disclosure list.

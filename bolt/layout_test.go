@@ -44,7 +44,7 @@ func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
 	}
 	// A recovery reporting the record as first anchored keeps the withdrawal.
 	active := &chengnuo.Commitment{ID: "CNold", Status: chengnuo.StatusActive, History: withdrawn.History[:1]}
-	if err := db.MarkAnchored(ctx, "CNold", active, nil); err != nil {
+	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CNold", Record: active}}); err != nil {
 		t.Fatal(err)
 	}
 	if l, _ := db.Get(ctx, "CNold"); l.Record.Status != chengnuo.StatusWithdrawn || l.Record.BlockNumber != 9 || l.Canonical != "{}" {
@@ -55,7 +55,7 @@ func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
 		t.Fatalf("pending %v %v", p, err)
 	}
 	rec := &chengnuo.Commitment{ID: "CNpending", Status: chengnuo.StatusActive, BlockNumber: 4, History: withdrawn.History[:1]}
-	if err := db.MarkAnchored(ctx, "CNpending", rec, nil); err != nil {
+	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CNpending", Record: rec}}); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := db.Pending(ctx, 10); len(p) != 0 {
@@ -83,7 +83,7 @@ func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
 	if _, err := db.Get(ctx, "CNpending"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatalf("deleted letter: %v", err)
 	}
-	if err := db.MarkAnchored(ctx, "CNpending", rec, nil); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CNpending", Record: rec}}); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatalf("marking a deleted letter: %v", err)
 	}
 }

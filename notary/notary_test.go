@@ -767,17 +767,7 @@ func TestBusyGatewayGathersLettersInOneBatch(t *testing.T) {
 	}
 
 	// Hold one batch in flight.
-	held, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	e.net.FailSubmit = func(string) error {
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			close(held)
-			<-release
-		}
-		return nil
-	}
+	held, release := e.holdSubmits()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if _, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice)); err != nil {

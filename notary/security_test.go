@@ -284,7 +284,7 @@ func TestAuditFindsMismatches(t *testing.T) {
 	d := sm.SM3Hex([]byte(req.Letter))
 	st := &chengnuo.StoredLetter{ID: chengnuo.CommitmentID(d), Digest: d, Canonical: req.Letter, Number: l.Number, State: chengnuo.StatePending,
 		Request: chengnuo.AnchorRequest{LetterDigest: d, ItemCode: "T-1", ItemVersion: it.Version, NoticeDigest: it.NoticeDigest, ApplicantKey: forged, SignedBy: chengnuo.SignedSM2Key}}
-	if _, err := m.db.PutPending(ctx, st); err != nil {
+	if _, err := m.db.PutPending(ctx, []*chengnuo.StoredLetter{st}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := m.svc.Recover(ctx); err != nil || n != 1 {

@@ -17,7 +17,6 @@ import (
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/letter"
-	"github.com/chengnuo/chengnuo/retry"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
@@ -162,73 +161,30 @@ func (s *Service) resume(ctx context.Context, id string) (done bool, r *chengnuo
 	if prev.State == chengnuo.StateAnchored {
 		return true, receiptOf(prev, prev.Record, nil), nil
 	}
-	rec, err := s.anchor(ctx, prev, nil, nil)
-	if chengnuo.Retryable(err) {
-		return true, s.pendingReceipt(prev, nil), nil
-	}
-	if err != nil {
-		return true, nil, err
-	}
-	return true, receiptOf(prev, rec, nil), nil
+	r, err = s.receiptFor(s.anchor(ctx, prev, true, nil, nil), nil)
+	return true, r, err
 }
 
-// store1 stores a checked letter (store before anchor) and anchors it.
-// l is the parsed letter (nil for a paper letter).
+// store1 stores a checked letter (store before anchor: the worker anchoring
+// its batch stores the batch first) and anchors it. l is the parsed letter
+// (nil for a paper letter).
 func (s *Service) store1(ctx context.Context, it *chengnuo.Item, l *letter.Letter, st *chengnuo.StoredLetter) (*chengnuo.Receipt, error) {
 	st.State, st.StoredAt = chengnuo.StatePending, s.cfg.Now().UTC()
-	existing, err := s.store.PutPending(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		st = existing
-		if st.State == chengnuo.StateAnchored {
-			return receiptOf(st, st.Record, l), nil
-		}
-	}
-	rec, err := s.anchor(ctx, st, it, l)
-	if chengnuo.Retryable(err) {
-		// Stored durably; the ledger did not confirm: a definite answer all
-		// the same — accepted, and anchored in the background.
-		s.log.Warn("letter stored, anchoring deferred", slog.String("id", st.ID), slog.String("error", err.Error()))
-		return s.pendingReceipt(st, l), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return receiptOf(st, rec, l), nil
+	return s.receiptFor(s.anchor(ctx, st, false, it, l), l)
 }
 
-// anchor anchors a stored letter through the batcher and records the
-// outcome in the store, with its disclosure row if its item is disclosed.
-func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, it *chengnuo.Item, l *letter.Letter) (*chengnuo.Commitment, error) {
-	s.inflight.Store(st.ID, true)
-	defer s.inflight.Delete(st.ID)
-	res, err := s.enqueue(ctx, st.Request)
-	if err != nil {
-		// Unknown outcome: keep the letter pending for Recover.
-		return nil, err
+// receiptFor is the receipt of a letter's outcome. A letter stored durably
+// whose anchoring the ledger did not confirm gets a definite answer all the
+// same: accepted, and anchored in the background.
+func (s *Service) receiptFor(o outcome, l *letter.Letter) (*chengnuo.Receipt, error) {
+	switch {
+	case o.err == nil:
+		return receiptOf(o.st, o.rec, l), nil
+	case o.stored && chengnuo.Retryable(o.err):
+		s.log.Warn("letter stored, anchoring deferred", slog.String("id", o.st.ID), slog.String("error", o.err.Error()))
+		return s.pendingReceipt(o.st, l), nil
 	}
-	anchored := res.Created || (res.Code == chengnuo.ECONFLICT && res.Record != nil && res.Record.LetterDigest == st.Digest)
-	if !anchored {
-		// The ledger refused the letter: nothing was written there; remove it here.
-		if err := s.store.Delete(ctx, st.ID); err != nil {
-			return nil, err
-		}
-		code := res.Code
-		if code == "" {
-			code = chengnuo.EINTERNAL
-		}
-		return nil, &chengnuo.Error{Code: code, Message: res.Message}
-	}
-	row, err := s.disclosureRow(ctx, st, res.Record, it, l)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.MarkAnchored(ctx, st.ID, res.Record, row); err != nil {
-		return nil, err
-	}
-	return res.Record, nil
+	return nil, o.err
 }
 
 // disclosureRow is the public disclosure (公示) row of an anchored letter,
@@ -315,7 +271,7 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 					progress.Store(true)
 					return
 				}
-				if _, err := s.anchor(ctx, cur, nil, nil); err != nil {
+				if err := s.anchor(ctx, cur, true, nil, nil).err; err != nil {
 					if chengnuo.Retryable(err) {
 						mu.Lock()
 						firstErr = cmp.Or(firstErr, err)
@@ -337,147 +293,6 @@ func (s *Service) Recover(ctx context.Context) (int, error) {
 		if !progress.Load() || len(pending) < recoverBatch {
 			return int(n.Load()), nil
 		}
-	}
-}
-
-// job is one letter waiting for a batch.
-type job struct {
-	req  chengnuo.AnchorRequest
-	done chan jobResult
-}
-
-type jobResult struct {
-	res chengnuo.AnchorResult
-	err error
-}
-
-func (s *Service) enqueue(ctx context.Context, req chengnuo.AnchorRequest) (chengnuo.AnchorResult, error) {
-	j := &job{req: req, done: make(chan jobResult, 1)}
-	select {
-	case s.queue <- j:
-	case <-ctx.Done():
-		return chengnuo.AnchorResult{}, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "request cancelled before anchoring; the letter is kept and will be anchored"}
-	}
-	select {
-	case r := <-j.done:
-		return r.res, r.err
-	case <-ctx.Done():
-		return chengnuo.AnchorResult{}, &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "anchoring did not finish in time; the letter is kept and will be anchored"}
-	}
-}
-
-// DefaultBatchLinger is Config.BatchLinger's default: the network's block
-// interval, so that a busy gateway sends about one batch per block.
-// Measured under make bench (issue 10), where a transaction costs the
-// network about 33 ms of CPU whatever its size: greedy workers sent two
-// batches in three with one letter; under a steady open-loop stream of 300
-// letters/s, batches started 100 ms apart made the queue grow without
-// bound (p50 8 s), 250 ms apart kept up (292/s, p50 0.8 s, p99 1.5 s).
-const DefaultBatchLinger = 250 * time.Millisecond
-
-// worker gathers a batch — at least one letter, at most contract.MaxBatch —
-// and anchors it in one transaction. One worker gathers at a time. While
-// no batch is in flight a letter goes at once, with whatever else is
-// queued; while one is, a batch starts no sooner than Config.BatchLinger
-// after the previous one, gathering what arrives meanwhile.
-func (s *Service) worker(ctx context.Context) {
-	for {
-		batch := s.gather(ctx)
-		if batch == nil {
-			return
-		}
-		s.busy.Add(1)
-		s.anchorBatch(ctx, batch)
-		s.busy.Add(-1)
-	}
-}
-
-// gather returns the next batch, or nil once ctx ends.
-func (s *Service) gather(ctx context.Context) []*job {
-	s.collect.Lock()
-	defer s.collect.Unlock()
-	var batch []*job
-	select {
-	case j := <-s.queue:
-		batch = append(batch, j)
-	case <-ctx.Done():
-		return nil
-	}
-	defer func() { s.lastBatch = time.Now() }()
-drain:
-	for len(batch) < contract.MaxBatch {
-		select {
-		case j := <-s.queue:
-			batch = append(batch, j)
-		default:
-			break drain
-		}
-	}
-	wait := time.Until(s.lastBatch.Add(s.cfg.BatchLinger))
-	if len(batch) == contract.MaxBatch || s.cfg.BatchLinger < 0 || s.busy.Load() == 0 || wait <= 0 {
-		return batch
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	for len(batch) < contract.MaxBatch {
-		select {
-		case j := <-s.queue:
-			batch = append(batch, j)
-		case <-t.C:
-			return batch
-		case <-ctx.Done():
-			return batch
-		}
-	}
-	return batch
-}
-
-// abortedPolicy retries a batch that lost an MVCC race: the chaincode
-// refuses a second anchoring of a digest, so a retry never doubles a letter.
-var abortedPolicy = retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, Attempts: 5}
-
-func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
-	// The same letter submitted twice at once shares one slot in the batch.
-	var reqs []chengnuo.AnchorRequest
-	slot := map[string]int{}
-	for _, j := range batch {
-		if _, ok := slot[j.req.LetterDigest]; !ok {
-			slot[j.req.LetterDigest] = len(reqs)
-			reqs = append(reqs, j.req)
-		}
-	}
-	started := time.Now()
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	var results []chengnuo.AnchorResult
-	err := retry.Do(actx, abortedPolicy, func(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.EABORTED },
-		func(ctx context.Context) error {
-			var err error
-			results, err = s.ledger.AnchorCommitments(ctx, reqs)
-			if err == nil && len(results) != len(reqs) {
-				err = chengnuo.Internal("the ledger answered a batch with the wrong number of results", errors.New("result count"))
-			}
-			return err
-		})
-	s.log.Debug("anchored batch", slog.Int("letters", len(reqs)), slog.Any("error", err))
-	if s.m.batches != nil {
-		outcome := "ok"
-		switch {
-		case chengnuo.Retryable(err):
-			outcome = "unknown"
-		case err != nil:
-			outcome = "refused"
-		}
-		s.m.batches.Inc(outcome)
-		s.m.batchSize.Observe(float64(len(reqs)))
-		s.m.batchTime.Observe(time.Since(started).Seconds())
-	}
-	for _, j := range batch {
-		if err != nil {
-			j.done <- jobResult{err: err}
-			continue
-		}
-		j.done <- jobResult{res: results[slot[j.req.LetterDigest]]}
 	}
 }
 

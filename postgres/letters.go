@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,25 +40,52 @@ func putLetter(ctx context.Context, tx pgx.Tx, l *chengnuo.StoredLetter) error {
 	return err
 }
 
-// PutPending implements chengnuo.Store: of concurrent puts of one id, from
-// any replica, exactly one stores its letter; the others get that one.
-func (d *DB) PutPending(ctx context.Context, l *chengnuo.StoredLetter) (*chengnuo.StoredLetter, error) {
-	raw, err := json.Marshal(l)
-	if err != nil {
-		return nil, chengnuo.Internal("encode letter", err)
-	}
-	var existing *chengnuo.StoredLetter
-	err = d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		existing = nil
-		tag, err := tx.Exec(ctx, `INSERT INTO letters (id, pending, stored_at, doc) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING`, l.ID, l.State == chengnuo.StatePending, l.StoredAt, raw)
-		if err != nil || tag.RowsAffected() == 1 {
-			return err
+// PutPending implements chengnuo.Store, in one transaction: of concurrent
+// puts of one id, from any replica, exactly one stores its letter; the
+// others get that one. Rows are taken in id order, so that two replicas
+// storing overlapping batches cannot deadlock.
+func (d *DB) PutPending(ctx context.Context, ls []*chengnuo.StoredLetter) ([]*chengnuo.StoredLetter, error) {
+	raws := make([][]byte, len(ls))
+	for i, l := range ls {
+		raw, err := json.Marshal(l)
+		if err != nil {
+			return nil, chengnuo.Internal("encode letter", err)
 		}
-		existing, err = getLetter(ctx, tx, l.ID, false)
-		return err
+		raws[i] = raw
+	}
+	existing := make([]*chengnuo.StoredLetter, len(ls))
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		clear(existing)
+		for _, i := range byID(len(ls), func(i int) string { return ls[i].ID }) {
+			l := ls[i]
+			tag, err := tx.Exec(ctx, `INSERT INTO letters (id, pending, stored_at, doc) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (id) DO NOTHING`, l.ID, l.State == chengnuo.StatePending, l.StoredAt, raws[i])
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 1 {
+				continue
+			}
+			if existing[i], err = getLetter(ctx, tx, l.ID, false); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return existing, err
+	if err != nil {
+		return nil, err
+	}
+	return existing, nil
+}
+
+// byID returns the indexes 0..n-1 ordered by the ids id gives them.
+func byID(n int, id func(int) string) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(id(a), id(b)) })
+	return order
 }
 
 // listed says whether a commitment in this state stays on the disclosure list.
@@ -64,32 +93,42 @@ func listed(rec *chengnuo.Commitment) bool {
 	return rec.Status == chengnuo.StatusActive || rec.Status == chengnuo.StatusConcluded
 }
 
-// MarkAnchored implements chengnuo.Store.
-func (d *DB) MarkAnchored(ctx context.Context, id string, rec *chengnuo.Commitment, disclosed *chengnuo.DisclosedLetter) error {
+// MarkAnchored implements chengnuo.Store, in one transaction, locking rows
+// in id order.
+func (d *DB) MarkAnchored(ctx context.Context, marks []chengnuo.AnchorMark) error {
 	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		l, err := getLetter(ctx, tx, id, true)
-		if err != nil {
-			return err
+		for _, i := range byID(len(marks), func(i int) string { return marks[i].ID }) {
+			if err := markAnchored(ctx, tx, marks[i]); err != nil {
+				return err
+			}
 		}
-		// A recovery that raced the submission (here or at another replica)
-		// may report an older state of the record than one already stored.
-		rec, _ := chengnuo.KeepRecord(l.Record, rec)
-		l.State, l.Record = chengnuo.StateAnchored, rec
-		if err := putLetter(ctx, tx, l); err != nil {
-			return err
-		}
-		if disclosed == nil || !listed(rec) {
-			return nil
-		}
-		raw, err := json.Marshal(disclosed)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO disclosures (id, key, from_at, doc) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, from_at = EXCLUDED.from_at, doc = EXCLUDED.doc`,
-			id, timeKey(disclosed.Until)+"|"+id, disclosed.From, raw)
-		return err
+		return nil
 	})
+}
+
+func markAnchored(ctx context.Context, tx pgx.Tx, m chengnuo.AnchorMark) error {
+	l, err := getLetter(ctx, tx, m.ID, true)
+	if err != nil {
+		return err
+	}
+	// A recovery that raced the submission (here or at another replica)
+	// may report an older state of the record than one already stored.
+	rec, _ := chengnuo.KeepRecord(l.Record, m.Record)
+	l.State, l.Record = chengnuo.StateAnchored, rec
+	if err := putLetter(ctx, tx, l); err != nil {
+		return err
+	}
+	if m.Disclosed == nil || !listed(rec) {
+		return nil
+	}
+	raw, err := json.Marshal(m.Disclosed)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO disclosures (id, key, from_at, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, from_at = EXCLUDED.from_at, doc = EXCLUDED.doc`,
+		m.ID, timeKey(m.Disclosed.Until)+"|"+m.ID, m.Disclosed.From, raw)
+	return err
 }
 
 // UpdateRecord implements chengnuo.Store.

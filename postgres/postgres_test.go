@@ -74,7 +74,7 @@ func TestUnavailableServer(t *testing.T) {
 	}
 	conn.Close(ctx)
 	db2 := open(t, url)
-	_, err = db2.PutPending(ctx, &chengnuo.StoredLetter{ID: "CN1", State: chengnuo.StatePending, StoredAt: time.Now()})
+	_, err = db2.PutPending(ctx, []*chengnuo.StoredLetter{{ID: "CN1", State: chengnuo.StatePending, StoredAt: time.Now()}})
 	if chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
 		t.Fatalf("a write to a read-only store: %v", err)
 	}
