@@ -48,6 +48,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzValidateID -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzQuickCheck -fuzztime $(FUZZTIME) ./letter
+	go test -run '^$$' -fuzz FuzzDecodeQuick -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonical -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof

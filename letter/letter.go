@@ -188,7 +188,8 @@ func Parse(canonical []byte) (*Letter, error) {
 	if len(canonical) > MaxCanonicalBytes {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is larger than %d bytes", MaxCanonicalBytes)
 	}
-	if !quickCheck(canonical, schemaShape()) {
+	quick := quickCheck(canonical, schemaShape())
+	if !quick {
 		c, err := sm.Canonicalize(canonical)
 		if err != nil {
 			return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter is not valid JSON")
@@ -201,8 +202,11 @@ func Parse(canonical []byte) (*Letter, error) {
 		}
 	}
 	var l Letter
-	if err := json.Unmarshal(canonical, &l); err != nil {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter does not match schema %s: %s", Schema, shortErr(err))
+	if !quick || !decodeQuick(canonical, &l) {
+		l = Letter{}
+		if err := json.Unmarshal(canonical, &l); err != nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "letter does not match schema %s: %s", Schema, shortErr(err))
+		}
 	}
 	if err := Validate(&l); err != nil {
 		return nil, err
