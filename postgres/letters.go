@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -40,34 +41,67 @@ func putLetter(ctx context.Context, tx pgx.Tx, l *chengnuo.StoredLetter) error {
 	return err
 }
 
-// PutPending implements chengnuo.Store, in one transaction: of concurrent
-// puts of one id, from any replica, exactly one stores its letter; the
-// others get that one. Rows are taken in id order, so that two replicas
-// storing overlapping batches cannot deadlock.
+// PutPending implements chengnuo.Store, in one transaction and two round
+// trips: one statement inserts the batch and reports what it inserted, one
+// reads the letters held already. Of concurrent puts of one id, from any
+// replica, exactly one stores its letter; the others get that one. Rows are
+// inserted in id order, so that two replicas storing overlapping batches
+// cannot deadlock.
 func (d *DB) PutPending(ctx context.Context, ls []*chengnuo.StoredLetter) ([]*chengnuo.StoredLetter, error) {
-	raws := make([][]byte, len(ls))
-	for i, l := range ls {
-		raw, err := json.Marshal(l)
+	existing := make([]*chengnuo.StoredLetter, len(ls))
+	if len(ls) == 0 {
+		return existing, nil
+	}
+	order := byID(len(ls), func(i int) string { return ls[i].ID })
+	ids, pending, storedAt, docs := make([]string, len(ls)), make([]bool, len(ls)), make([]time.Time, len(ls)), make([]string, len(ls))
+	for k, i := range order {
+		raw, err := json.Marshal(ls[i])
 		if err != nil {
 			return nil, chengnuo.Internal("encode letter", err)
 		}
-		raws[i] = raw
+		ids[k], pending[k], storedAt[k], docs[k] = ls[i].ID, ls[i].State == chengnuo.StatePending, ls[i].StoredAt, string(raw)
 	}
-	existing := make([]*chengnuo.StoredLetter, len(ls))
 	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		clear(existing)
-		for _, i := range byID(len(ls), func(i int) string { return ls[i].ID }) {
-			l := ls[i]
-			tag, err := tx.Exec(ctx, `INSERT INTO letters (id, pending, stored_at, doc) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (id) DO NOTHING`, l.ID, l.State == chengnuo.StatePending, l.StoredAt, raws[i])
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 1 {
+		rows, err := tx.Query(ctx, `INSERT INTO letters (id, pending, stored_at, doc)
+			SELECT u.id, u.pending, u.stored_at, u.doc::jsonb
+			FROM unnest($1::text[], $2::boolean[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS u(id, pending, stored_at, doc, n)
+			ORDER BY u.n
+			ON CONFLICT (id) DO NOTHING RETURNING id`, ids, pending, storedAt, docs)
+		if err != nil {
+			return err
+		}
+		inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		// An id stored by this statement came first in the batch: a later
+		// letter of the same id gets it, as from a put before.
+		first := map[string]bool{}
+		for _, id := range inserted {
+			first[id] = true
+		}
+		var held []string
+		for i, l := range ls {
+			if first[l.ID] {
+				delete(first, l.ID)
 				continue
 			}
-			if existing[i], err = getLetter(ctx, tx, l.ID, false); err != nil {
-				return err
+			held = append(held, l.ID)
+			existing[i] = &chengnuo.StoredLetter{} // filled below
+		}
+		if len(held) == 0 {
+			return nil
+		}
+		found, err := getLetters(ctx, tx, held, false)
+		if err != nil {
+			return err
+		}
+		for i, l := range ls {
+			if existing[i] != nil {
+				if existing[i] = found[l.ID]; existing[i] == nil {
+					return fmt.Errorf("letter %s neither stored nor held", l.ID)
+				}
 			}
 		}
 		return nil
@@ -76,6 +110,31 @@ func (d *DB) PutPending(ctx context.Context, ls []*chengnuo.StoredLetter) ([]*ch
 		return nil, err
 	}
 	return existing, nil
+}
+
+// getLetters reads letters by id, locking their rows (in id order) when
+// lock is set.
+func getLetters(ctx context.Context, tx pgx.Tx, ids []string, lock bool) (map[string]*chengnuo.StoredLetter, error) {
+	sql := `SELECT id, doc FROM letters WHERE id = ANY($1) ORDER BY id`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := tx.Query(ctx, sql, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*chengnuo.StoredLetter{}
+	var id string
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
+		var l chengnuo.StoredLetter
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return fmt.Errorf("decode stored letter %s: %w", id, err)
+		}
+		out[id] = &l
+		return nil
+	})
+	return out, err
 }
 
 // byID returns the indexes 0..n-1 ordered by the ids id gives them.
@@ -93,42 +152,78 @@ func listed(rec *chengnuo.Commitment) bool {
 	return rec.Status == chengnuo.StatusActive || rec.Status == chengnuo.StatusConcluded
 }
 
-// MarkAnchored implements chengnuo.Store, in one transaction, locking rows
-// in id order.
+// MarkAnchored implements chengnuo.Store, in one transaction and three
+// round trips: the letters are read and locked (in id order), and written
+// back with their disclosure rows by one statement each. Marks of the same
+// letter apply in turn, as if made one after another.
 func (d *DB) MarkAnchored(ctx context.Context, marks []chengnuo.AnchorMark) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(marks))
+	for _, m := range marks {
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		for _, i := range byID(len(marks), func(i int) string { return marks[i].ID }) {
-			if err := markAnchored(ctx, tx, marks[i]); err != nil {
-				return err
+		held, err := getLetters(ctx, tx, ids, true)
+		if err != nil {
+			return err
+		}
+		rows := map[string]*chengnuo.DisclosedLetter{}
+		for _, m := range marks {
+			l := held[m.ID]
+			if l == nil {
+				return chengnuo.LetterNotHeld(m.ID)
+			}
+			// A recovery that raced the submission (here or at another
+			// replica) may report an older state of the record than one
+			// already stored.
+			l.State, l.Record = chengnuo.StateAnchored, keep(l.Record, m.Record)
+			if m.Disclosed != nil && listed(l.Record) {
+				rows[m.ID] = m.Disclosed
 			}
 		}
-		return nil
+		docs := make([]string, len(ids))
+		for k, id := range ids {
+			raw, err := json.Marshal(held[id])
+			if err != nil {
+				return err
+			}
+			docs[k] = string(raw)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE letters SET pending = false, doc = u.doc::jsonb
+			FROM unnest($1::text[], $2::text[]) AS u(id, doc) WHERE letters.id = u.id`, ids, docs); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var rids, keys, rdocs []string
+		var from []time.Time
+		for _, id := range ids {
+			r := rows[id]
+			if r == nil {
+				continue
+			}
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			rids, keys, from, rdocs = append(rids, id), append(keys, timeKey(r.Until)+"|"+id), append(from, r.From), append(rdocs, string(raw))
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO disclosures (id, key, from_at, doc)
+			SELECT u.id, u.key, u.from_at, u.doc::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, key, from_at, doc)
+			ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, from_at = EXCLUDED.from_at, doc = EXCLUDED.doc`, rids, keys, from, rdocs)
+		return err
 	})
 }
 
-func markAnchored(ctx context.Context, tx pgx.Tx, m chengnuo.AnchorMark) error {
-	l, err := getLetter(ctx, tx, m.ID, true)
-	if err != nil {
-		return err
-	}
-	// A recovery that raced the submission (here or at another replica)
-	// may report an older state of the record than one already stored.
-	rec, _ := chengnuo.KeepRecord(l.Record, m.Record)
-	l.State, l.Record = chengnuo.StateAnchored, rec
-	if err := putLetter(ctx, tx, l); err != nil {
-		return err
-	}
-	if m.Disclosed == nil || !listed(rec) {
-		return nil
-	}
-	raw, err := json.Marshal(m.Disclosed)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO disclosures (id, key, from_at, doc) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, from_at = EXCLUDED.from_at, doc = EXCLUDED.doc`,
-		m.ID, timeKey(m.Disclosed.Until)+"|"+m.ID, m.Disclosed.From, raw)
-	return err
+// keep is chengnuo.KeepRecord's record.
+func keep(stored, reported *chengnuo.Commitment) *chengnuo.Commitment {
+	rec, _ := chengnuo.KeepRecord(stored, reported)
+	return rec
 }
 
 // UpdateRecord implements chengnuo.Store.
