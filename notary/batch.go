@@ -65,6 +65,7 @@ func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, stored 
 		j.stored.Store(true)
 		close(j.kept)
 	}
+	s.waiting.Add(1) // before the send: a worker may take it at once
 	select {
 	case s.queue <- j:
 		select {
@@ -72,7 +73,9 @@ func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, stored 
 			return o
 		case <-ctx.Done():
 		}
-		if !j.state.CompareAndSwap(jobQueued, jobDropped) {
+		if j.state.CompareAndSwap(jobQueued, jobDropped) {
+			s.waiting.Add(-1)
+		} else {
 			<-j.kept // taken: storing it is a matter of one write
 			select {
 			case o := <-j.done: // refused by the store, or held already and anchored
@@ -81,9 +84,13 @@ func (s *Service) anchor(ctx context.Context, st *chengnuo.StoredLetter, stored 
 			}
 		}
 	case <-ctx.Done():
+		s.waiting.Add(-1)
 	}
 	if j.stored.Load() {
 		return outcome{st: st, stored: true, err: errKept}
+	}
+	if s.m.dropped != nil {
+		s.m.dropped.Inc()
 	}
 	return outcome{st: st, err: errNotStored}
 }
@@ -159,7 +166,13 @@ drain:
 var abortedPolicy = retry.Policy{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond, Attempts: 5}
 
 func (s *Service) anchorBatch(ctx context.Context, batch []*job) {
-	batch = slices.DeleteFunc(batch, func(j *job) bool { return !j.state.CompareAndSwap(jobQueued, jobTaken) })
+	batch = slices.DeleteFunc(batch, func(j *job) bool {
+		if !j.state.CompareAndSwap(jobQueued, jobTaken) {
+			return true // dropped by its caller
+		}
+		s.waiting.Add(-1)
+		return false
+	})
 	if len(batch) == 0 {
 		return
 	}

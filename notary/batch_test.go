@@ -4,12 +4,14 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
+	"github.com/chengnuo/chengnuo/metrics"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/sm"
 )
@@ -142,9 +144,15 @@ func TestABatchIsStoredInOneWrite(t *testing.T) {
 func TestALetterNoWorkerTookIsNotStored(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
-	svc, cs := e.countedDept(notary.Config{BatchWorkers: 1})
+	reg := metrics.New()
+	svc, cs := e.countedDept(notary.Config{BatchWorkers: 1, Metrics: reg})
 	ctx := t.Context()
 	held, release := e.holdSubmits()
+	gauges := func() string {
+		var b strings.Builder
+		reg.Write(&b)
+		return b.String()
+	}
 
 	// Taken and stored, then held at the ledger past its request's end.
 	taken := signedLetter(t, svc, "T-1", alice)
@@ -164,10 +172,19 @@ func TestALetterNoWorkerTookIsNotStored(t *testing.T) {
 	queued := signedLetter(t, svc, "T-1", alice)
 	qctx, qcancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer qcancel()
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		if g := gauges(); !strings.Contains(g, "chengnuo_anchor_queue_letters 1\n") {
+			t.Errorf("while a letter waits, the queue gauge says:\n%s", g)
+		}
+	}()
 	rc, err := svc.Submit(qctx, queued)
 	code(t, err, chengnuo.EUNAVAILABLE)
 	if rc != nil || chengnuo.ErrorMessage(err) != "the gateway is too busy to take the letter now; nothing was stored; submit it again" {
 		t.Fatalf("queued letter: %+v %v", rc, err)
+	}
+	if g := gauges(); !strings.Contains(g, "chengnuo_letters_dropped_total 1\n") || !strings.Contains(g, "chengnuo_anchor_queue_letters 0\n") {
+		t.Errorf("after the drop, metrics say:\n%s", g)
 	}
 	wg.Wait()
 	if pending == nil || pending.Status != chengnuo.StatusPending {

@@ -78,6 +78,7 @@ type Service struct {
 	collect   sync.Mutex
 	lastBatch time.Time // when the last batch was gathered; under collect
 	busy      atomic.Int32
+	waiting   atomic.Int64 // letters queued that no worker has taken nor their caller dropped
 	items     *itemCache
 	// inflight holds the ids of letters being anchored by this process, so
 	// that Recover leaves them to the submission that is anchoring them.
@@ -96,6 +97,7 @@ type serviceMetrics struct {
 	batchSize *metrics.Histogram
 	batchTime *metrics.Histogram
 	recovered *metrics.Counter
+	dropped   *metrics.Counter
 }
 
 func (s *Service) registerMetrics(r *metrics.Registry) {
@@ -107,7 +109,12 @@ func (s *Service) registerMetrics(r *metrics.Registry) {
 		batchSize: r.Histogram("chengnuo_anchor_batch_letters", "letters per anchoring transaction", []float64{1, 2, 5, 10, 20, 50, 100, 200, 500}),
 		batchTime: r.Histogram("chengnuo_anchor_batch_seconds", "time from endorsement to commit of an anchoring transaction", []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60}),
 		recovered: r.Counter("chengnuo_recovered_letters_total", "pending letters anchored by the background recovery"),
+		dropped: r.Counter("chengnuo_letters_dropped_total",
+			"letters still waiting for an anchoring worker when their request's time ran out: answered 503, nothing stored"),
 	}
+	r.GaugeFunc("chengnuo_anchor_queue_letters", "letters waiting for an anchoring worker", func() (float64, bool) {
+		return float64(s.waiting.Load()), true
+	})
 	pending := func() (int, time.Time, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

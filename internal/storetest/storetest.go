@@ -309,8 +309,8 @@ func batchesAreAllOrNothing(t *testing.T, open func(*testing.T) Store) {
 	row := func(id string) *chengnuo.DisclosedLetter {
 		return &chengnuo.DisclosedLetter{CommitmentID: id, From: t0, Until: t0.Add(24 * time.Hour)}
 	}
-	err = db.MarkAnchored(ctx, []chengnuo.AnchorMark{{"CN00", rec("CN00"), row("CN00")}, {"CN09", rec("CN09"), row("CN09")},
-		{"CN01", rec("CN01"), row("CN01")}})
+	err = db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CN00", Record: rec("CN00"), Disclosed: row("CN00")}, {ID: "CN09", Record: rec("CN09"), Disclosed: row("CN09")},
+		{ID: "CN01", Record: rec("CN01"), Disclosed: row("CN01")}})
 	if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatalf("marking a batch with a letter not held: %v, want ENOTFOUND", err)
 	}
@@ -320,7 +320,7 @@ func batchesAreAllOrNothing(t *testing.T, open func(*testing.T) Store) {
 	if l, _ := db.Disclosures(ctx, t0.Add(time.Hour), chengnuo.Page{}); len(l.Items) != 0 {
 		t.Fatalf("a failed mark left disclosure rows: %+v", l.Items)
 	}
-	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{"CN02", rec("CN02"), nil}, {"CN00", rec("CN00"), row("CN00")}}); err != nil {
+	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CN02", Record: rec("CN02")}, {ID: "CN00", Record: rec("CN00"), Disclosed: row("CN00")}}); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := db.Pending(ctx, 10); len(p) != 1 || p[0].ID != "CN01" {
