@@ -79,8 +79,8 @@ type AnchorRequest struct {
 
 // AnchorResult is the per-letter outcome of a batch anchoring.
 type AnchorResult struct {
-	LetterDigest string      `json:"letterDigest"`
-	Created      bool        `json:"created"` // false: already anchored (Record is the existing one) or refused
+	LetterDigest string      `json:"letterDigest,omitempty"` // the chaincode names only refused letters; results are in request order
+	Created      bool        `json:"created"`                // false: already anchored (Record is the existing one) or refused
 	Code         string      `json:"code,omitempty"`
 	Message      string      `json:"message,omitempty"`
 	Record       *Commitment `json:"record,omitempty"`

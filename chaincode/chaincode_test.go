@@ -293,9 +293,9 @@ func TestSampling(t *testing.T) {
 	var ids []string
 	for i := range 5 {
 		l.now = t0.Add(time.Duration(i+1) * time.Hour)
-		r := must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
-			letterReq(it, hex64(string(rune('a'+i))+"0"), hex64("bb"))}})
-		ids = append(ids, chengnuo.CommitmentID(r.Results[0].LetterDigest))
+		d := hex64(string(rune('a'+i)) + "0")
+		must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, d, hex64("bb"))}})
+		ids = append(ids, chengnuo.CommitmentID(d))
 	}
 	must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: first, Result: chengnuo.VerifyVerified})
 	l.now = t0.Add(10 * time.Hour)
@@ -351,6 +351,64 @@ func TestSampling(t *testing.T) {
 	raw, _ := json.Marshal(got2)
 	if strings.Contains(string(raw), hex64("bb")) {
 		t.Fatal("a sample holds applicant keys")
+	}
+}
+
+// TestSamplingIndexOnePerBatch: a batch writes one (department, item, time)
+// index entry per item, listing its letters; a draw reads those and entries
+// written one per letter by earlier versions alike.
+func TestSamplingIndexOnePerBatch(t *testing.T) {
+	l, it, _ := seed(t)
+	it2 := must(t, l.as(t, "JusticeMSP"), contract.PublishItem, testItem("T-2"))
+	l.as(t, "MarketMSP")
+	t0 := l.now
+	l.now = t0.Add(time.Hour)
+	var reqs []chengnuo.AnchorRequest
+	var want1, want2 []string
+	for _, d := range []string{"c1", "a1", "b1"} {
+		reqs = append(reqs, letterReq(it, hex64(d), hex64("bb")))
+		want1 = append(want1, chengnuo.CommitmentID(hex64(d)))
+	}
+	for _, d := range []string{"e1", "d1"} {
+		reqs = append(reqs, letterReq(it2, hex64(d), hex64("bb")))
+		want2 = append(want2, chengnuo.CommitmentID(hex64(d)))
+	}
+	must(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: reqs})
+	slices.Sort(want1)
+	slices.Sort(want2)
+	var index []string
+	for _, k := range l.world.Keys() {
+		if strings.HasPrefix(k, "orgitem\x01") {
+			index = append(index, k)
+		}
+	}
+	if len(index) != 3 { // the seed's letter, and one per item of the batch
+		t.Fatalf("index keys %q, want 3", index)
+	}
+	// The seed's letter as an earlier version indexed it: one key per letter.
+	seedKey := index[0]
+	seedID := string(l.world.Get(seedKey))
+	if !strings.HasPrefix(seedKey, "orgitem\x01MarketMSP\x01T-1\x01") || strings.Contains(seedID, ",") {
+		t.Fatalf("the seed's entry %q = %q", seedKey, seedID)
+	}
+	l.world.Rewrite(map[string][]byte{seedKey: nil, seedKey[:strings.LastIndexByte(seedKey, '\x01')+1] + seedID: {0}})
+
+	l.now = t0.Add(2 * time.Hour)
+	s := draw(t, l, chengnuo.SampleRequest{ItemCode: it.Code, From: t0, To: l.now, BasePermille: 1000, Inspectors: pool})
+	var got []string
+	for _, c := range s.Candidates {
+		got = append(got, c.CommitmentID)
+	}
+	if want := append([]string{seedID}, want1...); !slices.Equal(got, want) {
+		t.Fatalf("candidates of %s %v, want %v", it.Code, got, want)
+	}
+	s2 := draw(t, l, chengnuo.SampleRequest{ItemCode: it2.Code, From: t0, To: l.now, BasePermille: 1000, Inspectors: pool})
+	got = got[:0]
+	for _, c := range s2.Candidates {
+		got = append(got, c.CommitmentID)
+	}
+	if !slices.Equal(got, want2) {
+		t.Fatalf("candidates of %s %v, want %v", it2.Code, got, want2)
 	}
 }
 

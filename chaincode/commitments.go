@@ -3,6 +3,8 @@ package chaincode
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -73,7 +75,7 @@ type batch struct {
 	standing map[string][]byte // applicant key -> standing, as read before the batch
 	items    map[string]*chengnuo.Item
 	itemErr  map[string]error
-	created  []string // ids
+	created  []*chengnuo.Commitment
 }
 
 // prefetch reads the commitment and standing keys of every well-formed
@@ -137,9 +139,12 @@ func (b *batch) item(stub shim.ChaincodeStubInterface, code string, version int)
 // anchorOne checks and records one letter. A refused letter returns a result
 // with a code and writes nothing.
 func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRequest) (chengnuo.AnchorResult, error) {
-	res := chengnuo.AnchorResult{LetterDigest: req.LetterDigest}
+	// A created letter's result is {"created":true}: results are in request
+	// order, and a digest per letter would add 81 bytes to every letter's
+	// share of the block. A refusal names its letter.
+	var res chengnuo.AnchorResult
 	refuse := func(code, format string, a ...any) (chengnuo.AnchorResult, error) {
-		res.Code, res.Message = code, fmt.Sprintf(format, a...)
+		res.LetterDigest, res.Code, res.Message = req.LetterDigest, code, fmt.Sprintf(format, a...)
 		return res, nil
 	}
 	if !isHex64(req.LetterDigest) {
@@ -204,20 +209,40 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 		return res, err
 	}
 	b.ids[id] = req.LetterDigest
-	b.created = append(b.created, c.ID)
+	b.created = append(b.created, c)
 	res.Created = true
 	return res, nil
 }
 
-// writeCommitment writes a new commitment record and its indexes.
+// writeCommitment writes a new commitment record and its applicant index;
+// the batch writes the (department, item, time) index once per item.
 func writeCommitment(stub shim.ChaincodeStubInterface, key string, c *chengnuo.Commitment) error {
 	if _, err := putJSON(stub, key, c); err != nil {
 		return err
 	}
-	if err := putIndex(stub, applicantObject, c.ApplicantKey, c.ID); err != nil {
-		return err
+	return putIndex(stub, applicantObject, c.ApplicantKey, c.ID)
+}
+
+// writeOrgItemIndex writes one (department, item, time) index entry per item
+// of the letters the batch created.
+func (b *batch) writeOrgItemIndex(stub shim.ChaincodeStubInterface) error {
+	byItem := map[string][]string{}
+	for _, c := range b.created {
+		byItem[c.ItemCode] = append(byItem[c.ItemCode], c.ID)
 	}
-	return stub.PutState(orgItemKey(c.Org, c.ItemCode, c.AnchoredAt, c.ID), []byte{0})
+	items := make([]string, 0, len(byItem))
+	for item := range byItem {
+		items = append(items, item)
+	}
+	slices.Sort(items) // the write set does not care; determinism is cheap
+	for _, item := range items {
+		ids := byItem[item]
+		slices.Sort(ids)
+		if err := stub.PutState(orgItemKey(b.org, item, b.at, stub.GetTxID()), []byte(strings.Join(ids, ","))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // anchorCommitments anchors a batch of 1..MaxBatch letters and reports a
@@ -248,7 +273,14 @@ func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatch
 		out.Results = append(out.Results, res)
 	}
 	if len(b.created) > 0 {
-		if err := setEvent(stub, contract.CommitmentsAnchored, b.created); err != nil {
+		if err := b.writeOrgItemIndex(stub); err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(b.created))
+		for i, c := range b.created {
+			ids[i] = c.ID
+		}
+		if err := setEvent(stub, contract.CommitmentsAnchored, ids); err != nil {
 			return nil, err
 		}
 	}

@@ -167,5 +167,8 @@ func seed(t *testing.T) (*ledger, *chengnuo.Item, string) {
 	if len(res.Results) != 1 || !res.Results[0].Created {
 		t.Fatalf("anchor: %+v", res)
 	}
-	return l, it, chengnuo.CommitmentID(res.Results[0].LetterDigest)
+	if res.Results[0].LetterDigest != "" {
+		t.Fatalf("a created letter's result carries its digest: %+v", res.Results[0])
+	}
+	return l, it, chengnuo.CommitmentID(digest)
 }

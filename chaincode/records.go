@@ -36,10 +36,24 @@ const (
 // index of commitments, which a draw reads by range. Simple keys, because a
 // transaction may range over them (composite keys allow only prefix reads);
 // \x01 separates the parts and sorts below every character they hold.
+//
+// An anchoring transaction writes one key per item it anchored letters of,
+// ending in its transaction id, whose value lists their ids (sorted, comma
+// separated): all letters of a transaction share its time, and one key per
+// letter cost every peer a write per letter. Keys written one per letter
+// (ending in the commitment id, value 0x00) are still read.
 const orgItemPrefix = "orgitem\x01"
 
-func orgItemKey(org, item string, at time.Time, id string) string {
-	return orgItemPrefix + org + "\x01" + item + "\x01" + timeKey(at) + "\x01" + id
+func orgItemKey(org, item string, at time.Time, last string) string {
+	return orgItemPrefix + org + "\x01" + item + "\x01" + timeKey(at) + "\x01" + last
+}
+
+// orgItemIDs lists the commitment ids an index entry stands for.
+func orgItemIDs(key string, value []byte) []string {
+	if len(value) == 1 && value[0] == 0 {
+		return []string{key[strings.LastIndexByte(key, '\x01')+1:]}
+	}
+	return strings.Split(string(value), ",")
 }
 
 // timeKey formats a time for keys so that keys sort by time.

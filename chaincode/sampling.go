@@ -174,19 +174,20 @@ func drawSample(stub shim.ChaincodeStubInterface, a *contract.DrawSampleArgs) (*
 		if err != nil {
 			return nil, err
 		}
-		if len(s.Candidates) == contract.MaxSampleCandidates {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "the period holds more than %d commitments of %s; draw shorter periods", contract.MaxSampleCandidates, a.ItemCode)
+		for _, id := range orgItemIDs(kv.Key, kv.Value) {
+			if len(s.Candidates) == contract.MaxSampleCandidates {
+				return nil, chengnuo.Errorf(chengnuo.EINVALID, "the period holds more than %d commitments of %s; draw shorter periods", contract.MaxSampleCandidates, a.ItemCode)
+			}
+			c, _, err := readCommitment(stub, id)
+			if err != nil {
+				return nil, fmt.Errorf("sample candidate %s: %w", id, err)
+			}
+			records, err := applicantCredit(stub, c.ApplicantKey)
+			if err != nil {
+				return nil, err
+			}
+			s.Candidates = append(s.Candidates, chengnuo.SampleCandidate{CommitmentID: c.ID, Permille: samplePermille(records, a.BasePermille)})
 		}
-		id := kv.Key[strings.LastIndexByte(kv.Key, '\x01')+1:]
-		c, _, err := readCommitment(stub, id)
-		if err != nil {
-			return nil, fmt.Errorf("sample candidate %s: %w", id, err)
-		}
-		records, err := applicantCredit(stub, c.ApplicantKey)
-		if err != nil {
-			return nil, err
-		}
-		s.Candidates = append(s.Candidates, chengnuo.SampleCandidate{CommitmentID: c.ID, Permille: samplePermille(records, a.BasePermille)})
 	}
 	k, err := stub.CreateCompositeKey(sampleIndexObject, []string{org, a.ItemCode, s.ID})
 	if err != nil {

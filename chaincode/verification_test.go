@@ -98,9 +98,9 @@ func TestListRequestsPagesInTimeOrder(t *testing.T) {
 	var want []string
 	for i := range 7 {
 		l.now = l.now.Add(time.Minute)
-		res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
-			letterReq(it, hex64(string(rune('0'+i))+"a"), hex64("ee"))}})
-		want = append(want, request(t, l, chengnuo.CommitmentID(res.Results[0].LetterDigest)).ID)
+		d := hex64(string(rune('0'+i)) + "a")
+		must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, d, hex64("ee"))}})
+		want = append(want, request(t, l, chengnuo.CommitmentID(d)).ID)
 	}
 	var got []string
 	p := contract.PageArgs{PageSize: 3}
@@ -291,8 +291,8 @@ func TestExemptItems(t *testing.T) {
 	ex := testItem("EX-1")
 	ex.Verification = chengnuo.VerificationRule{Exempt: true}
 	it := must(t, l.as(t, "JusticeMSP"), contract.PublishItem, ex)
-	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, digest, hex64("cd"))}})
-	id := chengnuo.CommitmentID(res.Results[0].LetterDigest)
+	must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{letterReq(it, digest, hex64("cd"))}})
+	id := chengnuo.CommitmentID(digest)
 	refused(t, l, contract.RequestVerification, contract.RequestArgs{CommitmentID: id, DetailsDigest: digest}, chengnuo.EINVALID)
 	if c := must(t, l, contract.RecordOutcome, contract.OutcomeArgs{CommitmentID: id, Result: chengnuo.VerifyExempt}); c.Verification != chengnuo.VerifyExempt {
 		t.Fatalf("exempt: %+v", c)

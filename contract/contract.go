@@ -167,11 +167,13 @@ type AnchorBatchArgs struct {
 	Letters []chengnuo.AnchorRequest `json:"letters"`
 }
 
-// AnchorBatchResult holds one result per letter, in order. A created
-// letter's result carries no record: it is chengnuo.NewCommitment of its
-// request, the caller's organization, AnchoredAt and the transaction id,
-// which the caller rebuilds (the records themselves are in the
-// CommitmentsAnchored event), so a batch's answer stays small.
+// AnchorBatchResult holds one result per letter, in request order. A
+// created letter's result is {"created":true}: no digest (its request's)
+// and no record — chengnuo.NewCommitment of its request, the caller's
+// organization, AnchoredAt and the transaction id, which the caller
+// rebuilds (the records themselves are in the write set) — so a batch's
+// answer, which every endorser signs and the block keeps, stays small. A
+// refused letter's result names its digest, code and message.
 type AnchorBatchResult struct {
 	AnchoredAt time.Time               `json:"anchoredAt"`
 	Results    []chengnuo.AnchorResult `json:"results"`

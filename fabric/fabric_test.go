@@ -60,6 +60,12 @@ func (o *orgs) anchor(t *testing.T, code string, letters ...string) []chengnuo.A
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The chaincode names only refused letters; the client names them all.
+	for i, r := range res {
+		if r.LetterDigest != reqs[i].LetterDigest {
+			t.Fatalf("result %d names %q, want %s", i, r.LetterDigest, reqs[i].LetterDigest)
+		}
+	}
 	return res
 }
 

@@ -141,6 +141,13 @@ func (c *Client) AnchorCommitments(ctx context.Context, reqs []chengnuo.AnchorRe
 			fmt.Errorf("%d results for %d letters", len(out.Results), len(reqs))), res.TxID)
 	}
 	for i := range out.Results {
+		switch d := out.Results[i].LetterDigest; {
+		case d == "":
+			out.Results[i].LetterDigest = reqs[i].LetterDigest
+		case d != reqs[i].LetterDigest:
+			return nil, withTx(chengnuo.Internal("the ledger answered a batch out of order",
+				fmt.Errorf("result %d names %s, not %s", i, d, reqs[i].LetterDigest)), res.TxID)
+		}
 		if out.Results[i].Created {
 			// Rebuilt, not read back: the chaincode derives it the same way.
 			out.Results[i].Record = chengnuo.NewCommitment(reqs[i], c.cfg.MSPID, out.AnchoredAt, res.TxID)

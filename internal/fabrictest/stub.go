@@ -50,6 +50,21 @@ func (w *World) Get(key string) []byte {
 	return w.public[key].value
 }
 
+// Rewrite replaces committed public keys as an earlier version of a
+// contract would have left them: value nil deletes a key. Tests use it to
+// check that state written in an older layout still reads.
+func (w *World) Rewrite(values map[string][]byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, v := range values {
+		if v == nil {
+			delete(w.public, k)
+			continue
+		}
+		w.public[k] = versioned{value: v, version: w.public[k].version}
+	}
+}
+
 // Keys returns the committed public keys in order.
 func (w *World) Keys() []string {
 	w.mu.Lock()
