@@ -81,27 +81,25 @@ func (d *DB) PutPending(ctx context.Context, ls []*chengnuo.StoredLetter) ([]*ch
 		for _, id := range inserted {
 			first[id] = true
 		}
-		var held []string
+		var held []int // indexes of the letters held already
+		var ids []string
 		for i, l := range ls {
 			if first[l.ID] {
 				delete(first, l.ID)
 				continue
 			}
-			held = append(held, l.ID)
-			existing[i] = &chengnuo.StoredLetter{} // filled below
+			held, ids = append(held, i), append(ids, l.ID)
 		}
 		if len(held) == 0 {
 			return nil
 		}
-		found, err := getLetters(ctx, tx, held, false)
+		found, err := getLetters(ctx, tx, ids, false)
 		if err != nil {
 			return err
 		}
-		for i, l := range ls {
-			if existing[i] != nil {
-				if existing[i] = found[l.ID]; existing[i] == nil {
-					return fmt.Errorf("letter %s neither stored nor held", l.ID)
-				}
+		for _, i := range held {
+			if existing[i] = found[ls[i].ID]; existing[i] == nil {
+				return fmt.Errorf("letter %s neither stored nor held", ls[i].ID)
 			}
 		}
 		return nil
