@@ -1,6 +1,9 @@
 package chengnuo
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Commitment statuses.
 const (
@@ -48,6 +51,54 @@ type Transition struct {
 	At           time.Time `json:"at"`
 	TxID         string    `json:"txId"`
 	ReasonDigest string    `json:"reasonDigest,omitempty"` // SM3 of the reason text, kept by the department
+}
+
+// LedgerJSON is a new record as the chaincode writes it: without its id,
+// which its key holds and its digest derives, and without its history while
+// that is only its creation, which the record's own fields repeat. Every
+// letter's record is kept in a block and in every peer's state, and the two
+// are a fifth of it (about 180 of 660 bytes). UnmarshalJSON restores both;
+// a record that changed is written whole (encoding/json).
+func (c *Commitment) LedgerJSON() ([]byte, error) {
+	type plain Commitment
+	v := struct {
+		*plain
+		ID      string       `json:"id,omitempty"`
+		History []Transition `json:"history,omitempty"`
+	}{plain: (*plain)(c), ID: c.ID, History: c.History}
+	if len(c.LetterDigest) >= 24 && c.ID == CommitmentID(c.LetterDigest) {
+		v.ID = ""
+	}
+	if len(c.History) == 1 && c.History[0].same(c.creation()) {
+		v.History = nil
+	}
+	return json.Marshal(v)
+}
+
+// creation is the transition that created the record, as its own fields
+// say.
+func (c *Commitment) creation() Transition {
+	return Transition{Status: c.Status, Org: c.Org, At: c.AnchoredAt, TxID: c.TxID}
+}
+
+func (t Transition) same(u Transition) bool {
+	return t.Status == u.Status && t.Org == u.Org && t.At.Equal(u.At) && t.TxID == u.TxID && t.ReasonDigest == u.ReasonDigest
+}
+
+// UnmarshalJSON decodes a record, restoring what LedgerJSON leaves out: the
+// id from the digest, and the history, if absent, as the creation alone.
+func (c *Commitment) UnmarshalJSON(b []byte) error {
+	type plain Commitment
+	if err := json.Unmarshal(b, (*plain)(c)); err != nil {
+		return err
+	}
+	if c.ID == "" && len(c.LetterDigest) >= 24 {
+		c.ID = CommitmentID(c.LetterDigest)
+	}
+	if c.History == nil && c.TxID != "" {
+		c.History = []Transition{c.creation()}
+	}
+	return nil
 }
 
 // CommitmentID derives a commitment's id from its letter digest, so the same

@@ -109,7 +109,11 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 					c.BlockNumber = prev.BlockNumber
 				}
 			}
-			if err := putJSON(tx, idxCommitments, c.ID, c); err != nil {
+			raw, err := c.LedgerJSON() // as the ledger has it: a new record without what it repeats
+			if err != nil {
+				return err
+			}
+			if err := cb.Put([]byte(c.ID), raw); err != nil {
 				return err
 			}
 		}

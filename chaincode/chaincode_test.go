@@ -171,49 +171,67 @@ func TestCatalog(t *testing.T) {
 	refused(t, l, contract.ListItems, contract.PageArgs{PageSize: contract.MaxPageSize + 1}, chengnuo.EINVALID)
 }
 
+// TestAnchorBatchRules holds for both forms of a batch: one object per
+// letter, and the compact notices and rows the gateway sends.
 func TestAnchorBatchRules(t *testing.T) {
-	l, it, id := seed(t)
-	ok := letterReq(it, hex64("01"), hex64("aa"))
-	// Two letters whose digests share the 24 hex characters of the id.
-	clash := letterReq(it, hex64("01")[:60]+"ffff", hex64("aa"))
-	reqs := []chengnuo.AnchorRequest{
-		ok, ok, clash,
-		letterReq(it, digest, hex64("aa")), // anchored by seed
-		{LetterDigest: "NOTHEX", ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
-		{LetterDigest: hex64("02"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "INK"},
-		{LetterDigest: hex64("03"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: "short", SignedBy: "SM2"},
-		{LetterDigest: hex64("04"), ItemCode: it.Code, ItemVersion: 0, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
-		{LetterDigest: hex64("05"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: hex64("99"), ApplicantKey: hex64("aa"), SignedBy: "SM2"},
-		{LetterDigest: hex64("06"), ItemCode: "NONE", ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+	forms := []struct {
+		name string
+		args func([]chengnuo.AnchorRequest) contract.AnchorBatchArgs
+	}{
+		{"letters", func(r []chengnuo.AnchorRequest) contract.AnchorBatchArgs { return contract.AnchorBatchArgs{Letters: r} }},
+		{"rows", contract.CompactBatch},
 	}
-	res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: reqs}).Results
-	want := []string{"", chengnuo.EINVALID, chengnuo.ECONFLICT, chengnuo.ECONFLICT, chengnuo.EINVALID, chengnuo.EINVALID,
-		chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID}
-	for i, r := range res {
-		if r.Code != want[i] || r.Created != (want[i] == "") {
-			t.Errorf("letter %d: %+v, want code %q", i, r, want[i])
-		}
-	}
-	if res[3].Record == nil || res[3].Record.ID != id {
-		t.Fatalf("an anchored letter's conflict does not carry its record: %+v", res[3])
-	}
-	created, _ := contract.CommitmentsAnchored.Decode(l.events[contract.CommitmentsAnchored.Name])
-	if created == nil || len(*created) != 1 || (*created)[0] != chengnuo.CommitmentID(ok.LetterDigest) {
-		t.Fatalf("event: %v", created)
-	}
-	c := must(t, l, contract.GetCommitment, contract.IDArgs{ID: chengnuo.CommitmentID(ok.LetterDigest)})
-	if c.LetterDigest != ok.LetterDigest || c.Org != "MarketMSP" || c.Status != chengnuo.StatusActive || len(c.History) != 1 {
-		t.Fatalf("record %+v", c)
-	}
-	refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{}, chengnuo.EINVALID)
-	refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: make([]chengnuo.AnchorRequest, contract.MaxBatch+1)}, chengnuo.EINVALID)
-	refused(t, l, contract.GetCommitment, contract.IDArgs{ID: "CNnone"}, chengnuo.ENOTFOUND)
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			l, it, id := seed(t)
+			ok := letterReq(it, hex64("01"), hex64("aa"))
+			// Two letters whose digests share the 24 hex characters of the id.
+			clash := letterReq(it, hex64("01")[:60]+"ffff", hex64("aa"))
+			reqs := []chengnuo.AnchorRequest{
+				ok, ok, clash,
+				letterReq(it, digest, hex64("aa")), // anchored by seed
+				{LetterDigest: "NOTHEX", ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+				{LetterDigest: hex64("02"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "INK"},
+				{LetterDigest: hex64("03"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: "short", SignedBy: "SM2"},
+				{LetterDigest: hex64("04"), ItemCode: it.Code, ItemVersion: 0, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+				{LetterDigest: hex64("05"), ItemCode: it.Code, ItemVersion: 1, NoticeDigest: hex64("99"), ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+				{LetterDigest: hex64("06"), ItemCode: "NONE", ItemVersion: 1, NoticeDigest: it.NoticeDigest, ApplicantKey: hex64("aa"), SignedBy: "SM2"},
+			}
+			res := must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, form.args(reqs)).Results
+			want := []string{"", chengnuo.EINVALID, chengnuo.ECONFLICT, chengnuo.ECONFLICT, chengnuo.EINVALID, chengnuo.EINVALID,
+				chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID, chengnuo.EINVALID}
+			for i, r := range res {
+				if r.Code != want[i] || r.Created != (want[i] == "") {
+					t.Errorf("letter %d: %+v, want code %q", i, r, want[i])
+				}
+			}
+			if res[3].Record == nil || res[3].Record.ID != id {
+				t.Fatalf("an anchored letter's conflict does not carry its record: %+v", res[3])
+			}
+			created, _ := contract.CommitmentsAnchored.Decode(l.events[contract.CommitmentsAnchored.Name])
+			if created == nil || len(*created) != 1 || (*created)[0] != chengnuo.CommitmentID(ok.LetterDigest) {
+				t.Fatalf("event: %v", created)
+			}
+			c := must(t, l, contract.GetCommitment, contract.IDArgs{ID: chengnuo.CommitmentID(ok.LetterDigest)})
+			if c.LetterDigest != ok.LetterDigest || c.Org != "MarketMSP" || c.Status != chengnuo.StatusActive || len(c.History) != 1 {
+				t.Fatalf("record %+v", c)
+			}
+			// The state holds the new record without what it repeats.
+			if raw := string(l.world.Get("\x00commitment\x00" + c.ID + "\x00")); raw == "" ||
+				strings.Contains(raw, `"history"`) || strings.Contains(raw, `"id"`) {
+				t.Fatalf("new record in the state: %q", raw)
+			}
+			refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{}, chengnuo.EINVALID)
+			refused(t, l, contract.AnchorCommitments, form.args(make([]chengnuo.AnchorRequest, contract.MaxBatch+1)), chengnuo.EINVALID)
+			refused(t, l, contract.GetCommitment, contract.IDArgs{ID: "CNnone"}, chengnuo.ENOTFOUND)
 
-	must(t, l.as(t, "JusticeMSP"), contract.RetireItem, contract.ItemArgs{Code: it.Code})
-	res = must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: []chengnuo.AnchorRequest{
-		letterReq(it, hex64("07"), hex64("aa"))}}).Results
-	if res[0].Code != chengnuo.EINVALID {
-		t.Fatalf("a letter for a retired item: %+v", res[0])
+			must(t, l.as(t, "JusticeMSP"), contract.RetireItem, contract.ItemArgs{Code: it.Code})
+			res = must(t, l.as(t, "MarketMSP"), contract.AnchorCommitments, form.args([]chengnuo.AnchorRequest{
+				letterReq(it, hex64("07"), hex64("aa"))})).Results
+			if res[0].Code != chengnuo.EINVALID {
+				t.Fatalf("a letter for a retired item: %+v", res[0])
+			}
+		})
 	}
 }
 

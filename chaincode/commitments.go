@@ -217,8 +217,12 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 // writeCommitment writes a new commitment record and its applicant index;
 // the batch writes the (department, item, time) index once per item.
 func writeCommitment(stub shim.ChaincodeStubInterface, key string, c *chengnuo.Commitment) error {
-	if _, err := putJSON(stub, key, c); err != nil {
+	raw, err := c.LedgerJSON()
+	if err != nil {
 		return err
+	}
+	if err := stub.PutState(key, raw); err != nil {
+		return fmt.Errorf("write %q: %w", key, err)
 	}
 	return putIndex(stub, applicantObject, c.ApplicantKey, c.ID)
 }
@@ -248,8 +252,12 @@ func (b *batch) writeOrgItemIndex(stub shim.ChaincodeStubInterface) error {
 // anchorCommitments anchors a batch of 1..MaxBatch letters and reports a
 // result per letter; refused letters do not stop the others.
 func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatchArgs) (*contract.AnchorBatchResult, error) {
-	if len(a.Letters) == 0 || len(a.Letters) > contract.MaxBatch {
-		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a batch holds 1 to %d letters, got %d", contract.MaxBatch, len(a.Letters))
+	letters, err := a.Requests()
+	if err != nil {
+		return nil, err
+	}
+	if len(letters) == 0 || len(letters) > contract.MaxBatch {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "a batch holds 1 to %d letters, got %d", contract.MaxBatch, len(letters))
 	}
 	org, err := callerMSP(stub)
 	if err != nil {
@@ -261,11 +269,11 @@ func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatch
 	}
 	b := &batch{org: org, at: ts, ids: map[string]string{}, existing: map[string][]byte{}, standing: map[string][]byte{},
 		items: map[string]*chengnuo.Item{}, itemErr: map[string]error{}}
-	if err := b.prefetch(stub, a.Letters); err != nil {
+	if err := b.prefetch(stub, letters); err != nil {
 		return nil, err
 	}
-	out := &contract.AnchorBatchResult{AnchoredAt: ts, Results: make([]chengnuo.AnchorResult, 0, len(a.Letters))}
-	for _, r := range a.Letters {
+	out := &contract.AnchorBatchResult{AnchoredAt: ts, Results: make([]chengnuo.AnchorResult, 0, len(letters))}
+	for _, r := range letters {
 		res, err := anchorOne(stub, b, r)
 		if err != nil {
 			return nil, err

@@ -162,11 +162,6 @@ type PageArgs struct {
 	Bookmark string `json:"bookmark,omitempty"`
 }
 
-// AnchorBatchArgs is a batch of letters to anchor.
-type AnchorBatchArgs struct {
-	Letters []chengnuo.AnchorRequest `json:"letters"`
-}
-
 // AnchorBatchResult holds one result per letter, in request order. A
 // created letter's result is {"created":true}: no digest (its request's)
 // and no record — chengnuo.NewCommitment of its request, the caller's

@@ -1,6 +1,7 @@
 package fabric_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -158,6 +159,13 @@ func TestCommitmentLifecycle(t *testing.T) {
 	res := o.anchor(t, "T-1", "letter one", "letter two")
 	if !res[0].Created || !res[1].Created || res[0].Record.BlockNumber == 0 {
 		t.Fatalf("anchor: %+v", res)
+	}
+	// The batch went in the compact form: its notice once, then rows.
+	args := o.net.Args(res[0].Record.TxID)
+	if len(args) != 2 || string(args[0]) != contract.AnchorCommitments.Name ||
+		!bytes.HasPrefix(args[1], []byte(`{"notices":[{"itemCode":"T-1",`)) || bytes.Count(args[1], []byte(`"noticeDigest"`)) != 1 ||
+		!bytes.Contains(args[1], []byte(`"rows":[["`+digestOf("letter one")+`","`+digestOf("applicant letter one")+`",0,"SM2"],`)) {
+		t.Fatalf("anchoring arguments: %q", args)
 	}
 	again := o.anchor(t, "T-1", "letter one")
 	if again[0].Created || again[0].Code != chengnuo.ECONFLICT || again[0].Record.TxID != res[0].Record.TxID ||

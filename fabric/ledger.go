@@ -132,7 +132,7 @@ func (c *Client) ListItems(ctx context.Context, p chengnuo.Page) (*chengnuo.List
 // AnchorCommitments implements chengnuo.Ledger. Every record carries the
 // block number of the transaction that created it.
 func (c *Client) AnchorCommitments(ctx context.Context, reqs []chengnuo.AnchorRequest) ([]chengnuo.AnchorResult, error) {
-	out, res, err := call(ctx, c, contract.AnchorCommitments, contract.AnchorBatchArgs{Letters: reqs})
+	out, res, err := call(ctx, c, contract.AnchorCommitments, contract.CompactBatch(reqs))
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,17 @@ func (n *Network) Resubmitted() int {
 	return n.resubmitted
 }
 
+// Args returns the arguments a submitted transaction was proposed with
+// (what its block keeps), nil for an unknown transaction.
+func (n *Network) Args(txID string) [][]byte {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if tx, ok := n.txs[txID]; ok {
+		return tx.stub.Args
+	}
+	return nil
+}
+
 // Height is the number of blocks.
 func (n *Network) Height() uint64 {
 	n.mu.Lock()
