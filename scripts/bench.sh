@@ -70,7 +70,9 @@ echo "== public verification at ${justice} (JusticeMSP) of the letters anchored 
 for c in $verify_clients; do
   bench --url "$justice" --mode verify --clients "$c" --duration 10s --digests "$digests"
 done
-bench --url "$justice" --mode verify-letter --clients 50 --duration 10s --digests "$digests"
+for c in $verify_clients; do
+  bench --url "$justice" --mode verify-letter --clients "$c" --duration 10s --digests "$digests"
+done
 echo "== public verification, open loop at ${verify_rate}/s, by digest and by letter"
 bench --url "$justice" --mode verify --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
 bench --url "$justice" --mode verify-letter --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
