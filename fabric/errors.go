@@ -54,6 +54,13 @@ func mapError(err error) error {
 			return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "not enough organizations could endorse the transaction", Err: err}
 		case codes.Aborted:
 			return &chengnuo.Error{Code: chengnuo.EABORTED, Message: "the endorsing peers disagreed; retry", Err: err}
+		case codes.Unknown:
+			// The peer's limit on concurrent gateway calls
+			// (peer.limits.concurrency.gatewayService) answers with a
+			// plain error: the peer is busy, not broken.
+			if strings.HasPrefix(st.Message(), "too many requests for ") {
+				return &chengnuo.Error{Code: chengnuo.EUNAVAILABLE, Message: "the peer is busy (too many concurrent requests); retry", Err: err}
+			}
 		}
 	}
 	return chengnuo.Internal("the ledger call failed", err)

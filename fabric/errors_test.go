@@ -55,6 +55,8 @@ func TestMapError(t *testing.T) {
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), chengnuo.EUNAVAILABLE},
 		{"grpc unavailable", status.Error(codes.Unavailable, "connection refused"), chengnuo.EUNAVAILABLE},
 		{"no endorsers", status.Error(codes.FailedPrecondition, "no peers available"), chengnuo.EUNAVAILABLE},
+		{"peer busy", status.Error(codes.Unknown, "too many requests for /gateway.Gateway, exceeding concurrency limit (500)"), chengnuo.EUNAVAILABLE},
+		{"other unknown", status.Error(codes.Unknown, "something else"), chengnuo.EINTERNAL},
 		{"other", errors.New("boom"), chengnuo.EINTERNAL},
 		{"domain passes through", chengnuo.Errorf(chengnuo.EFORBIDDEN, "no"), chengnuo.EFORBIDDEN},
 	}

@@ -17,11 +17,17 @@ import (
 const itemCacheAge = 30 * time.Second
 
 // itemCache keeps the catalog items drafts and submissions read, so that a
-// letter costs no chaincode query for its item.
+// letter costs no chaincode query for its item. One caller at a time loads
+// an item the cache lacks or holds too long; while it does, the others use
+// the entry held, however old, or, if there is none, wait for the load.
+// Before, every submission in flight when an entry aged out queried the
+// ledger at once: at 600 concurrent submissions that passed the peer's limit
+// on concurrent gateway calls (500), and letters failed.
 type itemCache struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]cachedItem // code + "|" + version (0: the latest)
+	now     func() time.Time
+	mu      sync.Mutex
+	m       map[string]cachedItem // code + "|" + version (0: the latest)
+	loading map[string]*itemLoad
 }
 
 type cachedItem struct {
@@ -29,26 +35,68 @@ type cachedItem struct {
 	at time.Time
 }
 
-func newItemCache(now func() time.Time) *itemCache {
-	return &itemCache{now: now, m: map[string]cachedItem{}}
+// itemLoad is one ledger read of an item that other callers may wait for.
+type itemLoad struct {
+	done chan struct{}
+	it   *chengnuo.Item
+	err  error
 }
 
-func (c *itemCache) get(ctx context.Context, l chengnuo.Ledger, code string, version int) (*chengnuo.Item, error) {
+// itemSource is where the cache reads items (the ledger).
+type itemSource interface {
+	GetItem(ctx context.Context, code string, version int) (*chengnuo.Item, error)
+}
+
+// itemLoadTimeout bounds one load, which runs for every caller waiting for
+// it, whatever the context of the caller that started it.
+const itemLoadTimeout = 10 * time.Second
+
+func newItemCache(now func() time.Time) *itemCache {
+	return &itemCache{now: now, m: map[string]cachedItem{}, loading: map[string]*itemLoad{}}
+}
+
+func (c *itemCache) get(ctx context.Context, l itemSource, code string, version int) (*chengnuo.Item, error) {
 	k := code + "|" + strconv.Itoa(version)
 	c.mu.Lock()
-	e, ok := c.m[k]
-	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < itemCacheAge {
+	e, held := c.m[k]
+	if held && c.now().Sub(e.at) < itemCacheAge {
+		c.mu.Unlock()
 		return e.it, nil
 	}
-	it, err := l.GetItem(ctx, code, version)
-	if err != nil {
-		return nil, err
+	ld, loading := c.loading[k]
+	if loading && held {
+		c.mu.Unlock()
+		return e.it, nil // being refreshed; the chaincode checks the item again
 	}
-	c.mu.Lock()
-	c.m[k] = cachedItem{it: it, at: c.now()}
+	if !loading {
+		ld = &itemLoad{done: make(chan struct{})}
+		c.loading[k] = ld
+	}
 	c.mu.Unlock()
-	return it, nil
+	if !loading {
+		c.load(ctx, l, k, code, version, ld)
+	}
+	select {
+	case <-ld.done:
+		return ld.it, ld.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// load reads an item for every caller waiting on ld and caches it (not a
+// failure: the next caller tries again).
+func (c *itemCache) load(ctx context.Context, l itemSource, k, code string, version int, ld *itemLoad) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), itemLoadTimeout)
+	defer cancel()
+	ld.it, ld.err = l.GetItem(lctx, code, version)
+	c.mu.Lock()
+	if ld.err == nil {
+		c.m[k] = cachedItem{it: ld.it, at: c.now()}
+	}
+	delete(c.loading, k)
+	c.mu.Unlock()
+	close(ld.done)
 }
 
 // forget drops every cached version of an item.
