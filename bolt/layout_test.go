@@ -1,7 +1,10 @@
 package bolt
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,33 +13,82 @@ import (
 	"github.com/chengnuo/chengnuo"
 )
 
-// A store written before ledger states were kept apart holds each letter's
-// state and record in the letter itself. It must read the same, and a
-// later state must not regress below it.
+// writeLegacy writes letters as the layout before arrival order did: keyed
+// by id, each with its state, and with states kept apart in records.
+func writeLegacy(t *testing.T, path string, letters []*chengnuo.StoredLetter, records map[string]ledgerState) {
+	t.Helper()
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	err = raw.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{legacyLetters, legacyRecords, legacyPending} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		for _, l := range letters {
+			if err := putJSON(tx, legacyLetters, l.ID, l); err != nil {
+				return err
+			}
+			if l.State == chengnuo.StatePending {
+				if err := tx.Bucket(legacyPending).Put([]byte(l.ID), nil); err != nil {
+					return err
+				}
+			}
+		}
+		for id, ls := range records {
+			if err := putJSON(tx, legacyRecords, id, ls); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A store written before letters were kept in arrival order, some letters
+// from before ledger states were kept apart (their state in the letter
+// itself), is migrated when opened. It must read the same, and a later state
+// must not regress below it.
 func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "store.db"))
+	defer func(n int) { migrateChunk = n }(migrateChunk)
+	migrateChunk = 1 // a transaction per letter: the migration resumes where the last one stopped
+	path := filepath.Join(t.TempDir(), "store.db")
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	withdrawn := &chengnuo.Commitment{ID: "CNold", Status: chengnuo.StatusWithdrawn, BlockNumber: 9, History: []chengnuo.Transition{
+		{Status: chengnuo.StatusActive, At: at}, {Status: chengnuo.StatusWithdrawn, At: at}}}
+	kept := &chengnuo.Commitment{ID: "CNkept", Status: chengnuo.StatusConcluded, BlockNumber: 7}
+	writeLegacy(t, path, []*chengnuo.StoredLetter{
+		{ID: "CNold", Digest: "d1", Canonical: "{}", State: chengnuo.StateAnchored, Record: withdrawn, StoredAt: at},
+		{ID: "CNpending", Digest: "d2", Canonical: "{}", State: chengnuo.StatePending, StoredAt: at},
+		{ID: "CNkept", Digest: "d3", Canonical: "{}", State: chengnuo.StatePending, StoredAt: at},
+	}, map[string]ledgerState{"CNkept": {State: chengnuo.StateAnchored, Record: kept}})
+	db, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx := t.Context()
-	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	withdrawn := &chengnuo.Commitment{ID: "CNold", Status: chengnuo.StatusWithdrawn, BlockNumber: 9, History: []chengnuo.Transition{
-		{Status: chengnuo.StatusActive, At: at}, {Status: chengnuo.StatusWithdrawn, At: at}}}
-	old := []*chengnuo.StoredLetter{
-		{ID: "CNold", Digest: "d1", Canonical: "{}", State: chengnuo.StateAnchored, Record: withdrawn, StoredAt: at},
-		{ID: "CNpending", Digest: "d2", Canonical: "{}", State: chengnuo.StatePending, StoredAt: at},
-	}
-	err = db.db.Update(func(tx *bbolt.Tx) error { // as the earlier layout wrote them
-		for _, l := range old {
-			if err := putJSON(tx, bucketLetters, l.ID, l); err != nil {
-				return err
+	err = db.db.View(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{legacyLetters, legacyRecords, legacyPending} {
+			if tx.Bucket(name) != nil {
+				t.Errorf("bucket %s left after the migration", name)
 			}
 		}
-		return tx.Bucket(bucketPending).Put([]byte("CNpending"), nil)
+		if n := tx.Bucket(bucketBodies).Stats().KeyN; n != 3 {
+			t.Errorf("%d letters migrated, want 3", n)
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if l, err := db.Get(ctx, "CNkept"); err != nil || l.State != chengnuo.StateAnchored || l.Record.Status != chengnuo.StatusConcluded || l.Digest != "d3" {
+		t.Fatalf("a letter with its state kept apart read as %+v, %v", l, err)
 	}
 	l, err := db.Get(ctx, "CNold")
 	if err != nil || l.State != chengnuo.StateAnchored || l.Record.Status != chengnuo.StatusWithdrawn {
@@ -62,7 +114,7 @@ func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
 		t.Fatalf("still pending: %v", p)
 	}
 	list, err := db.Letters(ctx, chengnuo.Page{})
-	if err != nil || len(list.Items) != 2 {
+	if err != nil || len(list.Items) != 3 {
 		t.Fatalf("letters %v %v", list, err)
 	}
 	for _, l := range list.Items {
@@ -85,5 +137,52 @@ func TestLettersStoredWithTheirStateStillRead(t *testing.T) {
 	}
 	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CNpending", Record: rec}}); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatalf("marking a deleted letter: %v", err)
+	}
+}
+
+// New letters are appended in the order they arrive, whatever their ids, and
+// the queue of pending letters is in that order too: oldest first.
+func TestLettersKeptInArrivalOrder(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var want []string
+	for batch := range 3 {
+		var ls []*chengnuo.StoredLetter
+		for i := range 40 {
+			id := fmt.Sprintf("CN%08x", uint32((batch*40+i)*2654435761)) // ids in no particular order
+			want = append(want, id)
+			ls = append(ls, &chengnuo.StoredLetter{ID: id, Digest: id, Canonical: "{}", State: chengnuo.StatePending, StoredAt: at})
+		}
+		if _, err := db.PutPending(ctx, ls); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err = db.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketBodies).ForEach(func(_, v []byte) error {
+			var l chengnuo.StoredLetter
+			if err := json.Unmarshal(v, &l); err != nil {
+				return err
+			}
+			got = append(got, l.ID)
+			return nil
+		})
+	})
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("letters kept in the order %v (%v), want %v", got, err, want)
+	}
+	pending, err := db.Pending(ctx, 5)
+	if err != nil || len(pending) != 5 {
+		t.Fatalf("pending %v %v", pending, err)
+	}
+	for i, l := range pending {
+		if l.ID != want[i] {
+			t.Errorf("pending %d is %s, want %s", i, l.ID, want[i])
+		}
 	}
 }
