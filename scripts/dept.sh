@@ -478,6 +478,15 @@ proc_peer() {
     CORE_OPERATIONS_LISTENADDRESS="${IP}:$((port + 2))"
     CORE_METRICS_PROVIDER=prometheus
     CORE_CHAINCODE_EXECUTETIMEOUT=30s
+    # A launch waits this long for the chaincode server to announce the
+    # package the peer expects. Fabric's 300 s is meant for building
+    # chaincode images; here the server is already up (dialling it takes at
+    # most connection.json's 10 s). A launch that cannot succeed — a server
+    # restarted for a redeploy announcing the next package before the
+    # definition is committed — holds the state's read lock while it waits,
+    # so block commits wait too: with 300 s a peer stopped committing for
+    # five minutes (seen in the redeploy integration test).
+    CORE_CHAINCODE_STARTUPTIMEOUT=15s
     CORE_PEER_PROFILE_ENABLED="$([[ -n "$(debug_listen 460)" ]] && echo true || echo false)"
     CORE_PEER_PROFILE_LISTENADDRESS="$(debug_listen 460)"
     # The peer's own TLS credentials authenticate it to its chaincode server.

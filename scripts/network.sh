@@ -254,34 +254,46 @@ hand_secret() {
   dept "$to" open-secret "$sealed"
 }
 
+# install_cc I: department I packages its chaincode (its own server's
+# address) and installs it; the package id is kept for approve_cc and
+# start_cc.
 install_cc() {
-  local label pkg id
+  local label pkg
   read -r label pkg < <(dept "$1" package-cc)
-  id="$(dept "$1" install-cc "$pkg")"
-  dept "$1" start-cc "$id"
+  dept "$1" install-cc "$pkg" > "${DEPTS}/${ORG_KEYS[$1]}/cc/installed.id"
 }
 
-approve_cc() { dept "$1" approve-cc "$APPROVE_LABEL" "$APPROVE_SEQ" "$(cat "${DEPTS}/${ORG_KEYS[$1]}/cc/package.id")"; }
+installed_id() { cat "${DEPTS}/${ORG_KEYS[$1]}/cc/installed.id"; }
+start_cc() { dept "$1" start-cc "$(installed_id "$1")"; }
+approve_cc() { dept "$1" approve-cc "$APPROVE_LABEL" "$APPROVE_SEQ" "$(installed_id "$1")"; }
 
-# deploy_cc: every member packages its own chaincode (its own server's
-# address), installs it, starts its server and approves; then the
-# definition is committed with a majority's endorsements.
+# deploy_cc: every member installs its own package and approves; then
+# each (re)starts its chaincode server and the definition is committed with
+# a majority's endorsements. A peer sends its transactions to the package of
+# the committed definition, and a server announces one package: between a
+# server's restart and the commit, that department's endorsements wait for
+# a package nobody serves (CORE_CHAINCODE_STARTUPTIMEOUT bounds the wait).
+# Restarting the servers last, after every approval, keeps that window to
+# the commit itself.
 deploy_cc() {
-  local i label pkg id seq current first others=()
+  local i label current seq first others=()
   mapfile -t ms < <(members)
   first="${ms[0]}"
   local committed
   committed="$(dept "$first" committed)" || die "cannot tell which chaincode is committed"
   read -r current seq <<< "$committed"
   label="notary_$(sha256sum "${BIN}/chengnuo-cc" | cut -c1-12)"
+  for i in "${ms[@]}"; do mkdir -p "${DEPTS}/${ORG_KEYS[$i]}/cc"; done
   each install_cc "${ms[@]}"
   if [[ "$current" == "$label" ]]; then
+    each start_cc "${ms[@]}"
     log "chaincode ${label} is already committed (sequence ${seq})"
     return 0
   fi
   seq=$((${seq:-0} + 1))
   APPROVE_LABEL="$label" APPROVE_SEQ="$seq"
   each approve_cc "${ms[@]}"
+  each start_cc "${ms[@]}"
   for i in "${ms[@]:1}"; do others+=("${EXCHANGE}/${ORG_KEYS[$i]}.json"); done
   dept "$first" commit-cc "$label" "$seq" "${others[@]}"
 }
