@@ -51,6 +51,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzDecodeQuick -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonical -fuzztime $(FUZZTIME) ./letter
 	go test -run '^$$' -fuzz FuzzCanonicalize -fuzztime $(FUZZTIME) ./sm
+	go test -run '^$$' -fuzz FuzzParsePublicKey -fuzztime $(FUZZTIME) ./sm
 	go test -run '^$$' -fuzz FuzzAnchorBatchArgs -fuzztime $(FUZZTIME) ./contract
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof
 	go test -run '^$$' -fuzz FuzzLetterOnly -fuzztime $(FUZZTIME) ./gateway
