@@ -595,14 +595,15 @@ func migrateLetters(db *bbolt.DB) error {
 			records := tx.Bucket(legacyRecords)
 			for _, e := range chunk {
 				if letterSeq(tx, string(e.id)) == nil {
-					var ls ledgerState // the letter's own, or the newer one kept apart
-					if err := json.Unmarshal(e.body, &ls); err != nil {
-						return fmt.Errorf("migrate letter %s: %w", e.id, err)
-					}
+					// The state kept apart, whole, if there is one (as the
+					// earlier layout read it); else the letter's own.
+					src := e.body
 					if raw := getRaw(records, e.id); raw != nil {
-						if err := json.Unmarshal(raw, &ls); err != nil {
-							return fmt.Errorf("migrate the state of %s: %w", e.id, err)
-						}
+						src = raw
+					}
+					var ls ledgerState
+					if err := json.Unmarshal(src, &ls); err != nil {
+						return fmt.Errorf("migrate the state of letter %s: %w", e.id, err)
 					}
 					if err := addLetter(tx, string(e.id), e.body, ls); err != nil {
 						return err
