@@ -82,9 +82,9 @@ type Ledger interface {
 	// credit record. ECONFLICT if an outcome exists.
 	RecordOutcome(ctx context.Context, commitmentID string, o Outcome) (*Commitment, error)
 
-	// GetApplicant is the credit platform's view of an applicant, with one
-	// page of their commitments. EFORBIDDEN for any other organization.
-	GetApplicant(ctx context.Context, applicantKey string, p Page) (*ApplicantView, error)
+	// GetStanding is an applicant's credit records and eligibility, for the
+	// credit platform. EFORBIDDEN for any other organization.
+	GetStanding(ctx context.Context, applicantKey string) (*Standing, error)
 	// GetCredit returns a credit record (credit platform only), or ENOTFOUND.
 	GetCredit(ctx context.Context, id string) (*CreditRecord, error)
 	// RepairCredit records credit repair (credit platform only). ECONFLICT
@@ -186,6 +186,9 @@ type Index interface {
 	Commitment(ctx context.Context, id string) (*Commitment, error)
 	// Anchor returns an indexed bare anchor, ENOTFOUND if none.
 	Anchor(ctx context.Context, digest string) (*Anchor, error)
+	// ApplicantCommitments returns one page of an applicant's commitments,
+	// in the order they were anchored.
+	ApplicantCommitments(ctx context.Context, applicantKey string, p Page) (*List[*Commitment], error)
 	// Headers returns the serialized headers of blocks 0 .. n-1.
 	Headers(ctx context.Context, n uint64) ([][]byte, error)
 	// Configs returns the serialized configuration blocks before block n,

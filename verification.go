@@ -145,15 +145,24 @@ type Objection struct {
 	DecisionTx     string    `json:"decisionTx,omitempty"`
 }
 
-// ApplicantView is the credit platform's view of one applicant.
-type ApplicantView struct {
+// Standing is what the ledger says of an applicant's credit: every credit
+// record and, from them, whether the commitment route is open.
+type Standing struct {
 	ApplicantKey string          `json:"applicantKey"`
 	Eligible     bool            `json:"eligible"`
 	Reason       string          `json:"reason,omitempty"`
 	Records      []*CreditRecord `json:"records"`
-	Commitments  []*Commitment   `json:"commitments"` // one page
-	Bookmark     string          `json:"bookmark,omitempty"`
-	More         bool            `json:"more"`
+}
+
+// ApplicantView is the credit platform's view of one applicant: the
+// standing, and one page of their commitments from the department's read
+// model as of block Height (the ledger keeps no per-applicant index).
+type ApplicantView struct {
+	Standing
+	Commitments []*Commitment `json:"commitments"` // one page, oldest anchoring first
+	Bookmark    string        `json:"bookmark,omitempty"`
+	More        bool          `json:"more"`
+	Height      uint64        `json:"height"`
 }
 
 // Sample statuses. A draw is a commit-reveal between two departments, so

@@ -3,9 +3,11 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +46,9 @@ var (
 	idxHeaders     = []byte("headers") // block number (8 bytes, big endian) -> serialized header
 	idxConfigs     = []byte("configs") // block number -> serialized configuration block
 	idxHeight      = []byte("height")
+	// applicant key (64 hex) + anchoring block (8 bytes, big endian) +
+	// commitment id -> nothing: an applicant's letters in anchoring order.
+	idxApplicants = []byte("applicants")
 )
 
 // OpenIndex opens or creates the index file.
@@ -57,6 +62,9 @@ func OpenIndex(path string) (*Index, error) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if tx.Bucket(idxApplicants) == nil {
+			return indexApplicants(tx)
 		}
 		return nil
 	})
@@ -116,6 +124,9 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 			if err := cb.Put([]byte(c.ID), raw); err != nil {
 				return err
 			}
+			if err := putApplicant(tx, c); err != nil {
+				return err
+			}
 		}
 		for _, a := range b.Anchors {
 			if err := putJSON(tx, idxAnchors, a.Digest, a); err != nil {
@@ -168,6 +179,84 @@ func (x *Index) Commitment(_ context.Context, id string) (*chengnuo.Commitment, 
 	}
 	x.mu.Unlock()
 	return c, nil
+}
+
+// indexApplicants builds the applicant index of a read model kept before
+// it had one, from the commitments it holds.
+func indexApplicants(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucket(idxApplicants); err != nil {
+		return err
+	}
+	return tx.Bucket(idxCommitments).ForEach(func(k, v []byte) error {
+		var c chengnuo.Commitment
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode commitment %s: %w", k, err)
+		}
+		c.ID = string(k)
+		return putApplicant(tx, &c)
+	})
+}
+
+// putApplicant indexes a commitment under its applicant.
+func putApplicant(tx *bbolt.Tx, c *chengnuo.Commitment) error {
+	if c.ApplicantKey == "" {
+		return nil
+	}
+	k := make([]byte, 0, len(c.ApplicantKey)+8+len(c.ID))
+	k = append(append(append(k, c.ApplicantKey...), blockKey(c.BlockNumber)...), c.ID...)
+	return tx.Bucket(idxApplicants).Put(k, nil)
+}
+
+// ApplicantCommitments implements chengnuo.Index. The bookmark is the
+// base64 of the last row's anchoring block and id.
+func (x *Index) ApplicantCommitments(ctx context.Context, applicantKey string, p chengnuo.Page) (*chengnuo.List[*chengnuo.Commitment], error) {
+	limit, err := p.Limit()
+	if err != nil {
+		return nil, err
+	}
+	if len(applicantKey) != 64 {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "an applicant key is 64 hex characters")
+	}
+	var after []byte
+	if p.Bookmark != "" {
+		after, err = base64.RawURLEncoding.DecodeString(p.Bookmark)
+		if err != nil || len(after) <= 8 {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
+		}
+	}
+	prefix := []byte(applicantKey)
+	var ids []string
+	out := &chengnuo.List[*chengnuo.Commitment]{Items: []*chengnuo.Commitment{}}
+	err = x.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(idxApplicants).Cursor()
+		k, _ := c.Seek(append(slices.Clip(prefix), after...))
+		if after != nil && k != nil && bytes.Equal(k[len(prefix):], after) {
+			k, _ = c.Next()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) > len(prefix)+8; k, _ = c.Next() {
+			if len(ids) == limit {
+				out.More = true
+				break
+			}
+			ids = append(ids, string(k[len(prefix)+8:]))
+			out.Bookmark = base64.RawURLEncoding.EncodeToString(k[len(prefix):])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	if !out.More {
+		out.Bookmark = ""
+	}
+	for _, id := range ids {
+		rec, err := x.Commitment(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, rec)
+	}
+	return out, nil
 }
 
 // Anchor implements chengnuo.Index.

@@ -2,7 +2,11 @@ package bolt_test
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
@@ -36,5 +40,86 @@ func TestIndexAppliesBlocksInOrderOnce(t *testing.T) {
 	}
 	if _, err := idx.Commitment(ctx, "CN2"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
 		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+// An applicant's letters are listed in the order of their anchoring blocks,
+// a page at a time, from the read model; an index kept before it listed
+// them builds the list from the records it holds when opened.
+func TestIndexListsAnApplicantsLetters(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "x.index")
+	idx, err := bolt.OpenIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	rec := func(id, applicant string, block uint64) *chengnuo.Commitment {
+		return &chengnuo.Commitment{ID: id, LetterDigest: "d" + id, ApplicantKey: applicant, TxID: "t", BlockNumber: block, Status: chengnuo.StatusActive}
+	}
+	withdrawn := rec("CNb", a, 0) // a change keeps its anchoring block
+	withdrawn.Status = chengnuo.StatusWithdrawn
+	for _, blk := range []*chengnuo.LedgerBlock{
+		{Number: 0},
+		{Number: 1, Commitments: []*chengnuo.Commitment{rec("CNb", a, 1)}},
+		{Number: 2, Commitments: []*chengnuo.Commitment{rec("CNa", a, 2), rec("CNc", b, 2)}},
+		{Number: 3, Commitments: []*chengnuo.Commitment{withdrawn}},
+	} {
+		if err := idx.Apply(ctx, blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(idx *bolt.Index) []string {
+		t.Helper()
+		var got []string
+		p := chengnuo.Page{Size: 1}
+		for i := 0; ; i++ {
+			l, err := idx.ApplicantCommitments(ctx, a, p)
+			if err != nil || len(l.Items) != 1 || l.More != (l.Bookmark != "") || i > 2 {
+				t.Fatalf("page %d: %+v %v", i, l, err)
+			}
+			got = append(got, l.Items[0].ID+" "+l.Items[0].Status)
+			if !l.More {
+				return got
+			}
+			p.Bookmark = l.Bookmark
+		}
+	}
+	want := []string{"CNb " + chengnuo.StatusWithdrawn, "CNa " + chengnuo.StatusActive}
+	if got := list(idx); !slices.Equal(got, want) {
+		t.Fatalf("applicant a: %q, want %q", got, want)
+	}
+	if l, err := idx.ApplicantCommitments(ctx, b, chengnuo.Page{}); err != nil || len(l.Items) != 1 || l.Items[0].ID != "CNc" || l.More {
+		t.Fatalf("applicant b: %+v %v", l, err)
+	}
+	if l, err := idx.ApplicantCommitments(ctx, strings.Repeat("c", 64), chengnuo.Page{}); err != nil || len(l.Items) != 0 || l.More {
+		t.Fatalf("an applicant without letters: %+v %v", l, err)
+	}
+	for _, p := range []chengnuo.Page{{Bookmark: "!!"}, {Bookmark: "AAAA"}, {Size: chengnuo.MaxPageSize + 1}} {
+		if _, err := idx.ApplicantCommitments(ctx, a, p); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+			t.Fatalf("page %+v: %v", p, err)
+		}
+	}
+	if _, err := idx.ApplicantCommitments(ctx, "aaaa", chengnuo.Page{}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("a key prefix lists: %v", err)
+	}
+	idx.Close()
+
+	// The same read model as an earlier version kept it: no applicant list.
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("applicants")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	idx, err = bolt.OpenIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if got := list(idx); !slices.Equal(got, want) {
+		t.Fatalf("applicant a, list built at open: %q, want %q", got, want)
 	}
 }

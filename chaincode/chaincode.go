@@ -94,7 +94,7 @@ var routes = func() map[string]handler {
 	add(route(contract.GetVerification, getRecordByID[chengnuo.VerificationRequest](requestObject, "verification request")))
 	add(route(contract.ListRequests, listRequests))
 	add(route(contract.RecordOutcome, recordOutcome))
-	add(route(contract.GetApplicant, getApplicant))
+	add(route(contract.GetStanding, getStanding))
 	add(route(contract.GetCredit, getCredit))
 	add(route(contract.RepairCredit, repairCredit))
 	add(route(contract.FileObjection, fileObjection))

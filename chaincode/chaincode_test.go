@@ -80,7 +80,7 @@ func TestEveryContractFunctionIsServed(t *testing.T) {
 		contract.GetCommitment.Name, contract.Withdraw.Name, contract.Conclude.Name, contract.RequestVerification.Name,
 		contract.DeliverDetails.Name, contract.GetRequestDetails.Name, contract.PurgeDetails.Name,
 		contract.AnswerVerification.Name, contract.GetVerification.Name, contract.ListRequests.Name,
-		contract.RecordOutcome.Name, contract.GetApplicant.Name, contract.GetCredit.Name, contract.RepairCredit.Name,
+		contract.RecordOutcome.Name, contract.GetStanding.Name, contract.GetCredit.Name, contract.RepairCredit.Name,
 		contract.FileObjection.Name, contract.DecideObjection.Name, contract.DrawSample.Name, contract.GetSample.Name,
 		contract.ProposeItemChange.Name, contract.DecideProposal.Name, contract.GetProposal.Name, contract.PublishSample.Name,
 		contract.ShareText.Name, contract.GetText.Name, contract.ContributeSample.Name}
@@ -220,6 +220,12 @@ func TestAnchorBatchRules(t *testing.T) {
 			if raw := string(l.world.Get("\x00commitment\x00" + c.ID + "\x00")); raw == "" ||
 				strings.Contains(raw, `"history"`) || strings.Contains(raw, `"id"`) {
 				t.Fatalf("new record in the state: %q", raw)
+			}
+			// No key per applicant: the read models list an applicant's letters.
+			for _, k := range l.world.Keys() {
+				if strings.Contains(k, hex64("aa")) {
+					t.Fatalf("the state has a key for the applicant: %q", k)
+				}
 			}
 			refused(t, l, contract.AnchorCommitments, contract.AnchorBatchArgs{}, chengnuo.EINVALID)
 			refused(t, l, contract.AnchorCommitments, form.args(make([]chengnuo.AnchorRequest, contract.MaxBatch+1)), chengnuo.EINVALID)

@@ -214,8 +214,9 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 	return res, nil
 }
 
-// writeCommitment writes a new commitment record and its applicant index;
-// the batch writes the (department, item, time) index once per item.
+// writeCommitment writes a new commitment record; the batch writes the
+// (department, item, time) index once per item. An applicant's letters are
+// listed from the gateways' read models, not from a ledger index.
 func writeCommitment(stub shim.ChaincodeStubInterface, key string, c *chengnuo.Commitment) error {
 	raw, err := c.LedgerJSON()
 	if err != nil {
@@ -224,7 +225,7 @@ func writeCommitment(stub shim.ChaincodeStubInterface, key string, c *chengnuo.C
 	if err := stub.PutState(key, raw); err != nil {
 		return fmt.Errorf("write %q: %w", key, err)
 	}
-	return putIndex(stub, applicantObject, c.ApplicantKey, c.ID)
+	return nil
 }
 
 // writeOrgItemIndex writes one (department, item, time) index entry per item

@@ -168,9 +168,11 @@ func recordOutcome(stub shim.ChaincodeStubInterface, a *contract.OutcomeArgs) (*
 	return c, nil
 }
 
-// getApplicant is the credit platform's view of an applicant: every credit
-// record, eligibility, and one page of their commitments.
-func getApplicant(stub shim.ChaincodeStubInterface, a *contract.ApplicantArgs) (*chengnuo.ApplicantView, error) {
+// getStanding is the credit platform's view of an applicant's credit: every
+// credit record and eligibility. Their commitments are listed by the
+// gateway's read model: the ledger keeps no per-applicant index, which
+// would cost every letter a key of its own on every peer.
+func getStanding(stub shim.ChaincodeStubInterface, a *contract.ApplicantArgs) (*chengnuo.Standing, error) {
 	if _, err := requireOrg(stub, chengnuo.CreditAuthority, "look applicants up"); err != nil {
 		return nil, err
 	}
@@ -181,17 +183,9 @@ func getApplicant(stub shim.ChaincodeStubInterface, a *contract.ApplicantArgs) (
 	if err != nil {
 		return nil, err
 	}
-	v := &chengnuo.ApplicantView{ApplicantKey: a.ApplicantKey, Records: records, Commitments: []*chengnuo.Commitment{}}
+	v := &chengnuo.Standing{ApplicantKey: a.ApplicantKey, Records: records}
 	v.Eligible, v.Reason = eligibility(records)
-	v.Bookmark, v.More, err = indexPage(stub, applicantObject, []string{a.ApplicantKey}, a.PageArgs, func(id string) error {
-		c, _, err := readCommitment(stub, id)
-		if err != nil {
-			return err
-		}
-		v.Commitments = append(v.Commitments, c)
-		return nil
-	})
-	return v, err
+	return v, nil
 }
 
 func getCredit(stub shim.ChaincodeStubInterface, a *contract.IDArgs) (*chengnuo.CreditRecord, error) {

@@ -16,11 +16,13 @@ import (
 
 // Composite key object types (records and their indexes).
 const (
-	anchorObject      = "anchor"
-	itemObject        = "item"
-	itemHeadObject    = "itemhead"
-	commitmentObject  = "commitment"
-	applicantObject   = "applicant"  // applicant key, commitment id
+	anchorObject     = "anchor"
+	itemObject       = "item"
+	itemHeadObject   = "itemhead"
+	commitmentObject = "commitment"
+	// "applicant" (applicant key, commitment id) indexed letters by
+	// applicant until the read models listed them; ledgers from before
+	// keep those keys, unread.
 	requestObject     = "vreq"       // request id
 	requestToObject   = "vreq_to2"   // target, time, id: sorts by time
 	requestFromObject = "vreq_from2" // requester, time, id

@@ -217,14 +217,14 @@ func TestEligibilityGateAndCredit(t *testing.T) {
 	if res.Results[0].Created || res.Results[0].Code != chengnuo.EINELIGIBLE {
 		t.Fatalf("ineligible applicant anchored: %+v", res.Results[0])
 	}
-	refused(t, l, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd")}, chengnuo.EFORBIDDEN)
+	refused(t, l, contract.GetStanding, contract.ApplicantArgs{ApplicantKey: hex64("cd")}, chengnuo.EFORBIDDEN)
 	refused(t, l, contract.GetCredit, contract.IDArgs{ID: cid}, chengnuo.EFORBIDDEN)
 	refused(t, l, contract.RepairCredit, contract.ReasonArgs{ID: cid, ReasonDigest: digest}, chengnuo.EFORBIDDEN)
-	view := must(t, l.as(t, "CreditMSP"), contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd")})
-	if view.Eligible || len(view.Records) != 1 || len(view.Commitments) != 1 || view.Reason == "" {
-		t.Fatalf("view %+v", view)
+	view := must(t, l.as(t, "CreditMSP"), contract.GetStanding, contract.ApplicantArgs{ApplicantKey: hex64("cd")})
+	if view.Eligible || len(view.Records) != 1 || view.Records[0].ID != cid || view.Reason == "" || view.ApplicantKey != hex64("cd") {
+		t.Fatalf("standing %+v", view)
 	}
-	refused(t, l, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: "short"}, chengnuo.EINVALID)
+	refused(t, l, contract.GetStanding, contract.ApplicantArgs{ApplicantKey: "short"}, chengnuo.EINVALID)
 	refused(t, l, contract.RepairCredit, contract.ReasonArgs{ID: cid, ReasonDigest: "short"}, chengnuo.EINVALID)
 	refused(t, l, contract.GetCredit, contract.IDArgs{ID: "CRnone"}, chengnuo.ENOTFOUND)
 
@@ -265,9 +265,9 @@ func TestRepairReopensTheRoute(t *testing.T) {
 	if !res.Results[0].Created {
 		t.Fatalf("repaired applicant refused: %+v", res.Results[0])
 	}
-	view := must(t, l.as(t, "CreditMSP"), contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: hex64("cd"), PageArgs: contract.PageArgs{PageSize: 1}})
-	if !view.Eligible || len(view.Commitments) != 1 || !view.More || view.Bookmark == "" {
-		t.Fatalf("paged view %+v", view)
+	view := must(t, l.as(t, "CreditMSP"), contract.GetStanding, contract.ApplicantArgs{ApplicantKey: hex64("cd")})
+	if !view.Eligible || view.Reason != "" || len(view.Records) != 1 || view.Records[0].Status != chengnuo.CreditRepaired {
+		t.Fatalf("standing after repair %+v", view)
 	}
 }
 

@@ -211,10 +211,9 @@ type OutcomeArgs struct {
 	Level        string             `json:"level,omitempty"`
 }
 
-// ApplicantArgs asks for the credit view of an applicant.
+// ApplicantArgs names an applicant by key.
 type ApplicantArgs struct {
 	ApplicantKey string `json:"applicantKey"`
-	PageArgs
 }
 
 // ReasonArgs acts on a record with the salted digest of a reason.
@@ -302,7 +301,7 @@ var (
 	ListRequests        = Fn[ListRequestsArgs, chengnuo.List[*chengnuo.VerificationRequest]]{Name: "ListRequests"}
 
 	RecordOutcome   = Fn[OutcomeArgs, chengnuo.Commitment]{Name: "RecordOutcome", Submit: true}
-	GetApplicant    = Fn[ApplicantArgs, chengnuo.ApplicantView]{Name: "GetApplicant"}
+	GetStanding     = Fn[ApplicantArgs, chengnuo.Standing]{Name: "GetStanding"}
 	GetCredit       = Fn[IDArgs, chengnuo.CreditRecord]{Name: "GetCredit"}
 	RepairCredit    = Fn[ReasonArgs, chengnuo.CreditRecord]{Name: "RepairCredit", Submit: true}
 	FileObjection   = Fn[ReasonArgs, chengnuo.Objection]{Name: "FileObjection", Submit: true}

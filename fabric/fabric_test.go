@@ -251,11 +251,11 @@ func TestVerificationCreditAndSampling(t *testing.T) {
 	if err != nil || c.Outcome.CreditID == "" {
 		t.Fatalf("outcome: %+v %v", c, err)
 	}
-	view, err := o.cred.GetApplicant(ctx, c.ApplicantKey, chengnuo.Page{})
-	if err != nil || view.Eligible || len(view.Records) != 1 || len(view.Commitments) != 1 {
+	view, err := o.cred.GetStanding(ctx, c.ApplicantKey)
+	if err != nil || view.Eligible || len(view.Records) != 1 || view.Records[0].ID != c.Outcome.CreditID {
 		t.Fatalf("applicant: %+v %v", view, err)
 	}
-	_, err = o.market.GetApplicant(ctx, c.ApplicantKey, chengnuo.Page{})
+	_, err = o.market.GetStanding(ctx, c.ApplicantKey)
 	code(t, err, chengnuo.EFORBIDDEN)
 	refused := o.anchor(t, "T-1", "checked letter")
 	if refused[0].Code != chengnuo.ECONFLICT {

@@ -246,13 +246,9 @@ func (c *Client) RecordOutcome(ctx context.Context, commitmentID string, o cheng
 		ReasonDigest: o.ReasonDigest, RequestID: o.RequestID, Disposal: o.Disposal, Level: o.Level})
 }
 
-// GetApplicant implements chengnuo.Ledger.
-func (c *Client) GetApplicant(ctx context.Context, applicantKey string, p chengnuo.Page) (*chengnuo.ApplicantView, error) {
-	pa, err := pageArgs(p)
-	if err != nil {
-		return nil, err
-	}
-	return value(ctx, c, contract.GetApplicant, contract.ApplicantArgs{ApplicantKey: applicantKey, PageArgs: pa})
+// GetStanding implements chengnuo.Ledger.
+func (c *Client) GetStanding(ctx context.Context, applicantKey string) (*chengnuo.Standing, error) {
+	return value(ctx, c, contract.GetStanding, contract.ApplicantArgs{ApplicantKey: applicantKey})
 }
 
 // GetCredit implements chengnuo.Ledger.

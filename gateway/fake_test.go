@@ -253,7 +253,7 @@ func credit(id string) *chengnuo.CreditRecord {
 }
 
 func (f *fake) LookupApplicant(_ context.Context, idType, idNumber string, p chengnuo.Page) (*chengnuo.ApplicantView, error) {
-	return &chengnuo.ApplicantView{ApplicantKey: digest, Eligible: true, Records: []*chengnuo.CreditRecord{}, Commitments: []*chengnuo.Commitment{}},
+	return &chengnuo.ApplicantView{Standing: chengnuo.Standing{ApplicantKey: digest, Eligible: true, Records: []*chengnuo.CreditRecord{}}, Commitments: []*chengnuo.Commitment{}},
 		f.record("LookupApplicant", idType, idNumber, p.Size)
 }
 

@@ -110,7 +110,7 @@ func TestAccessControl(t *testing.T) {
 	_, forbidden["DecideProposal"] = mkt.DecideProposal(ctx, "PRnone", true, "越权决定提议")
 	_, forbidden["RepairCredit"] = mkt.RepairCredit(ctx, creditID, strings.Repeat("ab", 32))
 	_, forbidden["DecideObjection"] = mkt.DecideObjection(ctx, "OBnone", true, "越权决定异议")
-	_, forbidden["GetApplicant"] = mkt.GetApplicant(ctx, strings.Repeat("ab", 32), chengnuo.Page{})
+	_, forbidden["GetStanding"] = mkt.GetStanding(ctx, strings.Repeat("ab", 32))
 	_, forbidden["GetCredit"] = mkt.GetCredit(ctx, creditID)
 	_, forbidden["GetRequestDetails"] = mkt.GetRequestDetails(ctx, rid)
 	pol := dialOrg(t, police)

@@ -455,8 +455,15 @@ func TestCreditObjectionAndSampling(t *testing.T) {
 	}
 	crx := r.Body["outcome"].(map[string]any)["creditId"].(string)
 	barrier(t)
-	if v := lookup(t, x); v.Body["eligible"] != false {
+	// The standing from the chaincode, the letters from the credit
+	// platform's read model (anchored at market), as of one block height.
+	v := lookup(t, x)
+	cs, _ := v.Body["commitments"].([]any)
+	if v.Body["eligible"] != false || len(cs) != 1 || v.Body["height"] == nil {
 		t.Fatalf("after FALSE: %s", v.Raw)
+	}
+	if c, _ := cs[0].(map[string]any); c["id"] != xid || c["verification"] != chengnuo.VerifyFalse || c["org"] != "MarketMSP" {
+		t.Fatalf("the applicant's letter after FALSE: %s", v.Raw)
 	}
 	if r := anchorAt(t, code, x); r.Status != http.StatusUnprocessableEntity || r.Body["code"] != chengnuo.EINELIGIBLE {
 		t.Fatalf("ineligible applicant's letter: %d %s", r.Status, r.Raw)

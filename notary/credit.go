@@ -63,13 +63,62 @@ func (s *Service) RecordOutcome(ctx context.Context, commitmentID string, o chen
 
 // LookupApplicant implements chengnuo.Service: the credit platform's lookup
 // by ID type and number. The gateway computes the applicant key; the ledger
-// never sees the number.
+// never sees the number. The standing comes from the chaincode (which
+// refuses any organization but the credit platform); the letters from the
+// read model, once it has applied every block the peer had committed when
+// the standing was read, so the two agree.
 func (s *Service) LookupApplicant(ctx context.Context, idType, idNumber string, p chengnuo.Page) (*chengnuo.ApplicantView, error) {
 	n := letter.NormalizeID(idNumber)
 	if why, ok := letter.ValidateID(idType, n); !ok {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "%s", why)
 	}
-	return s.ledger.GetApplicant(ctx, letter.ApplicantKey(s.cfg.ApplicantSecret, idType, n), p)
+	if _, err := p.Limit(); err != nil {
+		return nil, err
+	}
+	key := letter.ApplicantKey(s.cfg.ApplicantSecret, idType, n)
+	st, err := s.ledger.GetStanding(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Index == nil {
+		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this gateway keeps no read model, from which an applicant's letters are listed")
+	}
+	h, err := s.caughtUp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.cfg.Index.ApplicantCommitments(ctx, key, p)
+	if err != nil {
+		return nil, err
+	}
+	return &chengnuo.ApplicantView{Standing: *st, Commitments: l.Items, Bookmark: l.Bookmark, More: l.More, Height: h}, nil
+}
+
+// catchUpWait bounds how long a read waits for the read model to apply the
+// blocks its peer has committed.
+const catchUpWait = 10 * time.Second
+
+// caughtUp waits until the read model has applied every block the peer has
+// committed now, and returns the height it reached.
+func (s *Service) caughtUp(ctx context.Context) (uint64, error) {
+	want, err := s.ledger.Height(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, catchUpWait)
+	defer cancel()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if h := s.height.Load(); h >= want {
+			return h, nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the read model is at block %d, its peer at %d; try again shortly", s.height.Load(), want)
+		}
+	}
 }
 
 // GetCredit implements chengnuo.Service.

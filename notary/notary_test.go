@@ -20,6 +20,7 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
+	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/sm"
 )
@@ -586,9 +587,10 @@ func TestCreditFlow(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
 	m := e.dept("MarketMSP", notary.Config{})
-	c := e.dept("CreditMSP", notary.Config{})
+	c, _ := withIndex(t, e, "CreditMSP")
 	ctx := t.Context()
 	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
+	rc2, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
 	out, err := m.svc.RecordOutcome(ctx, rc.CommitmentID, chengnuo.OutcomeRequest{Result: chengnuo.VerifyFalse, Level: chengnuo.LevelSerious,
 		Disposal: &chengnuo.DisposalRequest{Measures: []string{chengnuo.MeasureRevoked}}})
 	if err != nil {
@@ -596,11 +598,34 @@ func TestCreditFlow(t *testing.T) {
 	}
 	_, err = m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", alice))
 	code(t, err, chengnuo.EINELIGIBLE)
-	v, err := c.svc.LookupApplicant(ctx, alice.IDType, " "+strings.ToLower(alice.IDNumber)+" ", chengnuo.Page{})
-	if err != nil || v.Eligible || len(v.Records) != 1 || len(v.Commitments) != 1 {
+
+	// The letters come from the credit platform's read model, which must
+	// first apply what its peer has committed: behind, the lookup waits.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = c.svc.LookupApplicant(short, alice.IDType, alice.IDNumber, chengnuo.Page{})
+	cancel()
+	code(t, err, chengnuo.EUNAVAILABLE)
+	go func() { _ = c.svc.Follow(ctx, c.ledger) }()
+	v, err := c.svc.LookupApplicant(ctx, alice.IDType, " "+strings.ToLower(alice.IDNumber)+" ", chengnuo.Page{Size: 1})
+	if err != nil || v.Eligible || len(v.Records) != 1 || len(v.Commitments) != 1 || !v.More || v.Bookmark == "" || v.Height <= out.BlockNumber {
 		t.Fatalf("lookup: %+v %v", v, err)
 	}
+	// Anchoring order, and the record as it stands (the outcome applied).
+	if c0 := v.Commitments[0]; c0.ID != rc.CommitmentID || c0.Verification != chengnuo.VerifyFalse || c0.Outcome.CreditID == "" {
+		t.Fatalf("first letter: %+v", c0)
+	}
+	v2, err := c.svc.LookupApplicant(ctx, alice.IDType, alice.IDNumber, chengnuo.Page{Size: 1, Bookmark: v.Bookmark})
+	if err != nil || len(v2.Commitments) != 1 || v2.Commitments[0].ID != rc2.CommitmentID || v2.More || v2.Bookmark != "" {
+		t.Fatalf("second page: %+v %v", v2, err)
+	}
+	if other, err := c.svc.LookupApplicant(ctx, letter.IDResident, "110101198001010010", chengnuo.Page{}); err != nil || !other.Eligible || len(other.Commitments) != 0 || len(other.Records) != 0 {
+		t.Fatalf("an applicant with no letters: %+v %v", other, err)
+	}
 	_, err = c.svc.LookupApplicant(ctx, alice.IDType, "123", chengnuo.Page{})
+	code(t, err, chengnuo.EINVALID)
+	_, err = c.svc.LookupApplicant(ctx, alice.IDType, alice.IDNumber, chengnuo.Page{Size: 1, Bookmark: "!!"})
+	code(t, err, chengnuo.EINVALID)
+	_, err = c.svc.LookupApplicant(ctx, alice.IDType, alice.IDNumber, chengnuo.Page{Size: -1})
 	code(t, err, chengnuo.EINVALID)
 	_, err = m.svc.LookupApplicant(ctx, alice.IDType, alice.IDNumber, chengnuo.Page{})
 	code(t, err, chengnuo.EFORBIDDEN)
