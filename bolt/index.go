@@ -27,7 +27,8 @@ import (
 // and decodes no JSON. Records it returns are shared: callers must not
 // modify them.
 type Index struct {
-	db *bbolt.DB
+	db          *bbolt.DB
+	byApplicant bool
 
 	mu    sync.RWMutex
 	cache map[string]*chengnuo.Commitment
@@ -51,8 +52,12 @@ var (
 	idxApplicants = []byte("applicants")
 )
 
-// OpenIndex opens or creates the index file.
-func OpenIndex(path string) (*Index, error) {
+// OpenIndex opens or creates the index file. byApplicant keeps the
+// commitments by applicant too, for the credit platform's lookups (the
+// chaincode lets no one else look applicants up): built from the records
+// held when it is missing, dropped when not wanted, so that a list kept is
+// never one that missed blocks.
+func OpenIndex(path string, byApplicant bool) (*Index, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
@@ -63,8 +68,11 @@ func OpenIndex(path string) (*Index, error) {
 				return err
 			}
 		}
-		if tx.Bucket(idxApplicants) == nil {
+		switch kept := tx.Bucket(idxApplicants) != nil; {
+		case byApplicant && !kept:
 			return indexApplicants(tx)
+		case !byApplicant && kept:
+			return tx.DeleteBucket(idxApplicants)
 		}
 		return nil
 	})
@@ -72,7 +80,7 @@ func OpenIndex(path string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("init index: %w", err)
 	}
-	return &Index{db: db, cache: map[string]*chengnuo.Commitment{}}, nil
+	return &Index{db: db, byApplicant: byApplicant, cache: map[string]*chengnuo.Commitment{}}, nil
 }
 
 // Close closes the index.
@@ -124,8 +132,10 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 			if err := cb.Put([]byte(c.ID), raw); err != nil {
 				return err
 			}
-			if err := putApplicant(tx, c); err != nil {
-				return err
+			if x.byApplicant {
+				if err := putApplicant(tx, c); err != nil {
+					return err
+				}
 			}
 		}
 		for _, a := range b.Anchors {
@@ -216,6 +226,9 @@ func (x *Index) ApplicantCommitments(ctx context.Context, applicantKey string, p
 	}
 	if len(applicantKey) != 64 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "an applicant key is 64 hex characters")
+	}
+	if !x.byApplicant {
+		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this read model does not keep letters by applicant")
 	}
 	var after []byte
 	if p.Bookmark != "" {

@@ -14,7 +14,7 @@ import (
 
 func TestIndexAppliesBlocksInOrderOnce(t *testing.T) {
 	ctx := t.Context()
-	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), "x.index"))
+	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), "x.index"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +44,13 @@ func TestIndexAppliesBlocksInOrderOnce(t *testing.T) {
 }
 
 // An applicant's letters are listed in the order of their anchoring blocks,
-// a page at a time, from the read model; an index kept before it listed
-// them builds the list from the records it holds when opened.
+// a page at a time, from a read model that keeps them by applicant; one
+// that did not (an earlier version, or opened without) builds the list from
+// the records it holds when opened with it.
 func TestIndexListsAnApplicantsLetters(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "x.index")
-	idx, err := bolt.OpenIndex(path)
+	idx, err := bolt.OpenIndex(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestIndexListsAnApplicantsLetters(t *testing.T) {
 		p := chengnuo.Page{Size: 1}
 		for i := 0; ; i++ {
 			l, err := idx.ApplicantCommitments(ctx, a, p)
-			if err != nil || len(l.Items) != 1 || l.More != (l.Bookmark != "") || i > 2 {
+			if err != nil || len(l.Items) != 1 || l.More != (l.Bookmark != "") || i > 3 {
 				t.Fatalf("page %d: %+v %v", i, l, err)
 			}
 			got = append(got, l.Items[0].ID+" "+l.Items[0].Status)
@@ -105,20 +106,38 @@ func TestIndexListsAnApplicantsLetters(t *testing.T) {
 	}
 	idx.Close()
 
-	// The same read model as an earlier version kept it: no applicant list.
+	// Opened without the list: dropped, and blocks applied meanwhile are
+	// not listed until it is opened with it again, which rebuilds it.
+	idx, err = bolt.OpenIndex(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.ApplicantCommitments(ctx, a, chengnuo.Page{}); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
+		t.Fatalf("a read model without the list: %v", err)
+	}
+	if err := idx.Apply(ctx, &chengnuo.LedgerBlock{Number: 4, Commitments: []*chengnuo.Commitment{rec("CNd", a, 4)}}); err != nil {
+		t.Fatal(err)
+	}
+	idx.Close()
 	db, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("applicants")) }); err != nil {
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte("applicants")) != nil {
+			t.Error("the list was kept by a read model opened without it")
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	idx, err = bolt.OpenIndex(path)
+	idx, err = bolt.OpenIndex(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer idx.Close()
+	want = append(want, "CNd "+chengnuo.StatusActive)
 	if got := list(idx); !slices.Equal(got, want) {
 		t.Fatalf("applicant a, list built at open: %q, want %q", got, want)
 	}

@@ -27,7 +27,7 @@ func waitHeight(t *testing.T, s *notary.Service, n uint64) {
 // withIndex starts msp's service with a read model.
 func withIndex(t *testing.T, e *env, msp string) (*dept, *bolt.Index) {
 	t.Helper()
-	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), msp+".index"))
+	idx, err := bolt.OpenIndex(filepath.Join(t.TempDir(), msp+".index"), msp == chengnuo.CreditAuthority)
 	if err != nil {
 		t.Fatal(err)
 	}

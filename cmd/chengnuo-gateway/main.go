@@ -282,7 +282,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		// it that long before anchoring it from here.
 		recoverAfter = sharedRecoverAfter
 	}
-	idx, err := bolt.OpenIndex(cfg.IndexPath)
+	// Only the credit platform looks applicants up.
+	idx, err := bolt.OpenIndex(cfg.IndexPath, cfg.Fabric.MSPID == chengnuo.CreditAuthority)
 	if err != nil {
 		return err
 	}
