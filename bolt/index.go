@@ -40,13 +40,20 @@ const indexCacheMax = 100_000
 
 var _ chengnuo.Index = (*Index)(nil)
 
+// Commitments are kept in the order they were first applied, as the store
+// keeps letters: a block's records are appended at the end of the file, in
+// pages filled to appendFill, and only a small index of ids is written at
+// random places. Keyed by id (as before), every block touched pages all over
+// the file and each gateway's whole read model stayed mapped in memory.
 var (
-	idxCommitments = []byte("commitments")
-	idxAnchors     = []byte("anchors")
-	idxMeta        = []byte("meta")
-	idxHeaders     = []byte("headers") // block number (8 bytes, big endian) -> serialized header
-	idxConfigs     = []byte("configs") // block number -> serialized configuration block
-	idxHeight      = []byte("height")
+	idxRecordIDs  = []byte("commitment-ids")     // commitment id -> sequence number (8 bytes, big endian)
+	idxRecords    = []byte("commitment-records") // sequence number -> record (Commitment.LedgerJSON)
+	legacyIdxRecs = []byte("commitments")        // commitment id -> record: the layout before
+	idxAnchors    = []byte("anchors")
+	idxMeta       = []byte("meta")
+	idxHeaders    = []byte("headers") // block number (8 bytes, big endian) -> serialized header
+	idxConfigs    = []byte("configs") // block number -> serialized configuration block
+	idxHeight     = []byte("height")
 	// applicant key (64 hex) + anchoring block (8 bytes, big endian) +
 	// commitment id -> nothing: an applicant's letters in anchoring order.
 	idxApplicants = []byte("applicants")
@@ -63,24 +70,101 @@ func OpenIndex(path string, byApplicant bool) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{idxCommitments, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
+		for _, b := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		switch kept := tx.Bucket(idxApplicants) != nil; {
-		case byApplicant && !kept:
-			return indexApplicants(tx)
-		case !byApplicant && kept:
-			return tx.DeleteBucket(idxApplicants)
-		}
 		return nil
 	})
+	if err == nil {
+		err = migrateRecords(db)
+	}
+	if err == nil {
+		err = db.Update(func(tx *bbolt.Tx) error {
+			return keepByApplicant(tx, byApplicant)
+		})
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("init index: %w", err)
 	}
 	return &Index{db: db, byApplicant: byApplicant, cache: map[string]*chengnuo.Commitment{}}, nil
+}
+
+// keepByApplicant builds or drops the applicant list as byApplicant says.
+func keepByApplicant(tx *bbolt.Tx, byApplicant bool) error {
+	switch kept := tx.Bucket(idxApplicants) != nil; {
+	case byApplicant && !kept:
+		return indexApplicants(tx)
+	case !byApplicant && kept:
+		return tx.DeleteBucket(idxApplicants)
+	}
+	return nil
+}
+
+// recordGet returns the record of commitment id as kept, nil if none.
+func recordGet(tx *bbolt.Tx, id []byte) []byte {
+	seq := tx.Bucket(idxRecordIDs).Get(id)
+	if seq == nil {
+		return nil
+	}
+	return tx.Bucket(idxRecords).Get(seq)
+}
+
+// recordPut keeps the record of commitment id: in its place if it has one,
+// else appended.
+func recordPut(tx *bbolt.Tx, id, raw []byte) error {
+	ids := tx.Bucket(idxRecordIDs)
+	seq := bytes.Clone(ids.Get(id))
+	if seq == nil {
+		n, err := tx.Bucket(idxRecords).NextSequence()
+		if err != nil {
+			return err
+		}
+		seq = seqKey(n)
+		if err := ids.Put(id, seq); err != nil {
+			return err
+		}
+	}
+	return putInOrder(tx, idxRecords, seq, raw)
+}
+
+// migrateRecords moves records kept by id (the layout before arrival
+// order) into the current layout, migrateChunk per transaction; the old
+// bucket is dropped once empty.
+func migrateRecords(db *bbolt.DB) error {
+	for {
+		done := false
+		err := db.Update(func(tx *bbolt.Tx) error {
+			old := tx.Bucket(legacyIdxRecs)
+			if old == nil {
+				done = true
+				return nil
+			}
+			var ids, bodies [][]byte
+			c := old.Cursor()
+			for k, v := c.First(); k != nil && len(ids) < migrateChunk; k, v = c.Next() {
+				ids, bodies = append(ids, bytes.Clone(k)), append(bodies, bytes.Clone(v))
+			}
+			if len(ids) == 0 {
+				done = true
+				return tx.DeleteBucket(legacyIdxRecs)
+			}
+			for i, id := range ids {
+				if err := recordPut(tx, id, bodies[i]); err != nil {
+					return err
+				}
+				if err := old.Delete(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || done {
+			return err
+		}
+	}
 }
 
 // Close closes the index.
@@ -116,12 +200,11 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 			return chengnuo.Internal("the read model cannot apply a block out of order",
 				fmt.Errorf("block %d given at height %d", b.Number, h))
 		}
-		cb := tx.Bucket(idxCommitments)
 		for _, c := range b.Commitments {
 			if c.BlockNumber == 0 {
 				// A change: the record keeps its anchoring block's number.
 				var prev chengnuo.Commitment
-				if raw := cb.Get([]byte(c.ID)); raw != nil && json.Unmarshal(raw, &prev) == nil {
+				if raw := recordGet(tx, []byte(c.ID)); raw != nil && json.Unmarshal(raw, &prev) == nil {
 					c.BlockNumber = prev.BlockNumber
 				}
 			}
@@ -129,7 +212,7 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 			if err != nil {
 				return err
 			}
-			if err := cb.Put([]byte(c.ID), raw); err != nil {
+			if err := recordPut(tx, []byte(c.ID), raw); err != nil {
 				return err
 			}
 			if x.byApplicant {
@@ -176,9 +259,24 @@ func (x *Index) Commitment(_ context.Context, id string) (*chengnuo.Commitment, 
 	if ok {
 		return c, nil
 	}
-	c, err := indexGet(x, idxCommitments, id, &chengnuo.Commitment{}, "commitment")
+	c = &chengnuo.Commitment{}
+	found := false
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		raw := recordGet(tx, []byte(id))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		if err := json.Unmarshal(raw, c); err != nil {
+			return fmt.Errorf("decode commitment %s: %w", id, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, storeError(err)
+	}
+	if !found {
+		return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "commitment %s is not in the read model", id)
 	}
 	x.mu.Lock()
 	if x.gen == gen { // no block applied since the read: c is current
@@ -197,12 +295,13 @@ func indexApplicants(tx *bbolt.Tx) error {
 	if _, err := tx.CreateBucket(idxApplicants); err != nil {
 		return err
 	}
-	return tx.Bucket(idxCommitments).ForEach(func(k, v []byte) error {
+	ids := tx.Bucket(idxRecordIDs)
+	return ids.ForEach(func(id, seq []byte) error {
 		var c chengnuo.Commitment
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("decode commitment %s: %w", k, err)
+		if err := json.Unmarshal(tx.Bucket(idxRecords).Get(seq), &c); err != nil {
+			return fmt.Errorf("decode commitment %s: %w", id, err)
 		}
-		c.ID = string(k)
+		c.ID = string(id)
 		return putApplicant(tx, &c)
 	})
 }

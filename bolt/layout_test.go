@@ -3,8 +3,10 @@ package bolt
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +186,101 @@ func TestLettersKeptInArrivalOrder(t *testing.T) {
 		if l.ID != want[i] {
 			t.Errorf("pending %d is %s, want %s", i, l.ID, want[i])
 		}
+	}
+}
+
+// A read model written before records were kept in arrival order (by id)
+// is migrated when opened, a record per transaction here: it reads the
+// same, keeps its height, changes a migrated record in place, appends new
+// ones, and lists them by applicant.
+func TestIndexKeptByIDMigrates(t *testing.T) {
+	defer func(n int) { migrateChunk = n }(migrateChunk)
+	migrateChunk = 1
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "x.index")
+	applicant := strings.Repeat("a", 64)
+	digest := func(b string) string { return strings.Repeat(b, 64) }
+	old := []*chengnuo.Commitment{
+		{LetterDigest: digest("1"), ApplicantKey: applicant, TxID: "t1", BlockNumber: 3, Status: chengnuo.StatusActive},
+		{LetterDigest: digest("2"), ApplicantKey: applicant, TxID: "t2", BlockNumber: 4, Status: chengnuo.StatusWithdrawn},
+		{ID: "CNother", LetterDigest: digest("3"), TxID: "t3", BlockNumber: 4, Status: chengnuo.StatusActive}, // an id its digest does not give
+	}
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{legacyIdxRecs, idxMeta} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		for _, c := range old {
+			if c.ID == "" {
+				c.ID = chengnuo.CommitmentID(c.LetterDigest)
+			}
+			v, err := c.LedgerJSON()
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(legacyIdxRecs).Put([]byte(c.ID), v); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(idxMeta).Put(idxHeight, blockKey(5))
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	idx, err := OpenIndex(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if h, _ := idx.Height(ctx); h != 5 {
+		t.Fatalf("height %d after migration, want 5", h)
+	}
+	for _, want := range old {
+		got, err := idx.Commitment(ctx, want.ID)
+		if err != nil || got.ID != want.ID || got.LetterDigest != want.LetterDigest || got.Status != want.Status || got.BlockNumber != want.BlockNumber {
+			t.Fatalf("migrated %s: %+v %v", want.ID, got, err)
+		}
+	}
+	seqs := func() map[string]string {
+		m := map[string]string{}
+		_ = idx.db.View(func(tx *bbolt.Tx) error {
+			if tx.Bucket(legacyIdxRecs) != nil {
+				t.Error("the layout before is still there")
+			}
+			return tx.Bucket(idxRecordIDs).ForEach(func(k, v []byte) error {
+				m[string(k)] = fmt.Sprintf("%x", v)
+				return nil
+			})
+		})
+		return m
+	}
+	before := seqs()
+	if len(before) != len(old) {
+		t.Fatalf("ids after migration: %v", before)
+	}
+	changed := *old[0]
+	changed.Status, changed.BlockNumber, changed.History = chengnuo.StatusWithdrawn, 0, nil
+	fresh := &chengnuo.Commitment{LetterDigest: digest("4"), ApplicantKey: applicant, TxID: "t4", BlockNumber: 5, Status: chengnuo.StatusActive}
+	fresh.ID = chengnuo.CommitmentID(fresh.LetterDigest)
+	if err := idx.Apply(ctx, &chengnuo.LedgerBlock{Number: 5, Commitments: []*chengnuo.Commitment{&changed, fresh}}); err != nil {
+		t.Fatal(err)
+	}
+	after := seqs()
+	if after[old[0].ID] != before[old[0].ID] || len(after) != len(old)+1 || after[fresh.ID] <= slices.Max(slices.Collect(maps.Values(before))) {
+		t.Fatalf("sequence numbers before %v, after %v: a change stays in place, a new record goes last", before, after)
+	}
+	if got, err := idx.Commitment(ctx, old[0].ID); err != nil || got.Status != chengnuo.StatusWithdrawn || got.BlockNumber != 3 {
+		t.Fatalf("changed after migration: %+v %v", got, err)
+	}
+	l, err := idx.ApplicantCommitments(ctx, applicant, chengnuo.Page{})
+	if err != nil || len(l.Items) != 3 || l.Items[0].ID != old[0].ID || l.Items[2].ID != fresh.ID {
+		t.Fatalf("applicant list after migration: %+v %v", l, err)
 	}
 }
