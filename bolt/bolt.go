@@ -560,56 +560,42 @@ func (d *DB) PendingStats(context.Context) (int, time.Time, error) {
 	return n, oldest, err
 }
 
-// migrateChunk is how many letters one transaction of migrateLetters moves:
+// migrateChunk is how many entries one transaction of a migration moves:
 // a transaction keeps what it writes in memory until it commits.
 var migrateChunk = 5000
 
-// migrateLetters moves letters kept by id (the layout before arrival order)
-// into the current layout, a chunk per transaction, each moving its letters
-// whole; the old buckets are dropped once empty. A letter from before
-// ledger states were kept apart takes its state from its own value.
-func migrateLetters(db *bbolt.DB) error {
+// migrateChunks moves the entries of bucket old into a newer layout,
+// migrateChunk per transaction, each with move (which must not touch old);
+// once old is empty, the transaction that finds it so drops old and, with
+// it, the buckets in also. A migration cut short resumes where it stopped.
+func migrateChunks(db *bbolt.DB, old []byte, also [][]byte, move func(tx *bbolt.Tx, k, v []byte) error) error {
 	for {
 		done := false
 		err := db.Update(func(tx *bbolt.Tx) error {
-			old := tx.Bucket(legacyLetters)
-			if old == nil {
+			b := tx.Bucket(old)
+			if b == nil {
 				done = true
 				return nil
 			}
-			type entry struct{ id, body []byte }
-			var chunk []entry
-			c := old.Cursor()
-			for k, v := c.First(); k != nil && len(chunk) < migrateChunk; k, v = c.Next() {
-				chunk = append(chunk, entry{bytes.Clone(k), bytes.Clone(v)})
+			var keys, values [][]byte
+			c := b.Cursor()
+			for k, v := c.First(); k != nil && len(keys) < migrateChunk; k, v = c.Next() {
+				keys, values = append(keys, bytes.Clone(k)), append(values, bytes.Clone(v))
 			}
-			if len(chunk) == 0 {
+			if len(keys) == 0 {
 				done = true
-				for _, b := range [][]byte{legacyLetters, legacyRecords, legacyPending} {
-					if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+				for _, name := range append([][]byte{old}, also...) {
+					if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
 						return err
 					}
 				}
 				return nil
 			}
-			records := tx.Bucket(legacyRecords)
-			for _, e := range chunk {
-				if letterSeq(tx, string(e.id)) == nil {
-					// The state kept apart, whole, if there is one (as the
-					// earlier layout read it); else the letter's own.
-					src := e.body
-					if raw := getRaw(records, e.id); raw != nil {
-						src = raw
-					}
-					var ls ledgerState
-					if err := json.Unmarshal(src, &ls); err != nil {
-						return fmt.Errorf("migrate the state of letter %s: %w", e.id, err)
-					}
-					if err := addLetter(tx, string(e.id), e.body, ls); err != nil {
-						return err
-					}
+			for i, k := range keys {
+				if err := move(tx, k, values[i]); err != nil {
+					return err
 				}
-				if err := old.Delete(e.id); err != nil {
+				if err := b.Delete(k); err != nil {
 					return err
 				}
 			}
@@ -619,6 +605,29 @@ func migrateLetters(db *bbolt.DB) error {
 			return err
 		}
 	}
+}
+
+// migrateLetters moves letters kept by id (the layout before arrival order)
+// into the current layout, each letter whole; the old buckets are dropped
+// once empty. A letter from before ledger states were kept apart takes its
+// state from its own value.
+func migrateLetters(db *bbolt.DB) error {
+	return migrateChunks(db, legacyLetters, [][]byte{legacyRecords, legacyPending}, func(tx *bbolt.Tx, id, body []byte) error {
+		if letterSeq(tx, string(id)) != nil {
+			return nil
+		}
+		// The state kept apart, whole, if there is one (as the earlier
+		// layout read it); else the letter's own.
+		src := body
+		if raw := getRaw(tx.Bucket(legacyRecords), id); raw != nil {
+			src = raw
+		}
+		var ls ledgerState
+		if err := json.Unmarshal(src, &ls); err != nil {
+			return fmt.Errorf("migrate the state of letter %s: %w", id, err)
+		}
+		return addLetter(tx, string(id), body, ls)
+	})
 }
 
 // getRaw reads a key of a bucket that may not exist.

@@ -131,40 +131,9 @@ func recordPut(tx *bbolt.Tx, id, raw []byte) error {
 }
 
 // migrateRecords moves records kept by id (the layout before arrival
-// order) into the current layout, migrateChunk per transaction; the old
-// bucket is dropped once empty.
+// order) into the current layout; the old bucket is dropped once empty.
 func migrateRecords(db *bbolt.DB) error {
-	for {
-		done := false
-		err := db.Update(func(tx *bbolt.Tx) error {
-			old := tx.Bucket(legacyIdxRecs)
-			if old == nil {
-				done = true
-				return nil
-			}
-			var ids, bodies [][]byte
-			c := old.Cursor()
-			for k, v := c.First(); k != nil && len(ids) < migrateChunk; k, v = c.Next() {
-				ids, bodies = append(ids, bytes.Clone(k)), append(bodies, bytes.Clone(v))
-			}
-			if len(ids) == 0 {
-				done = true
-				return tx.DeleteBucket(legacyIdxRecs)
-			}
-			for i, id := range ids {
-				if err := recordPut(tx, id, bodies[i]); err != nil {
-					return err
-				}
-				if err := old.Delete(id); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil || done {
-			return err
-		}
-	}
+	return migrateChunks(db, legacyIdxRecs, nil, recordPut)
 }
 
 // Close closes the index.
