@@ -187,7 +187,7 @@ type Index interface {
 	// Anchor returns an indexed bare anchor, ENOTFOUND if none.
 	Anchor(ctx context.Context, digest string) (*Anchor, error)
 	// ApplicantCommitments returns one page of an applicant's commitments,
-	// in the order they were anchored.
+	// in the order of their anchoring blocks (then of their ids).
 	ApplicantCommitments(ctx context.Context, applicantKey string, p Page) (*List[*Commitment], error)
 	// Headers returns the serialized headers of blocks 0 .. n-1.
 	Headers(ctx context.Context, n uint64) ([][]byte, error)
