@@ -149,8 +149,9 @@ func getJSON(tx *bbolt.Tx, bucket []byte, key string, v any) (bool, error) {
 func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // page reads one page of bucket in key order, starting after the bookmark
-// (the base64 of the last key of the previous page) or at seek.
-func page[T any](tx *bbolt.Tx, bucket []byte, seek []byte, p chengnuo.Page, decode func(k, v []byte) (T, bool, error)) (*chengnuo.List[T], error) {
+// (the base64 of the last key of the previous page) or at seek, among the
+// keys that begin with within (nil: all of them).
+func page[T any](tx *bbolt.Tx, bucket, seek, within []byte, p chengnuo.Page, decode func(k, v []byte) (T, bool, error)) (*chengnuo.List[T], error) {
 	limit, err := p.Limit()
 	if err != nil {
 		return nil, err
@@ -160,7 +161,7 @@ func page[T any](tx *bbolt.Tx, bucket []byte, seek []byte, p chengnuo.Page, deco
 	var k, v []byte
 	if p.Bookmark != "" {
 		after, err := base64.RawURLEncoding.DecodeString(p.Bookmark)
-		if err != nil {
+		if err != nil || !bytes.HasPrefix(after, within) {
 			return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
 		}
 		k, v = c.Seek(after)
@@ -173,7 +174,7 @@ func page[T any](tx *bbolt.Tx, bucket []byte, seek []byte, p chengnuo.Page, deco
 		k, v = c.First()
 	}
 	var last []byte
-	for ; k != nil; k, v = c.Next() {
+	for ; k != nil && bytes.HasPrefix(k, within); k, v = c.Next() {
 		if len(out.Items) == limit {
 			out.More, out.Bookmark = true, base64.RawURLEncoding.EncodeToString(last)
 			break
@@ -457,7 +458,7 @@ func (d *DB) Letters(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengn
 	var out *chengnuo.List[*chengnuo.StoredLetter]
 	err := d.view(func(tx *bbolt.Tx) error {
 		var err error
-		out, err = page(tx, bucketLetterIDs, nil, p, func(_, seq []byte) (*chengnuo.StoredLetter, bool, error) {
+		out, err = page(tx, bucketLetterIDs, nil, nil, p, func(_, seq []byte) (*chengnuo.StoredLetter, bool, error) {
 			l, err := letterAt(tx, seq)
 			return l, err == nil, err
 		})
@@ -524,7 +525,7 @@ func (d *DB) Disclosures(_ context.Context, at time.Time, p chengnuo.Page) (*che
 	err := d.view(func(tx *bbolt.Tx) error {
 		var err error
 		// Seek past every key of a period ending at or before at.
-		out, err = page(tx, bucketDisclosures, []byte(timeKey(at)+"|\xff"), p, func(_, v []byte) (*chengnuo.DisclosedLetter, bool, error) {
+		out, err = page(tx, bucketDisclosures, []byte(timeKey(at)+"|\xff"), nil, p, func(_, v []byte) (*chengnuo.DisclosedLetter, bool, error) {
 			var row chengnuo.DisclosedLetter
 			if err := json.Unmarshal(v, &row); err != nil {
 				return nil, false, err

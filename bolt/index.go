@@ -3,11 +3,9 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -285,52 +283,31 @@ func putApplicant(tx *bbolt.Tx, c *chengnuo.Commitment) error {
 	return tx.Bucket(idxApplicants).Put(k, nil)
 }
 
-// ApplicantCommitments implements chengnuo.Index. The bookmark is the
-// base64 of the last row's anchoring block and id.
+// ApplicantCommitments implements chengnuo.Index.
 func (x *Index) ApplicantCommitments(ctx context.Context, applicantKey string, p chengnuo.Page) (*chengnuo.List[*chengnuo.Commitment], error) {
-	limit, err := p.Limit()
-	if err != nil {
-		return nil, err
-	}
 	if len(applicantKey) != 64 {
 		return nil, chengnuo.Errorf(chengnuo.EINVALID, "an applicant key is 64 hex characters")
 	}
 	if !x.byApplicant {
 		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this read model does not keep letters by applicant")
 	}
-	var after []byte
-	if p.Bookmark != "" {
-		after, err = base64.RawURLEncoding.DecodeString(p.Bookmark)
-		if err != nil || len(after) <= 8 {
-			return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
-		}
-	}
 	prefix := []byte(applicantKey)
-	var ids []string
-	out := &chengnuo.List[*chengnuo.Commitment]{Items: []*chengnuo.Commitment{}}
-	err = x.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(idxApplicants).Cursor()
-		k, _ := c.Seek(append(slices.Clip(prefix), after...))
-		if after != nil && k != nil && bytes.Equal(k[len(prefix):], after) {
-			k, _ = c.Next()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) > len(prefix)+8; k, _ = c.Next() {
-			if len(ids) == limit {
-				out.More = true
-				break
+	var ids *chengnuo.List[string]
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		ids, err = page(tx, idxApplicants, prefix, prefix, p, func(k, _ []byte) (string, bool, error) {
+			if len(k) <= len(prefix)+8 {
+				return "", false, nil
 			}
-			ids = append(ids, string(k[len(prefix)+8:]))
-			out.Bookmark = base64.RawURLEncoding.EncodeToString(k[len(prefix):])
-		}
-		return nil
+			return string(k[len(prefix)+8:]), true, nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, storeError(err)
 	}
-	if !out.More {
-		out.Bookmark = ""
-	}
-	for _, id := range ids {
+	out := &chengnuo.List[*chengnuo.Commitment]{Items: make([]*chengnuo.Commitment, 0, len(ids.Items)), Bookmark: ids.Bookmark, More: ids.More}
+	for _, id := range ids.Items {
 		rec, err := x.Commitment(ctx, id)
 		if err != nil {
 			return nil, err

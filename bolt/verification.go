@@ -163,7 +163,7 @@ func (d *DB) Inbox(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo
 	var out *chengnuo.List[*chengnuo.InboxEntry]
 	err := d.view(func(tx *bbolt.Tx) error {
 		var err error
-		out, err = page(tx, bucketInboxOrder, nil, p, func(_, id []byte) (*chengnuo.InboxEntry, bool, error) {
+		out, err = page(tx, bucketInboxOrder, nil, nil, p, func(_, id []byte) (*chengnuo.InboxEntry, bool, error) {
 			var e chengnuo.InboxEntry
 			ok, err := getJSON(tx, bucketInbox, string(id), &e)
 			return &e, ok, err
