@@ -33,7 +33,7 @@ type Config struct {
 	Roots           *smx509.CertPool
 	Logger          *slog.Logger
 	Now             func() time.Time
-	BatchWorkers    int // concurrent anchoring transactions; default 4
+	BatchWorkers    int // concurrent anchoring transactions; default DefaultBatchWorkers
 	// BatchLinger is the least time between the starts of two batches
 	// while one is in flight (default DefaultBatchLinger; negative: none).
 	// An idle gateway anchors a letter at once; a busy one gathers the
@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 		cfg.Now = time.Now
 	}
 	if cfg.BatchWorkers <= 0 {
-		cfg.BatchWorkers = 4
+		cfg.BatchWorkers = DefaultBatchWorkers
 	}
 	if cfg.BatchLinger == 0 {
 		cfg.BatchLinger = DefaultBatchLinger

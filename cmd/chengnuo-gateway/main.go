@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,7 @@ type Config struct {
 	MaintainEvery   time.Duration
 	DetailsRetain   time.Duration
 	BatchLinger     time.Duration // notary.Config.BatchLinger
+	BatchWorkers    int           // notary.Config.BatchWorkers
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Fabric          fabric.Config
@@ -70,7 +72,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return def
 	}
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	var level, shutdown, rate, proxies, maintain, retain, linger string
+	var level, shutdown, rate, proxies, maintain, retain, linger, workers string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
@@ -83,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none; the peer address is the client)")
 	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
 	str(&linger, "batch-linger", notary.DefaultBatchLinger.String(), "while a batch of letters is in flight, the least time between the starts of two batches (0: none)")
+	str(&workers, "batch-workers", strconv.Itoa(notary.DefaultBatchWorkers), "how many batches of letters may be in flight at once")
 	str(&retain, "details-retention", "1m", "how long an answered request's details stay in this department's private collection before they are purged")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
 	str(&cfg.WebDir, "web-dir", "", "directory of the public page's WebAssembly verifier (chengnuo.wasm, wasm_exec.js) (default: web/ next to this binary)")
@@ -140,6 +143,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return cfg, fmt.Errorf("--batch-linger must be a duration from 0 to 1m, got %q", linger)
 	} else if cfg.BatchLinger = v; v == 0 {
 		cfg.BatchLinger = -1 // the service's "none"
+	}
+	if v, err := strconv.Atoi(workers); err != nil || v < 1 || v > 64 {
+		return cfg, fmt.Errorf("--batch-workers must be a whole number from 1 to 64, got %q", workers)
+	} else {
+		cfg.BatchWorkers = v
 	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -290,7 +298,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
 		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
-		DetailsRetention: cfg.DetailsRetain, BatchLinger: cfg.BatchLinger, Index: idx, RecoverAfter: recoverAfter, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
+		DetailsRetention: cfg.DetailsRetain, BatchLinger: cfg.BatchLinger, BatchWorkers: cfg.BatchWorkers, Index: idx, RecoverAfter: recoverAfter, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {
 		return err

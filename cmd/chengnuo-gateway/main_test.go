@@ -36,6 +36,13 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 	if cfg.BatchLinger != notary.DefaultBatchLinger {
 		t.Fatalf("batch linger %v by default, want %v", cfg.BatchLinger, notary.DefaultBatchLinger)
 	}
+	if cfg.BatchWorkers != notary.DefaultBatchWorkers {
+		t.Fatalf("batch workers %d by default, want %d", cfg.BatchWorkers, notary.DefaultBatchWorkers)
+	}
+	env["CHENGNUO_BATCH_WORKERS"] = "3"
+	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || cfg.BatchWorkers != 3 {
+		t.Fatalf("CHENGNUO_BATCH_WORKERS=3: %d %v", cfg.BatchWorkers, err)
+	}
 	env["CHENGNUO_BATCH_LINGER"] = "0"
 	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || cfg.BatchLinger >= 0 {
 		t.Fatalf("--batch-linger 0: %v %v, want the service's none (negative)", cfg.BatchLinger, err)
@@ -45,7 +52,7 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k",
 		"--store", "s", "--applicant-secret-file", "f", "--api-keys-file", "a"}
-	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}, {"--batch-linger", "-1s"}, {"--batch-linger", "soon"}, {"--batch-linger", "2m"}} {
+	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}, {"--batch-linger", "-1s"}, {"--batch-linger", "soon"}, {"--batch-linger", "2m"}, {"--batch-workers", "0"}, {"--batch-workers", "65"}, {"--batch-workers", "many"}} {
 		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)
 		}

@@ -119,7 +119,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&c.rate, "rate", 0, "open loop: start this many requests per second (0: closed loop)")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to run")
 	mode := fs.String("mode", "letters", "anchor (bare digests, one transaction each), letters (prepared signed letters), verify (GET /v1/verify/{digest} of anchored letters) or verify-letter (POST /v1/verify with the letter)")
-	fs.IntVar(&c.letters, "letters", 0, "letters to prepare for letters mode (default: enough for the run at 1,200/s, at most 60,000)")
+	fs.IntVar(&c.letters, "letters", 0, "letters to prepare for letters mode (default: enough for the run at 1,600/s, at most 60,000)")
 	fs.StringVar(&c.item, "item", "SC-001", "catalog item of the letters")
 	fs.StringVar(&c.key, "key", os.Getenv("CLERK_KEY"), "clerk API key [CLERK_KEY]")
 	fs.Float64Var(&c.baseline, "baseline", 0, "rate of the baseline run, to print this run's ratio to it")
@@ -216,7 +216,7 @@ func randomDigest() string {
 func prepareLetters(ctx context.Context, hc *http.Client, c benchConfig) ([]benchRequest, error) {
 	n := c.letters
 	if n == 0 {
-		n = min(60000, int(1200*c.duration.Seconds())+2000)
+		n = min(60000, int(1600*c.duration.Seconds())+2000)
 	}
 	reqs := make([]benchRequest, n)
 	var next atomic.Int64
