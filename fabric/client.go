@@ -54,6 +54,18 @@ type Config struct {
 	// OnEvent, if set, is called for every chaincode event the listener
 	// handled, with whether its handler succeeded (a metric).
 	OnEvent func(name string, ok bool)
+	// OnStep, if set, is called after each step of a transaction that
+	// succeeded, with its duration (a metric): "endorse" (every endorsing
+	// peer answered), "order" (the orderers took it), "commit" (the peer
+	// committed its block). Where a transaction's time goes under load.
+	OnStep func(step string, d time.Duration)
+}
+
+// step reports a step's duration to Config.OnStep.
+func (c *Client) step(name string, since time.Time) {
+	if c.cfg.OnStep != nil {
+		c.cfg.OnStep(name, time.Since(since))
+	}
 }
 
 func (c *Config) defaults() {
@@ -304,10 +316,12 @@ var notFoundWaits = []time.Duration{100 * time.Millisecond, 200 * time.Milliseco
 // the endorsers answer NOT_FOUND (see notFoundWaits).
 func (c *Client) endorse(ctx context.Context, proposal *client.Proposal) (*client.Transaction, error) {
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		ectx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
 		txn, err := proposal.EndorseWithContext(ectx)
 		cancel()
 		if err == nil {
+			c.step("endorse", start)
 			return txn, nil
 		}
 		err = mapError(err)
@@ -325,17 +339,21 @@ func (c *Client) endorse(ctx context.Context, proposal *client.Proposal) (*clien
 // order submits an endorsed transaction and waits for its commit status;
 // any error means the outcome is unknown.
 func (c *Client) order(ctx context.Context, txn *client.Transaction) (*client.Status, error) {
+	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
 	commit, err := txn.SubmitWithContext(sctx)
 	cancel()
 	if err != nil {
 		return nil, mapError(err)
 	}
+	c.step("order", start)
+	start = time.Now()
 	cctx, cancel := context.WithTimeout(ctx, c.cfg.CommitTimeout)
 	status, err := commit.StatusWithContext(cctx)
 	cancel()
 	if err != nil {
 		return nil, commitUnknown(err)
 	}
+	c.step("commit", start)
 	return status, nil
 }

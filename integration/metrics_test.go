@@ -75,6 +75,12 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^chengnuo_anchor_batches_total\{outcome="ok"\} [1-9]`).Match(raw) {
 		t.Fatalf("market counted no anchoring batch:\n%s", raw)
 	}
+	// ... and timed each step of its transaction.
+	for _, step := range []string{"endorse", "order", "commit"} {
+		if !regexp.MustCompile(`(?m)^chengnuo_ledger_step_seconds_count\{step="` + step + `"\} [1-9]`).Match(raw) {
+			t.Errorf("market timed no %s step:\n%s", step, raw)
+		}
+	}
 }
 
 // sample is the value of an unlabelled metric.
