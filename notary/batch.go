@@ -112,7 +112,7 @@ const DefaultBatchLinger = 150 * time.Millisecond
 
 // DefaultBatchWorkers is Config.BatchWorkers's default, chosen from
 // measurements (issue 10). The linger, not the workers, should space the
-// batches: a batch takes 0.3-0.5 s from endorsement to commit at 800-900
+// batches: a batch takes 0.3-0.5 s from storing to commit at 800-900
 // letters/s and up to a second at peaks, so with four workers and batches
 // due every 150 ms every worker was busy whenever a batch ran slow, and
 // letters queued behind them. Fresh networks, open loop (p99 at 830 / 930
