@@ -119,6 +119,8 @@ const DefaultBatchLinger = 150 * time.Millisecond
 // letters/s): four workers 1.72 / 1.75 s and 0.87 / 1.92 s, eight 0.87 /
 // 1.11 s, 0.76 / 1.21 s and 0.73 / 1.43 s, with batches then every 150 ms
 // as meant (133 in 20 s against 104-112) and no more CPU per letter.
+// Where four did not run out (open loop at 814/s after 40,000 letters) the
+// two were alike: p99 0.92 / 1.09 s against 1.19 / 0.78 / 0.76 s.
 const DefaultBatchWorkers = 8
 
 // worker gathers a batch — at least one letter, at most contract.MaxBatch —
