@@ -144,11 +144,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	} else if cfg.BatchLinger = v; v == 0 {
 		cfg.BatchLinger = -1 // the service's "none"
 	}
-	if v, err := strconv.Atoi(workers); err != nil || v < 1 || v > 64 {
+	n, err := strconv.Atoi(workers)
+	if err != nil || n < 1 || n > 64 {
 		return cfg, fmt.Errorf("--batch-workers must be a whole number from 1 to 64, got %q", workers)
-	} else {
-		cfg.BatchWorkers = v
 	}
+	cfg.BatchWorkers = n
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
