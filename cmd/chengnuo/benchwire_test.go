@@ -100,3 +100,17 @@ func TestAnswerHeight(t *testing.T) {
 		}
 	}
 }
+
+// A request of an open loop left queued at the end is a failure only if it
+// waited for a client over a second; the last tick's requests are not.
+func TestQueuedTooLong(t *testing.T) {
+	end := time.Now()
+	for _, c := range []struct {
+		due  time.Duration // before the end
+		want bool
+	}{{0, false}, {5 * time.Millisecond, false}, {time.Second, false}, {time.Second + time.Millisecond, true}, {3 * time.Second, true}} {
+		if got := queuedTooLong(end.Add(-c.due), end); got != c.want {
+			t.Errorf("due %v before the end: failure %v, want %v", c.due, got, c.want)
+		}
+	}
+}
