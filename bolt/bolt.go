@@ -36,8 +36,7 @@ var (
 	bucketQueue       = []byte("letter-queue")  // seq -> nil, for each letter pending
 	bucketSerials     = []byte("serials")
 	bucketTexts       = []byte("texts")
-	bucketDisclosures = []byte("disclosures")  // until|id -> row
-	bucketDisclosedAt = []byte("disclosed-at") // id -> until|id
+	bucketDisclosures = []byte("disclosures") // until|id -> row; a letter's state names its row
 	bucketOutgoing    = []byte("outgoing")
 	bucketInbox       = []byte("inbox")
 	bucketInboxOrder  = []byte("inbox-order") // requestedAt|id -> id
@@ -48,10 +47,13 @@ var (
 	legacyLetters = []byte("letters") // id -> StoredLetter, with its state until legacyRecords existed
 	legacyRecords = []byte("records") // id -> ledgerState
 	legacyPending = []byte("pending") // id -> nil
+	// id -> until|id, before a letter's state named its disclosure row
+	// (migrateDisclosedAt).
+	legacyDisclosedAt = []byte("disclosed-at")
 )
 
 var allBuckets = [][]byte{bucketLetterIDs, bucketBodies, bucketStates, bucketQueue, bucketSerials, bucketTexts,
-	bucketDisclosures, bucketDisclosedAt, bucketOutgoing, bucketInbox, bucketInboxOrder}
+	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder}
 
 // appendFill is the fill of the pages of buckets written in key order
 // (bbolt's default, half, suits keys that arrive in random order).
@@ -80,6 +82,9 @@ func Open(path string) (*DB, error) {
 	})
 	if err == nil {
 		err = migrateLetters(db)
+	}
+	if err == nil {
+		err = migrateDisclosedAt(db)
 	}
 	if err != nil {
 		db.Close()
@@ -230,9 +235,15 @@ func letterAt(tx *bbolt.Tx, seq []byte) (*chengnuo.StoredLetter, error) {
 // ledgerState is the part of a stored letter that follows the ledger. It is
 // kept apart from the letter, so that marking a letter anchored, the hot
 // path's second write, neither reads nor rewrites the letter itself.
+//
+// Disclosed is the key of the letter's row in the disclosure list, while it
+// has one. It used to be kept in an index of its own, by id: a write at a
+// random place in the file for every letter anchored, where the state is
+// rewritten in arrival order anyway.
 type ledgerState struct {
-	State  string               `json:"state"`
-	Record *chengnuo.Commitment `json:"record,omitempty"`
+	State     string               `json:"state"`
+	Record    *chengnuo.Commitment `json:"record,omitempty"`
+	Disclosed string               `json:"disclosed,omitempty"`
 }
 
 func stateAt(tx *bbolt.Tx, seq []byte) (ledgerState, error) {
@@ -358,21 +369,30 @@ func markAnchored(tx *bbolt.Tx, m chengnuo.AnchorMark) error {
 	// A recovery that raced the submission (here or at another replica)
 	// may report an older state of the record than one already stored.
 	rec, _ := chengnuo.KeepRecord(prev.Record, m.Record)
-	if err := putState(tx, seq, ledgerState{State: chengnuo.StateAnchored, Record: rec}); err != nil {
-		return err
+	next := ledgerState{State: chengnuo.StateAnchored, Record: rec, Disclosed: prev.Disclosed}
+	if m.Disclosed != nil && listed(rec) {
+		key := timeKey(m.Disclosed.Until) + "|" + m.ID
+		raw, err := json.Marshal(m.Disclosed)
+		if err != nil {
+			return err
+		}
+		if err := dropDisclosure(tx, prev.Disclosed, key); err != nil {
+			return err
+		}
+		if err := putInOrder(tx, bucketDisclosures, []byte(key), raw); err != nil {
+			return err
+		}
+		next.Disclosed = key
 	}
-	if m.Disclosed == nil || !listed(rec) {
+	return putState(tx, seq, next)
+}
+
+// dropDisclosure removes the disclosure row at key unless it is keep.
+func dropDisclosure(tx *bbolt.Tx, key, keep string) error {
+	if key == "" || key == keep {
 		return nil
 	}
-	key := timeKey(m.Disclosed.Until) + "|" + m.ID
-	raw, err := json.Marshal(m.Disclosed)
-	if err != nil {
-		return err
-	}
-	if err := putInOrder(tx, bucketDisclosures, []byte(key), raw); err != nil {
-		return err
-	}
-	return tx.Bucket(bucketDisclosedAt).Put([]byte(m.ID), []byte(key))
+	return tx.Bucket(bucketDisclosures).Delete([]byte(key))
 }
 
 // listed says whether a commitment in this state stays on the disclosure list.
@@ -391,19 +411,14 @@ func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment
 		if !newer {
 			return nil
 		}
-		if err := putState(tx, seq, ledgerState{State: prev.State, Record: rec}); err != nil {
-			return err
-		}
-		if listed(rec) {
-			return nil
-		}
-		if key := tx.Bucket(bucketDisclosedAt).Get([]byte(id)); key != nil {
-			if err := tx.Bucket(bucketDisclosures).Delete(key); err != nil {
+		next := ledgerState{State: prev.State, Record: rec, Disclosed: prev.Disclosed}
+		if !listed(rec) {
+			if err := dropDisclosure(tx, prev.Disclosed, ""); err != nil {
 				return err
 			}
-			return tx.Bucket(bucketDisclosedAt).Delete([]byte(id))
+			next.Disclosed = ""
 		}
-		return nil
+		return putState(tx, seq, next)
 	})
 }
 
@@ -628,6 +643,22 @@ func migrateLetters(db *bbolt.DB) error {
 			return fmt.Errorf("migrate the state of letter %s: %w", id, err)
 		}
 		return addLetter(tx, string(id), body, ls)
+	})
+}
+
+// migrateDisclosedAt moves the index of disclosure rows by id (the layout
+// before a letter's state named its row) into the letters' states.
+func migrateDisclosedAt(db *bbolt.DB) error {
+	return migrateChunks(db, legacyDisclosedAt, nil, func(tx *bbolt.Tx, id, key []byte) error {
+		ls, seq, err := currentState(tx, string(id))
+		if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+			return nil // a row of no letter held: it stays listed, as it did
+		}
+		if err != nil || ls.Disclosed != "" {
+			return err
+		}
+		ls.Disclosed = string(key)
+		return putState(tx, seq, ls)
 	})
 }
 

@@ -284,3 +284,105 @@ func TestIndexKeptByIDMigrates(t *testing.T) {
 		t.Fatalf("applicant list after migration: %+v %v", l, err)
 	}
 }
+
+// A store from before a letter's state named its disclosure row kept the
+// rows' keys in an index by id. Opened, the index moves into the states and
+// is dropped; a withdrawal then still takes the letter off the list, and a
+// letter marked again with another period is listed once, for that period.
+func TestDisclosureIndexByIDMigrates(t *testing.T) {
+	defer func(n int) { migrateChunk = n }(migrateChunk)
+	migrateChunk = 1
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "store.db")
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	row := func(id string, days int) *chengnuo.DisclosedLetter {
+		return &chengnuo.DisclosedLetter{CommitmentID: id, From: at, Until: at.Add(time.Duration(days) * 24 * time.Hour)}
+	}
+	rec := func(id string) *chengnuo.Commitment {
+		return &chengnuo.Commitment{ID: id, Status: chengnuo.StatusActive, AnchoredAt: at,
+			History: []chengnuo.Transition{{Status: chengnuo.StatusActive, At: at}}}
+	}
+	ids := []string{"CNa", "CNb", "CNc"}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls []*chengnuo.StoredLetter
+	var marks []chengnuo.AnchorMark
+	for _, id := range ids {
+		ls = append(ls, &chengnuo.StoredLetter{ID: id, Digest: id, Canonical: "{}", State: chengnuo.StatePending, StoredAt: at})
+		marks = append(marks, chengnuo.AnchorMark{ID: id, Record: rec(id), Disclosed: row(id, 30)})
+	}
+	if _, err := db.PutPending(ctx, ls); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkAnchored(ctx, marks); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the layout before: the keys in an index by id, not in the states.
+	err = db.db.Update(func(tx *bbolt.Tx) error {
+		legacy, err := tx.CreateBucket(legacyDisclosedAt)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			ls, seq, err := currentState(tx, id)
+			if err != nil {
+				return err
+			}
+			if ls.Disclosed == "" {
+				return fmt.Errorf("%s: the state names no disclosure row", id)
+			}
+			if err := legacy.Put([]byte(id), []byte(ls.Disclosed)); err != nil {
+				return err
+			}
+			ls.Disclosed = ""
+			if err := putState(tx, seq, ls); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(legacyDisclosedAt) != nil {
+			t.Error("the index by id is still there")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() string {
+		l, err := db.Disclosures(ctx, at.Add(time.Hour), chengnuo.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range l.Items {
+			got = append(got, fmt.Sprintf("%s until day %d", r.CommitmentID, int(r.Until.Sub(at).Hours()/24)))
+		}
+		return strings.Join(got, ", ")
+	}
+	if got := listed(); got != "CNa until day 30, CNb until day 30, CNc until day 30" {
+		t.Fatalf("listed after the migration: %s", got)
+	}
+	if err := db.UpdateRecord(ctx, "CNb", &chengnuo.Commitment{ID: "CNb", Status: chengnuo.StatusWithdrawn, AnchoredAt: at,
+		History: []chengnuo.Transition{{Status: chengnuo.StatusActive, At: at}, {Status: chengnuo.StatusWithdrawn, At: at}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkAnchored(ctx, []chengnuo.AnchorMark{{ID: "CNc", Record: rec("CNc"), Disclosed: row("CNc", 10)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(); got != "CNc until day 10, CNa until day 30" {
+		t.Fatalf("listed after withdrawing CNb and marking CNc again: %s", got)
+	}
+}
