@@ -11,10 +11,10 @@ import (
 // The local network runs some twenty Go processes on one host, each with
 // the Go runtime settings scripts/dept.sh chose for its kind from measured
 // runs (see the README's Performance section): a soft memory limit for
-// all, and one scheduler thread for everything but the gateways.
+// all, and one scheduler thread for everything but the gateways and peers.
 func TestProcessesRunWithTheirRuntimeSettings(t *testing.T) {
 	want := map[string]struct{ memLimit, maxProcs string }{
-		"peer":      {"160MiB", "1"},
+		"peer":      {"160MiB", ""}, // all cores
 		"orderer":   {"96MiB", "1"},
 		"chaincode": {"48MiB", "1"},
 		"ca":        {"48MiB", "1"},
