@@ -408,6 +408,13 @@ func TestHealthAndReadiness(t *testing.T) {
 		!strings.Contains(mrec.Body.String(), `chengnuo_http_request_duration_seconds_count{route="GET /healthz"} 1`) {
 		t.Fatalf("metrics:\n%s", mrec.Body.String())
 	}
+	// The latency buckets include the service's goals (issue 10): 20 ms for
+	// a verification, 1 s for a letter; a health check is within both.
+	for _, le := range []string{"0.02", "1"} {
+		if line := `chengnuo_http_request_duration_seconds_bucket{route="GET /healthz",le="` + le + `"} 1`; !strings.Contains(mrec.Body.String(), line) {
+			t.Errorf("no %s in metrics:\n%s", line, mrec.Body.String())
+		}
+	}
 	if rec, _ := do(t, h, "GET", "/readyz", ""); rec.Code != 200 {
 		t.Fatalf("readyz: %d", rec.Code)
 	}

@@ -107,7 +107,7 @@ func (s *Service) registerMetrics(r *metrics.Registry) {
 	s.m = serviceMetrics{
 		batches:   r.Counter("chengnuo_anchor_batches_total", "anchoring transactions by outcome (ok, refused, unknown)", "outcome"),
 		batchSize: r.Histogram("chengnuo_anchor_batch_letters", "letters per anchoring transaction", []float64{1, 2, 5, 10, 20, 50, 100, 200, 500}),
-		batchTime: r.Histogram("chengnuo_anchor_batch_seconds", "time from storing a batch of letters to the commit of its anchoring transaction", []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60}),
+		batchTime: r.Histogram("chengnuo_anchor_batch_seconds", "time from storing a batch of letters to the commit of its anchoring transaction", []float64{.1, .2, .3, .4, .5, .75, 1, 1.5, 2, 5, 10, 30, 60}),
 		recovered: r.Counter("chengnuo_recovered_letters_total", "pending letters anchored by the background recovery"),
 		dropped: r.Counter("chengnuo_letters_dropped_total",
 			"letters still waiting for an anchoring worker when their request's time ran out: answered 503, nothing stored"),

@@ -267,7 +267,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	resubmits := mreg.Counter("chengnuo_ledger_resubmissions_total", "transactions submitted again because their outcome was unknown")
 	cfg.Fabric.OnResubmit = func() { resubmits.Inc() }
 	steps := mreg.Histogram("chengnuo_ledger_step_seconds", "time of each step of the transactions that succeeded: endorse (all endorsers answered), order (the orderers took it), commit (the department's peer committed it)",
-		[]float64{.01, .025, .05, .1, .25, .5, 1, 2, 5}, "step")
+		[]float64{.01, .025, .05, .1, .15, .2, .25, .3, .4, .5, .75, 1, 2, 5}, "step")
 	cfg.Fabric.OnStep = func(step string, d time.Duration) { steps.Observe(d.Seconds(), step) }
 	events := mreg.Counter("chengnuo_events_handled_total", "chaincode events the listener handled, by event and outcome (ok, failed: given up after retries)", "event", "outcome")
 	cfg.Fabric.OnEvent = func(name string, ok bool) {
