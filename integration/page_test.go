@@ -39,8 +39,11 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	page := gatewayURL(justice) + "/verify"
 	waitVisible(t, justice, "/v1/verify/"+digest)
 
+	// The browser is killed at the end, so the directory it makes for its
+	// singleton socket is never removed by it: it makes it in the test's own.
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1000, 1400))...)
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1000, 1400),
+		chromedp.Env("TMPDIR="+t.TempDir()))...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
