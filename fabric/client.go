@@ -20,6 +20,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
@@ -59,6 +60,16 @@ type Config struct {
 	// peer answered), "order" (the orderers took it), "commit" (the peer
 	// committed its block). Where a transaction's time goes under load.
 	OnStep func(step string, d time.Duration)
+	// EndorserRefresh is how long the organizations the peer's gateway
+	// chose to endorse an anchoring batch are named for the next ones,
+	// which are then endorsed by all of them at once (see endorsers);
+	// default 1 min; negative: never named, the gateway chooses each time.
+	EndorserRefresh time.Duration
+	// OnEndorsers, if set, is called for every anchoring batch endorsed,
+	// with how its endorsers were chosen (a metric): "named" (learned),
+	// "discovery" (by the peer's gateway), "failed" (named, and they
+	// failed it; it is endorsed again as the gateway chooses).
+	OnEndorsers func(plan string)
 }
 
 // step reports a step's duration to Config.OnStep.
@@ -79,6 +90,9 @@ func (c *Config) defaults() {
 	def(&c.SubmitTimeout, 5*time.Second)
 	def(&c.CommitTimeout, 60*time.Second)
 	def(&c.SubmitBackoff, 500*time.Millisecond)
+	if c.EndorserRefresh == 0 {
+		c.EndorserRefresh = time.Minute
+	}
 	if c.SubmitRetries == 0 {
 		c.SubmitRetries = 2
 	}
@@ -96,6 +110,8 @@ type Client struct {
 	contract *client.Contract
 	qscc     *client.Contract
 	blocks   *blockCache
+	// endorsers learns who endorses the functions named here.
+	endorsers map[string]*endorsers
 	// evBlock is the block of the listener's event checkpoint.
 	evBlock atomic.Uint64
 }
@@ -152,14 +168,26 @@ func New(cfg Config, conn *grpc.ClientConn, id identity.Identity, sign identity.
 	}
 	network := gw.GetNetwork(cfg.Channel)
 	return &Client{
-		cfg:      cfg,
-		conn:     conn,
-		gw:       gw,
-		network:  network,
-		contract: network.GetContract(cfg.Chaincode),
-		qscc:     network.GetContract("qscc"),
-		blocks:   newBlockCache(4096),
+		cfg:       cfg,
+		conn:      conn,
+		gw:        gw,
+		network:   network,
+		contract:  network.GetContract(cfg.Chaincode),
+		qscc:      network.GetContract("qscc"),
+		blocks:    newBlockCache(4096),
+		endorsers: learnedEndorsers(cfg),
 	}, nil
+}
+
+// learnedEndorsers: anchoring batches, the one transaction on every
+// letter's path, name their endorsers once learned. Others leave the
+// choice to the peer's gateway: some name their own (private data), and a
+// batch's latency is the one that counts.
+func learnedEndorsers(cfg Config) map[string]*endorsers {
+	if cfg.EndorserRefresh < 0 {
+		return nil
+	}
+	return map[string]*endorsers{contract.AnchorCommitments.Name: newEndorsers(cfg.MSPID, cfg.EndorserRefresh)}
 }
 
 func loadIdentity(mspID, certFile, keyFile string) (*identity.X509Identity, identity.Sign, error) {
@@ -266,7 +294,47 @@ func (c *Client) evaluate(ctx context.Context, fn string, opts ...client.Proposa
 // commit status of the id is that of the copy that committed. If it still
 // has no answer it reports EUNAVAILABLE with the tx id: the transaction may
 // still commit.
+//
+// A function whose endorsers the client learns (see endorsers) names them
+// when it knows them. If they cannot endorse it, or the transaction is
+// refused at commit for want of endorsements (it changed nothing), what was
+// learned is forgotten and the transaction is made again and endorsed the
+// usual way.
 func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalOption) ([]byte, *Result, error) {
+	e := c.endorsers[fn]
+	if named := e.pick(); named != nil {
+		out, res, err := c.submitTo(ctx, fn, named, opts)
+		failed, ok := errors.AsType[namedError](err)
+		if !ok {
+			return out, res, err
+		}
+		e.forget()
+		if c.cfg.OnEndorsers != nil {
+			c.cfg.OnEndorsers("failed")
+		}
+		c.log().Warn("the named endorsers failed; endorsing as discovery chooses", slog.String("fn", fn),
+			slog.Any("orgs", named), slog.String("error", err.Error()))
+		if ctx.Err() != nil {
+			return nil, nil, failed.err
+		}
+	}
+	return c.submitTo(ctx, fn, nil, opts)
+}
+
+// namedError is the error of a transaction whose named endorsers failed
+// it: it did not reach ordering, or was refused at commit for want of
+// endorsements. Either way it changed nothing.
+type namedError struct{ err error }
+
+func (e namedError) Error() string { return e.err.Error() }
+func (e namedError) Unwrap() error { return e.err }
+
+// submitTo submits one transaction endorsed by the organizations named
+// (nil: as the peer's gateway chooses, learned from for c.endorsers[fn]).
+func (c *Client) submitTo(ctx context.Context, fn string, named []string, opts []client.ProposalOption) ([]byte, *Result, error) {
+	if named != nil {
+		opts = append(opts[:len(opts):len(opts)], client.WithEndorsingOrganizations(named...))
+	}
 	proposal, err := c.contract.NewProposal(fn, opts...)
 	if err != nil {
 		return nil, nil, chengnuo.Internal("could not build the transaction", err)
@@ -275,7 +343,21 @@ func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalO
 
 	txn, err := c.endorse(ctx, proposal)
 	if err != nil {
-		return nil, nil, withTx(err, txID)
+		err = withTx(err, txID)
+		if named != nil {
+			err = namedError{err}
+		}
+		return nil, nil, err
+	}
+	if e := c.endorsers[fn]; e != nil {
+		plan := "named"
+		if named == nil {
+			plan = "discovery"
+			c.learnEndorsers(e, txn)
+		}
+		if c.cfg.OnEndorsers != nil {
+			c.cfg.OnEndorsers(plan)
+		}
 	}
 	var status *client.Status
 	backoff := c.cfg.SubmitBackoff
@@ -300,10 +382,28 @@ func (c *Client) submit(ctx context.Context, fn string, opts ...client.ProposalO
 		backoff *= 2
 	}
 	if !status.Successful {
-		return nil, nil, withTx(mapCommitCode(txID, status.Code), txID)
+		err := withTx(mapCommitCode(txID, status.Code), txID)
+		if named != nil && status.Code == peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
+			err = namedError{err}
+		}
+		return nil, nil, err
 	}
 	c.blocks.put(txID, status.BlockNumber)
 	return txn.Result(), &Result{TxID: txID, BlockNumber: status.BlockNumber}, nil
+}
+
+// learnEndorsers learns from the endorsements of a transaction discovery
+// planned.
+func (c *Client) learnEndorsers(e *endorsers, txn *client.Transaction) {
+	raw, err := txn.Bytes()
+	if err == nil {
+		var orgs []string
+		if orgs, err = endorsingOrgs(raw); err == nil {
+			e.learn(orgs)
+			return
+		}
+	}
+	c.log().Warn("could not read the endorsers of a transaction", slog.String("error", err.Error()))
 }
 
 // notFoundPolicy paces endorsements refused as NOT_FOUND. The department's

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -624,5 +625,71 @@ func TestConcurrentAnchorsReportTheWinner(t *testing.T) {
 		if !errors.As(err, &e) || e.Code != chengnuo.ECONFLICT || e.TxID != winner {
 			t.Fatalf("anchoring %d: %v (tx %v), want CONFLICT with the winner %s", i, err, e, winner)
 		}
+	}
+}
+
+// Anchoring batches name the endorsers discovery chose for an earlier one,
+// so all of them endorse at once. A named organization that cannot endorse,
+// or a policy that now needs more, costs one attempt: the batch is endorsed
+// again as discovery chooses, and anchored once.
+func TestAnchoringNamesLearnedEndorsers(t *testing.T) {
+	o := newOrgs(t)
+	endorsed := func(res []chengnuo.AnchorResult) ([]string, bool) {
+		t.Helper()
+		if len(res) != 1 || !res[0].Created {
+			t.Fatalf("anchoring: %+v", res)
+		}
+		return o.net.Endorsers(res[0].Record.TxID)
+	}
+	orgs, named := endorsed(o.anchor(t, "E-1", "first"))
+	if named || !reflect.DeepEqual(orgs, []string{"MarketMSP", "PoliceMSP", "CreditMSP"}) {
+		t.Fatalf("first batch endorsed by %v (named %v), want discovery's choice", orgs, named)
+	}
+	orgs, named = endorsed(o.anchor(t, "E-1", "second"))
+	if !named || !reflect.DeepEqual(orgs, []string{"MarketMSP", "CreditMSP", "PoliceMSP"}) {
+		t.Fatalf("second batch endorsed by %v (named %v), want the learned organizations named", orgs, named)
+	}
+	// Other transactions leave the choice to discovery.
+	w, err := o.market.Withdraw(t.Context(), o.anchor(t, "E-1", "withdrawn")[0].Record.ID, digestOf("r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, named := o.net.Endorsers(w.History[len(w.History)-1].TxID); named {
+		t.Fatal("a withdrawal named its endorsers")
+	}
+
+	// Police's peers are down: the named set fails, discovery's choice
+	// (without police) endorses, and is learned.
+	o.net.SetDown("PoliceMSP", true)
+	orgs, named = endorsed(o.anchor(t, "E-1", "police down"))
+	if named || !reflect.DeepEqual(orgs, []string{"MarketMSP", "CreditMSP", "JusticeMSP"}) {
+		t.Fatalf("with police down endorsed by %v (named %v), want discovery's new choice", orgs, named)
+	}
+	orgs, named = endorsed(o.anchor(t, "E-1", "police still down"))
+	if !named || slices.Contains(orgs, "PoliceMSP") {
+		t.Fatalf("after police failed a named set, endorsed by %v (named %v)", orgs, named)
+	}
+	o.net.SetDown("PoliceMSP", false)
+
+	// The policy now needs all four: the named three are refused at commit,
+	// the batch is made again, and its letter is anchored once.
+	o.net.Majority = 4
+	height := o.net.Height()
+	res := o.anchor(t, "E-1", "stricter policy")
+	orgs, named = endorsed(res)
+	if named || len(orgs) != 4 {
+		t.Fatalf("under the stricter policy endorsed by %v (named %v), want discovery's four", orgs, named)
+	}
+	if got := o.net.Height() - height; got != 2 {
+		t.Fatalf("%d blocks for one batch, want 2 (the refused one, then the one that counts)", got)
+	}
+	again, err := o.market.AnchorCommitments(t.Context(), []chengnuo.AnchorRequest{{LetterDigest: res[0].LetterDigest,
+		ItemCode: "E-1", ItemVersion: res[0].Record.ItemVersion, NoticeDigest: res[0].Record.NoticeDigest,
+		ApplicantKey: res[0].Record.ApplicantKey, SignedBy: chengnuo.SignedSM2}})
+	if err != nil || again[0].Code != chengnuo.ECONFLICT || again[0].Record.TxID != res[0].Record.TxID {
+		t.Fatalf("the letter again: %+v %v, want the one record", again, err)
+	}
+	if _, named := o.net.Endorsers(again[0].Record.TxID); named {
+		t.Fatal("the record is the refused transaction's")
 	}
 }

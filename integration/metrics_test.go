@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,10 +13,26 @@ import (
 
 // Every gateway replica serves /metrics in the Prometheus text format,
 // with what an operator alerts on; after a letter, the figures show it.
+// Of two letters one after the other, the second at least is endorsed by
+// departments named from discovery's earlier choice, and they are enough:
+// nothing is endorsed again.
 func TestMetricsOnEveryGateway(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "METRIC"), "PoliceMSP", false))
-	if r := anchorAt(t, code, newPerson(t, "指标")); r.Status != http.StatusCreated {
-		t.Fatalf("letter: %d %s", r.Status, r.Raw)
+	before := metricsOf(t, gatewayURL(market))
+	for i := range 2 {
+		if r := anchorAt(t, code, newPerson(t, fmt.Sprintf("指标%d", i))); r.Status != http.StatusCreated {
+			t.Fatalf("letter %d: %d %s", i, r.Status, r.Raw)
+		}
+	}
+	after := metricsOf(t, gatewayURL(market))
+	plan := func(body, p string) float64 {
+		return labelled(body, "chengnuo_ledger_endorsements_total", `plan="`+p+`"`)
+	}
+	if d := plan(after, "named") - plan(before, "named"); d < 1 {
+		t.Errorf("of two letters, %v endorsed by named departments", d)
+	}
+	if d := plan(after, "failed") - plan(before, "failed"); d != 0 {
+		t.Errorf("%v batches endorsed again after their named departments failed them", d)
 	}
 	var urls []string
 	for slot := range orgs {
@@ -81,6 +98,31 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 			t.Errorf("market timed no %s step:\n%s", step, raw)
 		}
 	}
+}
+
+func metricsOf(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("%s/metrics: %d %v", url, res.StatusCode, err)
+	}
+	return string(raw)
+}
+
+// labelled is the value of a metric's sample with the given labels, 0 if
+// it has none yet.
+func labelled(body, name, labels string) float64 {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
 }
 
 // sample is the value of an unlabelled metric.

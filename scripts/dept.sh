@@ -988,6 +988,7 @@ gateway_proc() {
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}"
     CHENGNUO_BATCH_LINGER="${CHENGNUO_BATCH_LINGER:-}"
     CHENGNUO_BATCH_WORKERS="${CHENGNUO_BATCH_WORKERS:-}"
+    CHENGNUO_ENDORSER_REFRESH="${CHENGNUO_ENDORSER_REFRESH:-}"
     CHENGNUO_LISTEN="${IP}:${port}"
     CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"
@@ -1015,9 +1016,9 @@ gateway_proc() {
 # cmd_start_gateway [ROLES]: API keys (once), then the gateway replicas
 # (and, for two, the PostgreSQL server first). The environment's
 # CHENGNUO_VERIFY_WEBHOOK, CHENGNUO_CERT_ROOTS, CHENGNUO_DETAILS_RETENTION,
-# CHENGNUO_MAINTAIN_EVERY, CHENGNUO_PUBLIC_RATE, CHENGNUO_BATCH_LINGER and
-# CHENGNUO_BATCH_WORKERS are kept in DEPT_HOME/gateway.env for later
-# (re)starts.
+# CHENGNUO_MAINTAIN_EVERY, CHENGNUO_PUBLIC_RATE, CHENGNUO_BATCH_LINGER,
+# CHENGNUO_BATCH_WORKERS and CHENGNUO_ENDORSER_REFRESH are kept in
+# DEPT_HOME/gateway.env for later (re)starts.
 cmd_start_gateway() {
   local roles="${1:-clerk,auditor}" v want="${CHENGNUO_GATEWAY_REPLICAS:-}"
   chengnuo_bin
@@ -1030,7 +1031,7 @@ cmd_start_gateway() {
   fi
   local envf="${DEPT_HOME}/gateway.env"
   : > "${envf}.new"
-  for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE CHENGNUO_BATCH_LINGER CHENGNUO_BATCH_WORKERS; do
+  for v in CHENGNUO_VERIFY_WEBHOOK CHENGNUO_CERT_ROOTS CHENGNUO_DETAILS_RETENTION CHENGNUO_MAINTAIN_EVERY CHENGNUO_PUBLIC_RATE CHENGNUO_BATCH_LINGER CHENGNUO_BATCH_WORKERS CHENGNUO_ENDORSER_REFRESH; do
     [[ -n "${!v:-}" ]] && printf '%s=%q\n' "$v" "${!v}" >> "${envf}.new"
   done
   if cmp -s "${envf}.new" "$envf"; then rm -f "${envf}.new"; else mv "${envf}.new" "$envf"; fi

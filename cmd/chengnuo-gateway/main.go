@@ -72,7 +72,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return def
 	}
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	var level, shutdown, rate, proxies, maintain, retain, linger, workers string
+	var level, shutdown, rate, proxies, maintain, retain, linger, workers, refresh string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
@@ -86,6 +86,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
 	str(&linger, "batch-linger", notary.DefaultBatchLinger.String(), "while a batch of letters is in flight, the least time between the starts of two batches (0: none)")
 	str(&workers, "batch-workers", strconv.Itoa(notary.DefaultBatchWorkers), "how many batches of letters may be in flight at once")
+	str(&refresh, "endorser-refresh", "1m", "how long the departments discovery chose to endorse a batch of letters are named for the next batches, which they then endorse all at once (0: never named, discovery chooses every time)")
 	str(&retain, "details-retention", "1m", "how long an answered request's details stay in this department's private collection before they are purged")
 	str(&cfg.Checkpoint, "checkpoint", "", "event checkpoint file (default: the store path + .checkpoint)")
 	str(&cfg.WebDir, "web-dir", "", "directory of the public page's WebAssembly verifier (chengnuo.wasm, wasm_exec.js) (default: web/ next to this binary)")
@@ -143,6 +144,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return cfg, fmt.Errorf("--batch-linger must be a duration from 0 to 1m, got %q", linger)
 	} else if cfg.BatchLinger = v; v == 0 {
 		cfg.BatchLinger = -1 // the service's "none"
+	}
+	if v, err := time.ParseDuration(refresh); err != nil || v < 0 || v > time.Hour {
+		return cfg, fmt.Errorf("--endorser-refresh must be a duration from 0 to 1h, got %q", refresh)
+	} else if cfg.Fabric.EndorserRefresh = v; v == 0 {
+		cfg.Fabric.EndorserRefresh = -1 // the client's "never"
 	}
 	n, err := strconv.Atoi(workers)
 	if err != nil || n < 1 || n > 64 {
@@ -269,6 +275,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	steps := mreg.Histogram("chengnuo_ledger_step_seconds", "time of each step of the transactions that succeeded: endorse (all endorsers answered), order (the orderers took it), commit (the department's peer committed it)",
 		[]float64{.01, .025, .05, .1, .15, .2, .25, .3, .4, .5, .75, 1, 2, 5}, "step")
 	cfg.Fabric.OnStep = func(step string, d time.Duration) { steps.Observe(d.Seconds(), step) }
+	plans := mreg.Counter("chengnuo_ledger_endorsements_total", "anchoring batches endorsed, by how their endorsers were chosen: named (learned from discovery, all endorse at once), discovery (the peer's gateway chose), failed (named, and they failed it; endorsed again as discovery chooses)", "plan")
+	cfg.Fabric.OnEndorsers = func(plan string) { plans.Inc(plan) }
 	events := mreg.Counter("chengnuo_events_handled_total", "chaincode events the listener handled, by event and outcome (ok, failed: given up after retries)", "event", "outcome")
 	cfg.Fabric.OnEvent = func(name string, ok bool) {
 		events.Inc(name, map[bool]string{true: "ok", false: "failed"}[ok])

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chengnuo/chengnuo/notary"
 )
@@ -39,6 +40,13 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 	if cfg.BatchWorkers != notary.DefaultBatchWorkers {
 		t.Fatalf("batch workers %d by default, want %d", cfg.BatchWorkers, notary.DefaultBatchWorkers)
 	}
+	if cfg.Fabric.EndorserRefresh != time.Minute {
+		t.Fatalf("endorser refresh %v by default, want 1m", cfg.Fabric.EndorserRefresh)
+	}
+	env["CHENGNUO_ENDORSER_REFRESH"] = "0"
+	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || cfg.Fabric.EndorserRefresh >= 0 {
+		t.Fatalf("CHENGNUO_ENDORSER_REFRESH=0: %v %v, want the client's never (negative)", cfg.Fabric.EndorserRefresh, err)
+	}
 	env["CHENGNUO_BATCH_WORKERS"] = "3"
 	if cfg, err = parseConfig(nil, func(k string) string { return env[k] }, io.Discard); err != nil || cfg.BatchWorkers != 3 {
 		t.Fatalf("CHENGNUO_BATCH_WORKERS=3: %d %v", cfg.BatchWorkers, err)
@@ -52,7 +60,7 @@ func TestParseConfigFlagsOverrideEnv(t *testing.T) {
 func TestParseConfigRejectsBadValues(t *testing.T) {
 	base := []string{"--msp-id", "M", "--peer-endpoint", "p", "--peer-tls-ca", "c", "--cert", "c", "--key", "k",
 		"--store", "s", "--applicant-secret-file", "f", "--api-keys-file", "a"}
-	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}, {"--batch-linger", "-1s"}, {"--batch-linger", "soon"}, {"--batch-linger", "2m"}, {"--batch-workers", "0"}, {"--batch-workers", "65"}, {"--batch-workers", "many"}} {
+	for _, extra := range [][]string{{"--log-level", "loud"}, {"--shutdown-timeout", "soon"}, {"--no-such-flag"}, {"--public-rate", "-1"}, {"--public-rate", "fast"}, {"--batch-linger", "-1s"}, {"--batch-linger", "soon"}, {"--batch-linger", "2m"}, {"--batch-workers", "0"}, {"--batch-workers", "65"}, {"--batch-workers", "many"}, {"--endorser-refresh", "-1s"}, {"--endorser-refresh", "2h"}, {"--endorser-refresh", "often"}} {
 		if _, err := parseConfig(append(append([]string{}, base...), extra...), func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -58,6 +59,17 @@ type Network struct {
 	LagEndorse  func(fn string) string
 	resubmitted int // submissions of a transaction already ordered
 
+	// Who endorses. Left to choose (no organizations named), the service
+	// has the creator's organization endorse, then the next Majority-1
+	// organizations of Orgs after it, as discovery would; named, exactly
+	// those, and a named organization in Down fails the endorsement. At
+	// commit a transaction needs endorsements of Majority organizations
+	// of Orgs, unless one organization was named alone (private data).
+	// Set them before the first transaction.
+	Orgs     []string
+	Majority int
+	Down     map[string]bool // guarded by mu once transactions run
+
 	srv *grpc.Server
 	lis *bufconn.Listener
 }
@@ -65,6 +77,8 @@ type Network struct {
 type txRecord struct {
 	stub     *Stub
 	fn       string
+	orgs     []string // the endorsing organizations
+	named    bool     // named by the client
 	envelope []byte
 	code     peer.TxValidationCode
 	block    uint64
@@ -74,7 +88,8 @@ type txRecord struct {
 // NewNetwork starts a network whose genesis block is block 0. It stops when the test ends.
 func NewNetwork(tb testing.TB) *Network {
 	tb.Helper()
-	n := &Network{World: NewWorld(), txs: map[string]*txRecord{}, changed: make(chan struct{})}
+	n := &Network{World: NewWorld(), txs: map[string]*txRecord{}, changed: make(chan struct{}),
+		Orgs: []string{"JusticeMSP", "MarketMSP", "PoliceMSP", "CreditMSP"}, Majority: 3, Down: map[string]bool{}}
 	n.blocks = []*common.Block{newBlock(0, nil, nil, nil)}
 	n.lis = bufconn.Listen(1 << 20)
 	n.srv = grpc.NewServer()
@@ -101,6 +116,46 @@ func (n *Network) Args(txID string) [][]byte {
 		return tx.stub.Args
 	}
 	return nil
+}
+
+// Endorsers returns the organizations that endorsed a transaction and
+// whether the client named them.
+func (n *Network) Endorsers(txID string) (orgs []string, named bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if tx, ok := n.txs[txID]; ok {
+		return tx.orgs, tx.named
+	}
+	return nil, false
+}
+
+// SetDown marks an organization's peers down (or up again).
+func (n *Network) SetDown(org string, down bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.Down[org] = down
+}
+
+// endorsers chooses the endorsing organizations of a proposal.
+func (n *Network) endorsers(creatorMSP string, named []string) ([]string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(named) > 0 {
+		for _, o := range named {
+			if n.Down[o] || !slices.Contains(n.Orgs, o) {
+				return nil, status.Errorf(codes.Unavailable, "failed to find any endorsing peers for org(s): %s", o)
+			}
+		}
+		return named, nil
+	}
+	orgs := []string{creatorMSP}
+	at := slices.Index(n.Orgs, creatorMSP)
+	for i := 1; i < len(n.Orgs) && len(orgs) < n.Majority; i++ {
+		if o := n.Orgs[(at+i)%len(n.Orgs)]; !n.Down[o] {
+			orgs = append(orgs, o)
+		}
+	}
+	return orgs, nil
 }
 
 // Height is the number of blocks.
@@ -268,9 +323,21 @@ func (s *server) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gatew
 			return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction", &peer.Response{Status: shim.ERROR, Message: msg})
 		}
 	}
+	orgs, err := s.n.endorsers(p.creatorMSP, req.GetEndorsingOrganizations())
+	if err != nil {
+		return nil, err
+	}
 	stub, r := s.n.run(p, peerOrg)
 	if r.GetStatus() != shim.OK {
 		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction", r)
+	}
+	endorsements := make([]*peer.Endorsement, len(orgs))
+	for i, o := range orgs {
+		endorser := p.creator
+		if o != p.creatorMSP {
+			endorser, _ = proto.Marshal(&msp.SerializedIdentity{Mspid: o})
+		}
+		endorsements[i] = &peer.Endorsement{Endorser: endorser}
 	}
 	var events []byte
 	if stub.Event != nil {
@@ -280,7 +347,7 @@ func (s *server) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gatew
 	ext, _ := proto.Marshal(&peer.ChaincodeAction{Response: r, Events: events, Results: stub.Results(p.chaincode)})
 	prp, _ := proto.Marshal(&peer.ProposalResponsePayload{Extension: ext})
 	cap, _ := proto.Marshal(&peer.ChaincodeActionPayload{ChaincodeProposalPayload: p.payload,
-		Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: []*peer.Endorsement{{Endorser: p.creator}}}})
+		Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: endorsements}})
 	tx, _ := proto.Marshal(&peer.Transaction{Actions: []*peer.TransactionAction{{Header: p.header.GetSignatureHeader(), Payload: cap}}})
 	payload, _ := proto.Marshal(&common.Payload{Header: p.header, Data: tx})
 	fn := ""
@@ -288,7 +355,7 @@ func (s *server) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gatew
 		fn = string(p.args[0])
 	}
 	s.n.mu.Lock()
-	s.n.txs[p.txID] = &txRecord{stub: stub, fn: fn}
+	s.n.txs[p.txID] = &txRecord{stub: stub, fn: fn, orgs: orgs, named: len(req.GetEndorsingOrganizations()) > 0}
 	s.n.mu.Unlock()
 	return &gateway.EndorseResponse{PreparedTransaction: &common.Envelope{Payload: payload}}, nil
 }
@@ -319,7 +386,9 @@ func (s *server) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway
 	tx.done, tx.envelope = true, env
 	tx.block = uint64(len(n.blocks))
 	tx.code = peer.TxValidationCode_VALID
-	if tx.stub.Conflict() {
+	if len(tx.orgs) < n.Majority && !(tx.named && len(tx.orgs) == 1) {
+		tx.code = peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE
+	} else if tx.stub.Conflict() {
 		tx.code = peer.TxValidationCode_MVCC_READ_CONFLICT
 	} else {
 		tx.stub.Commit(tx.block)
