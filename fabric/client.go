@@ -20,9 +20,12 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/contract"
@@ -369,15 +372,19 @@ func (c *Client) submitTo(ctx context.Context, fn string, named []string, opts [
 		if attempt >= c.cfg.SubmitRetries || ctx.Err() != nil {
 			return nil, nil, withTx(err, txID)
 		}
+		if st, ok := c.settled(ctx, txID, backoff); ok {
+			c.log().Info("transaction committed although its submission failed", slog.String("txId", txID),
+				slog.String("error", err.Error()))
+			status = st
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, nil, withTx(err, txID)
+		}
 		c.log().Warn("transaction outcome unknown; submitting it again", slog.String("txId", txID),
 			slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
 		if c.cfg.OnResubmit != nil {
 			c.cfg.OnResubmit()
-		}
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-			return nil, nil, withTx(err, txID)
 		}
 		backoff *= 2
 	}
@@ -390,6 +397,46 @@ func (c *Client) submitTo(ctx context.Context, fn string, named []string, opts [
 	}
 	c.blocks.put(txID, status.BlockNumber)
 	return txn.Result(), &Result{TxID: txID, BlockNumber: status.BlockNumber}, nil
+}
+
+// settled waits up to wait for the commit status of a transaction whose
+// submission or commit status failed, before it is submitted again. The
+// orderers may have ordered it even so: a BFT submission goes to every
+// orderer and needs a quorum of them to accept it, and an orderer that
+// has already put it in a block (the leader can be that quick) refuses it
+// as "already processed" — so a transaction ordered at once can be
+// reported failed. Its status is then all it takes.
+func (c *Client) settled(ctx context.Context, txID string, wait time.Duration) (*client.Status, bool) {
+	sctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if st, err := c.status(sctx, txID); err == nil {
+		return st, true
+	}
+	<-sctx.Done() // not committed yet: the rest of the wait, then again
+	return nil, false
+}
+
+// status asks the peer for the commit status of a transaction; it waits
+// until the transaction commits or ctx ends.
+func (c *Client) status(ctx context.Context, txID string) (*client.Status, error) {
+	id := c.gw.Identity()
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	if err != nil {
+		return nil, err
+	}
+	req, err := proto.Marshal(&gateway.CommitStatusRequest{ChannelId: c.cfg.Channel, TransactionId: txID, Identity: creator})
+	if err != nil {
+		return nil, err
+	}
+	signed, err := proto.Marshal(&gateway.SignedCommitStatusRequest{Request: req})
+	if err != nil {
+		return nil, err
+	}
+	commit, err := c.gw.NewCommit(signed)
+	if err != nil {
+		return nil, err
+	}
+	return commit.StatusWithContext(ctx)
 }
 
 // learnEndorsers learns from the endorsements of a transaction discovery

@@ -53,6 +53,10 @@ type Network struct {
 	// Hooks for fault tests; each is consulted once per call when set.
 	FailSubmit       func(txID string) error // refuse a submission (as an ordering failure)
 	FailCommitStatus func(txID string) error // fail a commit-status query
+	// FailOrdered orders a submission, then reports it failed, as a BFT
+	// submission does when too few orderers accept it because the others
+	// have already put it in a block.
+	FailOrdered func(txID string) error
 	// LagEndorse, when it returns a message, makes an endorser refuse the
 	// proposal with that chaincode message (a peer that has not committed
 	// the latest blocks yet).
@@ -396,6 +400,11 @@ func (s *server) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway
 	n.blocks = append(n.blocks, newBlock(tx.block, n.blocks[len(n.blocks)-1], [][]byte{env}, []byte{byte(tx.code)}))
 	close(n.changed)
 	n.changed = make(chan struct{})
+	if n.FailOrdered != nil {
+		if err := n.FailOrdered(req.GetTransactionId()); err != nil {
+			return nil, status.Error(codes.Unavailable, err.Error())
+		}
+	}
 	return &gateway.SubmitResponse{}, nil
 }
 
