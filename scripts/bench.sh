@@ -77,8 +77,13 @@ echo "== public verification, open loop at ${verify_rate}/s, by digest and by le
 bench --url "$justice" --mode verify --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
 bench --url "$justice" --mode verify-letter --rate "$verify_rate" --clients 100 --duration 10s --digests "$digests"
 
+# The ratio by CPU (the baseline transaction's network CPU over a letter's)
+# moves less with the machine's speed than the ratio of rates, and does not
+# depend on whether a client count found the knee.
+basecpu="$(jq -s -r '[.[] | select(.mode == "anchor") | .networkCpuPer1000] | first // 0' "$summary")"
 echo "== summary (CPU: the network's seconds per 1,000 answered; memory: the network's PSS after the run)"
-jq -s -r --argjson base "$base" '.[] | [.mode, (if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end),
+jq -s -r --argjson base "$base" --argjson basecpu "$basecpu" '.[] | [.mode, (if .offered > 0 then "offered \(.offered)/s" else "clients \(.clients)" end),
   "\(.rate | floor)/s", "p50 \(.p50ms * 10 | round / 10)ms", "p90 \(.p90ms * 10 | round / 10)ms", "p99 \(.p99ms * 10 | round / 10)ms",
   "cpu \(.networkCpuPer1000 * 100 | floor / 100)s", "gen \(.generatorCpuPer1000 * 100 | floor / 100)s", "pss \(.networkPssMB)MB",
-  (if .mode == "letters" and $base > 0 then "x\(.rate / $base * 10 | floor / 10) baseline" else empty end)] | join("\t")' "$summary"
+  (if .mode == "letters" and $base > 0 then "x\(.rate / $base * 10 | floor / 10) baseline" else empty end),
+  (if .mode == "letters" and $basecpu > 0 and .networkCpuPer1000 > 0 then "x\($basecpu / .networkCpuPer1000 * 10 | floor / 10) by CPU" else empty end)] | join("\t")' "$summary"
