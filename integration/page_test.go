@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -92,7 +94,22 @@ func TestVerificationPageInBrowser(t *testing.T) {
 			t.Fatalf("the page shows personal data %q", personal)
 		}
 	}
-	// 4. The proof, checked in the browser by the WebAssembly verifier.
+	// 4. The proof, checked in the browser by the WebAssembly verifier:
+	// the pin is never filled in from the server, and without one the
+	// bundle is found consistent, never verified.
+	if pin, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#genesis"))); err != nil || pin != "" {
+		t.Fatalf("the page filled in the pin %q itself (%v): it must come from the person", pin, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#check")),
+		chromedp.WaitVisible(chromedp.CSS("#proof-result.verdict")),
+	); err != nil {
+		t.Fatalf("check the proof without a pin: %v", err)
+	}
+	if unpinned := text("#proof-result"); strings.Contains(unpinned, "核验通过") || strings.Contains(unpinned, "PROVEN:") ||
+		!strings.Contains(unpinned, "NOT proven") {
+		t.Fatalf("without a pin the in-browser check says %q", unpinned)
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#genesis"), genesisHash(t)),
 		chromedp.Click(chromedp.CSS("#check")),
@@ -117,4 +134,38 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot %s (%d bytes); in-browser check: %s", shotFile, len(shot), strings.SplitN(proofText, "\n", 3)[1])
+
+	// 5. Without WebAssembly the page says it cannot hash the file and
+	// uploads nothing (issue 29: it used to post the whole letter).
+	var mu sync.Mutex
+	var uploads []string
+	ctx2, cancel2 := chromedp.NewContext(alloc, chromedp.WithListener(func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request != nil && e.Request.Method != "GET" {
+			mu.Lock()
+			uploads = append(uploads, e.Request.Method+" "+e.Request.URL)
+			mu.Unlock()
+		}
+	}))
+	defer cancel2()
+	ctx2, cancel2 = context.WithTimeout(ctx2, time.Minute)
+	defer cancel2()
+	if _, err := chromedp.Call(ctx2, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx2, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: []*network.BlockPattern{
+		{URLPattern: "*://*:*/verify/assets/chengnuo.wasm", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx2, chromedp.Navigate(page),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{letterFile}),
+		chromedp.WaitVisible(chromedp.CSS("#no-hash")),
+	); err != nil {
+		t.Fatalf("drop the letter without WebAssembly: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond) // a fallback upload would have started by now
+	mu.Lock()
+	defer mu.Unlock()
+	if len(uploads) != 0 {
+		t.Fatalf("the page sent %v without WebAssembly: it must never upload the file", uploads)
+	}
 }

@@ -137,7 +137,7 @@ func TestProofBundlesCheckOffline(t *testing.T) {
 		rep.Status != "ACTIVE" || len(rep.Endorsers) < 3 || len(rep.Orderers) < rep.Quorum || rep.ID != id || rep.Letter == "" {
 		t.Fatalf("report %+v for receipt %v", rep, rc)
 	}
-	t.Logf("bundle %d bytes, built in %s, checked offline in %s: %s", len(byID), built, checked, strings.ReplaceAll(proof.Describe(rep, true), "\n", " | "))
+	t.Logf("bundle %d bytes, built in %s, checked offline in %s: %s", len(byID), built, checked, strings.ReplaceAll(proof.Describe(rep), "\n", " | "))
 
 	// The command-line verifier: exit 0 and a person's words; exit 1 naming the check.
 	dir := t.TempDir()
@@ -152,6 +152,11 @@ func TestProofBundlesCheckOffline(t *testing.T) {
 	out, err = cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !bytes.Contains(out, []byte("check failed: genesis")) {
 		t.Fatalf("CLI with a wrong genesis hash: %v %s", err, out)
+	}
+	// Without a pin: consistent, never PROVEN, exit 3.
+	out, err = exec.Command(filepath.Join(net.state, "bin", "chengnuo"), "proof", "verify", bundleFile).Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || bytes.Contains(out, []byte("PROVEN:")) || !bytes.HasPrefix(out, []byte("NOT PINNED")) {
+		t.Fatalf("CLI without a pin: %v %s", err, out)
 	}
 
 	// One changed byte in each part: refused, naming the right check.

@@ -1,26 +1,3 @@
-// Package proof builds and checks proof bundles: self-contained evidence
-// that a record (a commitment letter's, or a bare digest's anchor) was
-// written on the shared channel, which anyone can check offline, trusting
-// only the hash of the channel's genesis block.
-//
-// A bundle holds the block with the transaction (every transaction of it,
-// so the block's data hash can be recomputed, and its metadata with the
-// ordering service's signatures), the header of every earlier block (the
-// hash chain down to the genesis block), and every configuration block up
-// to it (the organisations, their CA certificates, the consenters and the
-// policies in force at each height). Verify checks the hash chain down to
-// the pinned genesis block, each configuration's ordering signatures under
-// the configuration before it, then the transaction from the inside out —
-// the write of the record, the endorsements over it against the channel's
-// endorsement policy (a majority of the departments' peers), the creator's
-// signature, the block's data hash, the BFT quorum of ordering signatures
-// over the block — the peer's validation flag, and, given the letter, its
-// digest and the applicant's SM2 signature. It names the first check that
-// fails.
-//
-// It depends only on Fabric's protobuf definitions and the standard
-// library's crypto (plus the project's SM2/SM3 package), so
-// other systems can embed it; it compiles to WebAssembly.
 package proof
 
 import (

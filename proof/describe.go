@@ -3,30 +3,82 @@ package proof
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// Describe puts a report in a person's words.
-func Describe(r *Report, pinned bool) string {
+// Describe puts a report in a person's words. Only a pinned report is
+// called PROVEN: without a pin the same words would describe a bundle of
+// an invented network, so the claims are shown as claims. Every string
+// from the bundle is made printable (Printable).
+func Describe(r *Report) string {
 	var b strings.Builder
-	what := "the commitment letter with SM3 digest " + r.LetterDigest + " (commitment " + r.ID + ")"
+	p := Printable
+	what := "the commitment letter with SM3 digest " + p(r.LetterDigest) + " (commitment " + p(r.ID) + ")"
 	if r.Kind == KindAnchor {
-		what = "the digest " + r.LetterDigest
+		what = "the digest " + p(r.LetterDigest)
 	}
-	fmt.Fprintf(&b, "PROVEN: %s was recorded on channel %s.\n", what, r.Channel)
-	fmt.Fprintf(&b, "  block %d, transaction %s, at %s\n", r.BlockNumber, r.TxID, r.BlockTime.Format("2006-01-02 15:04:05 MST"))
+	indent := "  "
+	if r.Pinned {
+		fmt.Fprintf(&b, "PROVEN: %s was recorded on channel %s.\n", what, p(r.Channel))
+	} else {
+		b.WriteString("NOT PINNED: the bundle is consistent, but nothing ties it to the departments' network.\n")
+		b.WriteString("  A network anyone could invent, with its own CAs and consenters under the departments' names,\n")
+		b.WriteString("  would read the same. Check it again with the genesis hash the departments publish\n")
+		b.WriteString("  (chengnuo proof verify --genesis-hash HEX). What the bundle claims:\n")
+		fmt.Fprintf(&b, "    %s was recorded on channel %s.\n", what, p(r.Channel))
+		indent = "    "
+	}
+	fmt.Fprintf(&b, "%sblock %d, transaction %s, at %s\n", indent, r.BlockNumber, p(r.TxID), r.BlockTime.Format("2006-01-02 15:04:05 MST"))
 	if r.Status != "" {
-		fmt.Fprintf(&b, "  status at that height: %s (a later change would be a later proof)\n", r.Status)
+		fmt.Fprintf(&b, "%sstatus at that height: %s (a later change would be a later proof)\n", indent, p(r.Status))
 	}
-	fmt.Fprintf(&b, "  submitted by %s; endorsed by %d of the %d departments: %s\n", r.Creator, len(r.Endorsers), len(r.Departments), strings.Join(r.Endorsers, ", "))
-	fmt.Fprintf(&b, "  ordered and signed by %d orderers (a BFT quorum is %d): %s\n", len(r.Orderers), r.Quorum, strings.Join(r.Orderers, ", "))
-	fmt.Fprintf(&b, "  under the configuration of block %d, hash-linked to the genesis block %s", r.ConfigBlock, r.GenesisHash)
-	if pinned {
+	fmt.Fprintf(&b, "%ssubmitted by %s; endorsed by %d of the %d departments: %s\n", indent, p(r.Creator), len(r.Endorsers), len(r.Departments), p(strings.Join(r.Endorsers, ", ")))
+	fmt.Fprintf(&b, "%sordered and signed by %d orderers (a BFT quorum is %d): %s\n", indent, len(r.Orderers), r.Quorum, p(strings.Join(r.Orderers, ", ")))
+	fmt.Fprintf(&b, "%sunder the configuration of block %d, hash-linked to the genesis block %s", indent, r.ConfigBlock, p(r.GenesisHash))
+	if r.Pinned {
 		b.WriteString(" (pinned)\n")
 	} else {
-		b.WriteString("\n  NOTE: the genesis hash was not pinned (--genesis-hash): compare it with the one the departments publish\n")
+		b.WriteString(" (NOT pinned)\n")
 	}
+	b.WriteString(indent + "valid: as the committing peer reports it (its validation flag is signed by nobody)\n")
 	if r.Letter != "" {
-		fmt.Fprintf(&b, "  letter: %s\n", r.Letter)
+		fmt.Fprintf(&b, "%sletter: %s\n", indent, p(r.Letter))
+	}
+	return b.String()
+}
+
+// Printable returns s with every character that is not printable — control
+// characters (terminal escapes, newlines), format characters (bidirectional
+// overrides), invalid UTF-8 — and the backslash escaped, so that a string
+// from a bundle cannot paint a line of its own on a terminal or a page.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '\\' || r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case unicode.IsPrint(r):
+			b.WriteString(s[i : i+n])
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += n
 	}
 	return b.String()
 }

@@ -4,9 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/chengnuo/chengnuo/proof"
+	"github.com/chengnuo/chengnuo/proof/prooftest"
 )
 
 // anchor-bundle.json is a bundle a gateway of a real four-department
@@ -47,7 +53,7 @@ func TestRealBundleVerifies(t *testing.T) {
 		rep.Kind != proof.KindAnchor || len(rep.Departments) != 4 {
 		t.Fatalf("report %+v", rep)
 	}
-	if d := proof.Describe(rep, true); len(d) == 0 {
+	if d := proof.Describe(rep); len(d) == 0 {
 		t.Fatal("no description")
 	}
 }
@@ -93,20 +99,64 @@ func TestTamperedBundlesNameTheCheck(t *testing.T) {
 }
 
 // FuzzVerify: whatever the bytes, the verifier answers with a report or a
-// named failure, never a panic.
+// named failure, never a panic. The seeds are a real bundle and synthetic
+// ones with truncated, reordered and empty metadata, empty slices and huge
+// counts (issue 29), so the fuzzer starts from every shape of the parts.
 func FuzzVerify(f *testing.F) {
 	f.Add(fixture(f))
 	f.Add([]byte(`{"version":"chengnuo-proof/1","height":2,"headers":["AA=="],"configs":["AA=="],"block":{"header":"AA=="}}`))
+	f.Add([]byte(`{"version":"chengnuo-proof/1","height":18446744073709551615,"txIndex":9223372036854775807,"headers":[],"configs":[],"block":{"data":[]}}`))
+	for _, seed := range syntheticSeeds(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b, err := proof.Parse(raw)
 		if err != nil {
 			return
 		}
-		if _, err := proof.Verify(b, proof.Options{}); err != nil {
-			var fl *proof.Failure
-			if !errors.As(err, &fl) {
-				t.Fatalf("unnamed failure: %v", err)
+		for _, opt := range []proof.Options{{}, {GenesisHash: genesis}, {Letter: []byte("{}")}} {
+			if _, err := proof.Verify(b, opt); err != nil {
+				var fl *proof.Failure
+				if !errors.As(err, &fl) {
+					t.Fatalf("unnamed failure: %v", err)
+				}
 			}
 		}
 	})
+}
+
+// syntheticSeeds are bundles of a synthetic channel, honest and with their
+// metadata and slices broken in the ways issue 29 names.
+func syntheticSeeds(tb testing.TB) [][]byte {
+	orgs := []*prooftest.Org{prooftest.NewOrg(tb, "JusticeMSP", 1), prooftest.NewOrg(tb, "MarketMSP", 2),
+		prooftest.NewOrg(tb, "PoliceMSP", 3), prooftest.NewOrg(tb, "CreditMSP", 4)}
+	ch := prooftest.NewChannel(tb, "chengnuo", "notary", orgs...)
+	digest := strings.Repeat("ab", 32)
+	p := ch.Endorse(tb, orgs[1].Client, prooftest.Epoch.Add(time.Minute),
+		[]prooftest.Write{{Key: prooftest.AnchorKey(digest), Value: []byte(`{"digest":"` + digest + `"}`)}}, orgs[0].Peer, orgs[1].Peer, orgs[2].Peer)
+	ch.Commit(tb, [][]byte{p.Envelope(tb)}, nil)
+	subject := proof.Subject{Kind: proof.KindAnchor, LetterDigest: digest}
+	edits := []func(b *proof.Bundle, md *common.BlockMetadata){
+		func(*proof.Bundle, *common.BlockMetadata) {},
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = nil },
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = md.Metadata[:1] },
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = md.Metadata[:2] },
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata[0], md.Metadata[2] = md.Metadata[2], md.Metadata[0] },
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 5) },
+		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 1000) },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Block.Data = nil },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Headers, b.Configs = nil, nil },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Height, b.TxIndex = 1<<63, 1<<62 },
+	}
+	var seeds [][]byte
+	for _, edit := range edits {
+		b := ch.Bundle(tb, subject, 1, p.TxID)
+		var md common.BlockMetadata
+		_ = proto.Unmarshal(b.Block.Metadata, &md)
+		edit(b, &md)
+		b.Block.Metadata, _ = proto.Marshal(&md)
+		raw, _ := json.Marshal(b)
+		seeds = append(seeds, raw)
+	}
+	return seeds
 }

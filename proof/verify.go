@@ -27,10 +27,11 @@ import (
 
 // Checks, in the order Verify runs them: the outer layers first (the hash
 // chain, the pinned genesis, the configurations), then the transaction
-// from the inside out (the write, the endorsements over it, the creator's
-// signature over those, the block's data hash over the transaction, the
-// orderers' signatures over the header), then the peer's validation flag
-// and the letter. A Failure names the first that failed.
+// from the inside out (the write, the endorsements over it, the proposal
+// they signed against the transaction's header, the creator's signature
+// over those, the block's data hash over the transaction, the orderers'
+// signatures over the header), then the peer's validation flag and the
+// letter. A Failure names the first that failed.
 const (
 	CheckBundle       = "bundle"
 	CheckChain        = "hash chain"
@@ -39,6 +40,7 @@ const (
 	CheckData         = "block data"
 	CheckWrite        = "write set"
 	CheckEndorsements = "endorsements"
+	CheckProposal     = "endorsed proposal"
 	CheckCreator      = "transaction creator"
 	CheckOrderers     = "ordering signatures"
 	CheckFlag         = "validation flag"
@@ -54,8 +56,11 @@ type Failure struct {
 
 func (f *Failure) Error() string { return f.Check + ": " + f.Reason }
 
+// fail names a failed check. The reason quotes what the bundle holds (MSP
+// ids, certificate names, transaction ids), so it is made printable here,
+// once: nothing from a bundle reaches a terminal or a page raw.
 func fail(check, format string, a ...any) error {
-	return &Failure{Check: check, Reason: fmt.Sprintf(format, a...)}
+	return &Failure{Check: check, Reason: Printable(fmt.Sprintf(format, a...))}
 }
 
 // Report is what a bundle proved.
@@ -77,16 +82,32 @@ type Report struct {
 	Record       json.RawMessage `json:"record"`
 	Status       string          `json:"status,omitempty"` // the record's status at this height
 	Letter       string          `json:"letter,omitempty"` // what the letter check established
+	// Pinned is true when the genesis block was pinned (Options.GenesisHash)
+	// and matched. Without a pin nothing ties the bundle to the
+	// departments' network: it is consistent, not proven.
+	Pinned bool `json:"pinned"`
+	// SignerKnown is true when the letter's certificate chains to an
+	// applicant CA the verifier was given and names the letter's applicant.
+	SignerKnown bool `json:"signerKnown,omitempty"`
 }
+
+// Proven reports whether the bundle proves its subject: every check
+// passed and the genesis block was pinned.
+func (r *Report) Proven() bool { return r.Pinned }
 
 // Options are the verifier's inputs besides the bundle.
 type Options struct {
 	// GenesisHash pins the channel's genesis block (hex SHA-256 of its
-	// header). Empty: not pinned; the report says which hash was trusted.
+	// header), as the departments publish it. Empty: not pinned; the
+	// report is not Pinned and says which hash the bundle leads to.
 	GenesisHash string
 	// Letter, if set, is the letter file: its canonical bytes, or the
 	// submission JSON {"letter", "signature", "publicKey"|"certificate"}.
 	Letter []byte
+	// ApplicantCAs are the applicant CAs' certificates (PEM) the verifier
+	// trusts to name applicants; a letter's certificate that chains to none
+	// of them is "a key of unknown owner".
+	ApplicantCAs []byte
 }
 
 // headerHash is Fabric's block header hash: SHA-256 of the ASN.1 form.
@@ -112,22 +133,30 @@ func headerBytes(h *common.BlockHeader) []byte {
 func Verify(b *Bundle, opt Options) (*Report, error) {
 	v := &verifier{b: b, rep: &Report{Channel: b.Channel, Kind: b.Subject.Kind, ID: b.Subject.ID, LetterDigest: b.Subject.LetterDigest}}
 	pin := func() error {
-		if opt.GenesisHash != "" && !strings.EqualFold(opt.GenesisHash, v.rep.GenesisHash) {
+		if opt.GenesisHash == "" {
+			return nil
+		}
+		if len(opt.GenesisHash) != 64 {
+			return fail(CheckGenesis, "the pinned genesis hash must be 64 hexadecimal digits")
+		}
+		if !strings.EqualFold(opt.GenesisHash, v.rep.GenesisHash) {
 			return fail(CheckGenesis, "the bundle's genesis block hash %s is not the pinned %s", v.rep.GenesisHash, opt.GenesisHash)
 		}
+		v.rep.Pinned = true
 		return nil
 	}
-	// Fabric's signatures nest: endorsements cover the read-write set, the
-	// creator's covers the endorsements, the block's data hash covers the
-	// transaction, the orderers' signatures cover the data hash. Checking
-	// from the inside out names the innermost layer a change broke.
-	for _, step := range []func() error{v.chain, pin, v.configs, v.data, v.write, v.endorsements, v.creator, v.dataHash, v.orderers, v.flag} {
+	// Fabric's signatures nest: endorsements cover the read-write set and
+	// the hash of the proposal (header and input), the creator's covers the
+	// endorsements, the block's data hash covers the transaction, the
+	// orderers' signatures cover the data hash. Checking from the inside out
+	// names the innermost layer a change broke.
+	for _, step := range []func() error{v.chain, pin, v.configs, v.data, v.write, v.endorsements, v.proposal, v.creator, v.dataHash, v.orderers, v.flag} {
 		if err := step(); err != nil {
 			return nil, err
 		}
 	}
 	if opt.Letter != nil {
-		if err := v.letter(opt.Letter); err != nil {
+		if err := v.letter(opt.Letter, opt.ApplicantCAs); err != nil {
 			return nil, err
 		}
 	}
@@ -144,6 +173,10 @@ type verifier struct {
 	payload *common.Payload
 	chdr    *common.ChannelHeader
 	tx      *peer.Transaction
+	// The transaction's one action, decoded by data.
+	cap *peer.ChaincodeActionPayload
+	prp *peer.ProposalResponsePayload
+	ca  *peer.ChaincodeAction
 }
 
 // chain: every header decodes, numbers run 0..N, each links to the one
@@ -253,6 +286,12 @@ func (v *verifier) data() error {
 	if err := proto.Unmarshal(v.payload.GetData(), v.tx); err != nil || len(v.tx.GetActions()) != 1 {
 		return fail(CheckData, "the transaction does not hold one chaincode action (%v)", err)
 	}
+	v.cap, v.prp, v.ca = &peer.ChaincodeActionPayload{}, &peer.ProposalResponsePayload{}, &peer.ChaincodeAction{}
+	if err := errors.Join(proto.Unmarshal(v.tx.GetActions()[0].GetPayload(), v.cap),
+		proto.Unmarshal(v.cap.GetAction().GetProposalResponsePayload(), v.prp),
+		proto.Unmarshal(v.prp.GetExtension(), v.ca)); err != nil {
+		return fail(CheckData, "the chaincode action does not decode: %v", err)
+	}
 	return nil
 }
 
@@ -273,7 +312,7 @@ func (v *verifier) orderers() error {
 		return fail(CheckOrderers, "%v", err)
 	}
 	var sigs common.Metadata
-	if err := proto.Unmarshal(v.block.GetMetadata().GetMetadata()[common.BlockMetadataIndex_SIGNATURES], &sigs); err != nil {
+	if err := proto.Unmarshal(metadataAt(v.block, common.BlockMetadataIndex_SIGNATURES), &sigs); err != nil {
 		return fail(CheckOrderers, "signatures: %v", err)
 	}
 	var obm common.OrdererBlockMetadata
@@ -311,13 +350,9 @@ func (v *verifier) creator() error {
 // channel's departments (the chaincode's policy, /Channel/Application/
 // Endorsement: MAJORITY Endorsement, each department's being its peers).
 func (v *verifier) endorsements() error {
-	var cap peer.ChaincodeActionPayload
-	if err := proto.Unmarshal(v.tx.GetActions()[0].GetPayload(), &cap); err != nil {
-		return fail(CheckEndorsements, "chaincode action payload: %v", err)
-	}
-	prp := cap.GetAction().GetProposalResponsePayload()
+	prp := v.cap.GetAction().GetProposalResponsePayload()
 	orgs := map[string]bool{}
-	for i, e := range cap.GetAction().GetEndorsements() {
+	for i, e := range v.cap.GetAction().GetEndorsements() {
 		mspID, err := v.config.verify(e.GetEndorser(), append(append([]byte{}, prp...), e.GetEndorser()...), e.GetSignature(), v.rep.BlockTime, "peer")
 		if err != nil {
 			return fail(CheckEndorsements, "endorsement %d: %v", i, err)
@@ -334,32 +369,69 @@ func (v *verifier) endorsements() error {
 	return nil
 }
 
-// flag: the committing peer marked the transaction valid. The flags are
-// not covered by the ordering signatures: this is the word of the peer
-// that built the bundle, which the checks before make verifiable in part
-// (signatures, policy); a double spend (MVCC) is not checked offline.
-func (v *verifier) flag() error {
-	flags := v.block.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
-	if v.b.TxIndex >= len(flags) || peer.TxValidationCode(flags[v.b.TxIndex]) != peer.TxValidationCode_VALID {
-		return fail(CheckFlag, "the transaction is not marked valid in its block")
+// proposal: what the endorsers signed is this transaction's proposal.
+// An endorsement covers the proposal response payload, which holds the
+// hash of the proposal — its channel header (time, transaction id,
+// channel), its signature header (creator, nonce) and its input — so the
+// time, id, creator and input the bundle reports are the ones a majority
+// of the departments endorsed, not ones a client chose when it wrapped an
+// endorsed write in an envelope of its own. The peers check the same at
+// commit (fabric core/common/validation: validateEndorserTransaction) and
+// mark such a transaction invalid, but their flag is signed by nobody.
+func (v *verifier) proposal() error {
+	act := v.tx.GetActions()[0]
+	hdr := v.payload.GetHeader()
+	if !bytes.Equal(act.GetHeader(), hdr.GetSignatureHeader()) {
+		return fail(CheckProposal, "the action's signature header is not the envelope's: the endorsed proposal was made by another creator or with another nonce")
+	}
+	if len(v.cap.GetChaincodeProposalPayload()) == 0 {
+		return fail(CheckProposal, "the transaction carries no proposal payload to check the endorsed proposal hash against")
+	}
+	h := sha256.New()
+	h.Write(hdr.GetChannelHeader())
+	h.Write(act.GetHeader())
+	h.Write(v.cap.GetChaincodeProposalPayload())
+	if !bytes.Equal(h.Sum(nil), v.prp.GetProposalHash()) {
+		return fail(CheckProposal, "the endorsers signed another proposal: the transaction's header (time, id, creator) or input is not the one endorsed, so the endorsed write was re-wrapped")
 	}
 	return nil
+}
+
+// flag: the committing peer marked the transaction valid. The flags are
+// not covered by any signature: this is the word of the peer that built
+// the bundle, which the checks before make verifiable in part (signatures,
+// policy, the endorsed proposal); a read conflict (MVCC) or a duplicate is
+// not checked offline (see the package documentation).
+func (v *verifier) flag() error {
+	flags := metadataAt(v.block, common.BlockMetadataIndex_TRANSACTIONS_FILTER)
+	if len(flags) != len(v.block.GetData().GetData()) {
+		return fail(CheckFlag, "the block has %d validation flags for %d transactions", len(flags), len(v.block.GetData().GetData()))
+	}
+	if peer.TxValidationCode(flags[v.b.TxIndex]) != peer.TxValidationCode_VALID {
+		return fail(CheckFlag, "the transaction is not marked valid in its block (%s)", peer.TxValidationCode(flags[v.b.TxIndex]))
+	}
+	return nil
+}
+
+// metadataAt is the block's metadata entry i, or nil when the metadata is
+// shorter (a truncated bundle must fail a check, not the verifier).
+func metadataAt(b *common.Block, i common.BlockMetadataIndex) []byte {
+	md := b.GetMetadata().GetMetadata()
+	if int(i) < 0 || int(i) >= len(md) {
+		return nil
+	}
+	return md[i]
 }
 
 // write: the endorsed read-write set writes the subject's record, and the
 // record names the subject's digest.
 func (v *verifier) write() error {
-	var cap peer.ChaincodeActionPayload
-	var prp peer.ProposalResponsePayload
-	var ca peer.ChaincodeAction
 	var rws rwset.TxReadWriteSet
-	if err := errors.Join(proto.Unmarshal(v.tx.GetActions()[0].GetPayload(), &cap),
-		proto.Unmarshal(cap.GetAction().GetProposalResponsePayload(), &prp),
-		proto.Unmarshal(prp.GetExtension(), &ca), proto.Unmarshal(ca.GetResults(), &rws)); err != nil {
+	if err := proto.Unmarshal(v.ca.GetResults(), &rws); err != nil {
 		return fail(CheckWrite, "read-write set: %v", err)
 	}
-	if ca.GetChaincodeId().GetName() != v.b.Chaincode {
-		return fail(CheckWrite, "the transaction ran chaincode %q, not %q", ca.GetChaincodeId().GetName(), v.b.Chaincode)
+	if v.ca.GetChaincodeId().GetName() != v.b.Chaincode {
+		return fail(CheckWrite, "the transaction ran chaincode %q, not %q", v.ca.GetChaincodeId().GetName(), v.b.Chaincode)
 	}
 	key, err := subjectKey(v.b.Subject)
 	if err != nil {
@@ -545,12 +617,12 @@ func (c *channelConfig) verify(id, msg, sig []byte, at time.Time, role string) (
 // this configuration's consenters and requires a BFT quorum of distinct
 // consenters; it returns who signed.
 func (c *channelConfig) checkOrdererSignatures(b *common.Block) ([]string, error) {
-	mds := b.GetMetadata().GetMetadata()
-	if len(mds) <= int(common.BlockMetadataIndex_SIGNATURES) {
+	raw := metadataAt(b, common.BlockMetadataIndex_SIGNATURES)
+	if len(raw) == 0 {
 		return nil, errors.New("the block has no signatures")
 	}
 	var md common.Metadata
-	if err := proto.Unmarshal(mds[common.BlockMetadataIndex_SIGNATURES], &md); err != nil {
+	if err := proto.Unmarshal(raw, &md); err != nil {
 		return nil, fmt.Errorf("signatures: %v", err)
 	}
 	at := time.Now()

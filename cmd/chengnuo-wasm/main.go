@@ -5,8 +5,9 @@
 // checks a proof bundle itself instead of trusting the server's word. It
 // exports two functions to JavaScript:
 //
-//	chengnuoVerify(bundleJSON, genesisHex, letterText) -> JSON
-//	  {"ok": true, "report": {...}, "text": "..."} or {"ok": false, "check": "...", "reason": "..."}
+//	chengnuoVerify(bundleJSON, genesisHex, letterText, applicantCAsPEM) -> JSON
+//	  {"ok": true, "proven": bool, "report": {...}, "text": "..."} or {"ok": false, "check": "...", "reason": "..."}
+//	  ("ok" with "proven" false: every check passed but no genesis hash was pinned)
 //	chengnuoSM3(Uint8Array) -> hex digest (to hash a dropped file locally)
 package main
 
@@ -30,6 +31,9 @@ func verify(_ js.Value, args []js.Value) any {
 	if len(args) > 2 && args[2].Type() == js.TypeString && args[2].String() != "" {
 		opt.Letter = []byte(args[2].String())
 	}
+	if len(args) > 3 && args[3].Type() == js.TypeString && args[3].String() != "" {
+		opt.ApplicantCAs = []byte(args[3].String())
+	}
 	b, err := proof.Parse([]byte(args[0].String()))
 	var rep *proof.Report
 	if err == nil {
@@ -39,9 +43,9 @@ func verify(_ js.Value, args []js.Value) any {
 		return answer(map[string]any{"ok": false, "check": f.Check, "reason": f.Reason})
 	}
 	if err != nil {
-		return answer(map[string]any{"ok": false, "check": proof.CheckBundle, "reason": err.Error()})
+		return answer(map[string]any{"ok": false, "check": proof.CheckBundle, "reason": proof.Printable(err.Error())})
 	}
-	return answer(map[string]any{"ok": true, "report": rep, "text": proof.Describe(rep, opt.GenesisHash != "")})
+	return answer(map[string]any{"ok": true, "proven": rep.Proven(), "report": rep, "text": proof.Describe(rep)})
 }
 
 func sm3(_ js.Value, args []js.Value) any {

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -56,6 +57,9 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chengnuo:", err)
+		if errors.Is(err, errUnpinned) {
+			os.Exit(exitUnpinned)
+		}
 		os.Exit(1)
 	}
 }
@@ -73,8 +77,9 @@ commands:
   secret  seal --to PUB --in F --out F | open --key KEY --in F --out F | fingerprint --in F
           hand the consortium secret to a department, encrypted to its SM2 transport key
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step
-  proof   verify BUNDLE [--letter FILE] [--genesis-hash HEX] | genesis-hash BLOCKFILE
-          check a proof bundle offline (exit 1 naming the first failed check); print a genesis block's hash to pin
+  proof   verify BUNDLE [--letter FILE] [--genesis-hash HEX] [--applicant-ca PEM] | genesis-hash BLOCKFILE
+          check a proof bundle offline: exit 0 PROVEN, 1 naming the first failed check, 3 consistent
+          but not pinned (no --genesis-hash); print a genesis block's hash to pin
   bench   --url URL [--network FILE] [--mode letters|anchor|verify|verify-letter]
           load a gateway with prepared requests; rates, percentiles, CPU and memory per process
 `)

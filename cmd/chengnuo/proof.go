@@ -14,9 +14,17 @@ import (
 // errProofFailed makes the command exit 1 after it printed the failed check.
 var errProofFailed = errors.New("the proof does not hold")
 
+// errUnpinned makes the command exit 3: every check passed, but no genesis
+// hash was pinned, so nothing ties the bundle to the departments' network.
+var errUnpinned = errors.New("the bundle is consistent but not pinned to a genesis hash (--genesis-hash): not proven")
+
+// exitUnpinned is the exit code of a consistent but unpinned bundle (a
+// failed check exits 1, like every other error).
+const exitUnpinned = 3
+
 func runProof(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("proof: verify BUNDLE [--letter FILE] [--genesis-hash HEX] | genesis-hash BLOCKFILE")
+		return errors.New("proof: verify BUNDLE [--letter FILE] [--genesis-hash HEX] [--applicant-ca PEM] | genesis-hash BLOCKFILE")
 	}
 	switch args[0] {
 	case "genesis-hash":
@@ -39,7 +47,8 @@ func runProof(args []string, out io.Writer) error {
 	}
 	fs := flag.NewFlagSet("proof verify", flag.ContinueOnError)
 	letterFile := fs.String("letter", "", "the letter: its canonical bytes, or the signed submission JSON (letter, signature, publicKey|certificate)")
-	genesis := fs.String("genesis-hash", "", "hex hash of the channel's genesis block header to pin (from a source you trust)")
+	genesis := fs.String("genesis-hash", "", "hex hash of the channel's genesis block header to pin, as the departments publish it (never from the server that gave you the bundle); without it the bundle is at best consistent (exit 3)")
+	applicantCA := fs.String("applicant-ca", "", "PEM file of the applicant CAs to trust: a letter's certificate names its applicant only when it chains to one of them")
 	// The bundle may come before or after the flags.
 	var bundleFile string
 	rest := args[1:]
@@ -65,18 +74,26 @@ func runProof(args []string, out io.Writer) error {
 			return err
 		}
 	}
+	if *applicantCA != "" {
+		if opt.ApplicantCAs, err = os.ReadFile(*applicantCA); err != nil {
+			return err
+		}
+	}
 	b, err := proof.Parse(raw)
 	var rep *proof.Report
 	if err == nil {
 		rep, err = proof.Verify(b, opt)
 	}
 	if f, ok := errors.AsType[*proof.Failure](err); ok {
-		fmt.Fprintf(out, "NOT PROVEN — check failed: %s\n  %s\n", f.Check, f.Reason)
+		fmt.Fprintf(out, "NOT PROVEN — check failed: %s\n  %s\n", proof.Printable(f.Check), proof.Printable(f.Reason))
 		return errProofFailed
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(out, proof.Describe(rep, *genesis != ""))
+	fmt.Fprint(out, proof.Describe(rep))
+	if !rep.Proven() {
+		return errUnpinned
+	}
 	return nil
 }

@@ -71,16 +71,27 @@ async function lookup(query) {
   show(v);
 }
 
+// hashFile returns the file's SM3 digest computed in this browser, or null
+// when the WebAssembly hasher cannot run here. The page promises that only
+// the digest leaves the browser: it never falls back to uploading the file.
 async function hashFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
     await loadVerifier();
     return chengnuoSM3(bytes);
   } catch (e) {
-    // Without WebAssembly the server hashes the file as it reads it.
-    const r = await fetch("/v1/verify/file", { method: "POST", body: bytes });
-    return (await r.json()).letterDigest;
+    wasm = null; // try again next time
+    return null;
   }
+}
+
+async function lookupFile(file) {
+  const digest = await hashFile(file);
+  if (digest) { lookup(digest); return; }
+  $("proof").hidden = true;
+  $("result").innerHTML = `<p class="status bad" id="no-hash">无法在本浏览器中计算文件摘要 <span lang="en">This browser cannot hash the file here</span></p>
+    <p>文件没有上传。请改为输入回执编号或摘要，或换用支持 WebAssembly 的浏览器。
+    <span lang="en">The file was not uploaded. Enter the receipt number or digest instead, or use a browser with WebAssembly.</span></p>`;
 }
 
 async function checkProof() {
@@ -89,25 +100,35 @@ async function checkProof() {
   try {
     await loadVerifier();
     const bundle = await (await fetch("/v1/commitments/" + encodeURIComponent(current.id) + "/proof")).text();
-    const a = JSON.parse(chengnuoVerify(bundle, $("genesis").value.trim(), ""));
-    out.textContent = a.ok ? "核验通过 Proof verified\n" + a.text : "核验未通过 Proof NOT verified — " + a.check + ": " + a.reason;
-    out.className = a.ok ? "verdict ok" : "verdict bad";
+    // The pin is what the person typed, never a value from this server.
+    const pin = $("genesis").value.trim();
+    const a = JSON.parse(chengnuoVerify(bundle, pin, "", ""));
+    if (!a.ok) {
+      out.textContent = "核验未通过 Proof NOT verified — " + a.check + ": " + a.reason;
+      out.className = "verdict bad";
+    } else if (!a.proven) {
+      out.textContent = "未锁定创世区块，不能证明 Not pinned — NOT proven\n" +
+        "证明文件自洽，但没有与各部门公布的创世区块哈希核对：任何人都能编造一个自洽的网络。请填写公布的哈希后再核验。\n" + a.text;
+      out.className = "verdict warn";
+    } else {
+      out.textContent = "核验通过 Proof verified\n" + a.text;
+      out.className = "verdict ok";
+    }
   } catch (e) {
     out.textContent = "无法在本机核验：" + e;
   }
 }
 
 $("lookup").addEventListener("submit", (e) => { e.preventDefault(); lookup($("query").value); });
-$("file").addEventListener("change", async () => { const f = $("file").files[0]; if (f) lookup(await hashFile(f)); });
+$("file").addEventListener("change", () => { const f = $("file").files[0]; if (f) lookupFile(f); });
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", async (e) => {
+drop.addEventListener("drop", (e) => {
   e.preventDefault(); drop.classList.remove("over");
-  const f = e.dataTransfer.files[0]; if (f) lookup(await hashFile(f));
+  const f = e.dataTransfer.files[0]; if (f) lookupFile(f);
 });
 drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file").click(); } });
 $("check").addEventListener("click", checkProof);
-fetch("/verify/genesis").then((r) => r.ok ? r.text() : "").then((g) => { $("server-genesis").textContent = g || "—"; if (!$("genesis").value) $("genesis").value = g; });
 const id = new URLSearchParams(location.search).get("id");
 if (id) { $("query").value = id; lookup(id); }
