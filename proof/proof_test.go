@@ -141,7 +141,9 @@ func syntheticSeeds(tb testing.TB) [][]byte {
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = nil },
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = md.Metadata[:1] },
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = md.Metadata[:2] },
-		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata[0], md.Metadata[2] = md.Metadata[2], md.Metadata[0] },
+		func(_ *proof.Bundle, md *common.BlockMetadata) {
+			md.Metadata[0], md.Metadata[2] = md.Metadata[2], md.Metadata[0]
+		},
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 5) },
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 1000) },
 		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Block.Data = nil },
