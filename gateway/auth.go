@@ -1,12 +1,13 @@
 package gateway
 
 import (
+	"container/list"
 	"crypto/subtle"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
@@ -59,45 +60,75 @@ func (s *Server) require(roles ...string) gin.HandlerFunc {
 	}
 }
 
-// limiter rate-limits public endpoints per client address.
+// limiter rate-limits public endpoints per client. A client is an IPv4
+// address or an IPv6 /64 — the block one subscriber is given, so rotating
+// addresses inside it gains nothing. It remembers at most max clients and
+// forgets the one seen least recently when a new one comes: a request costs
+// O(1) under the lock, and a flood of new addresses cannot grow the map.
 type limiter struct {
 	mu      sync.Mutex
 	per     rate.Limit
 	burst   int
-	clients map[string]*visitor
+	max     int
+	clients map[netip.Prefix]*list.Element // of *visitor
+	recent  *list.List                     // front: seen last
 }
 
 type visitor struct {
-	lim  *rate.Limiter
-	seen time.Time
+	key netip.Prefix
+	lim *rate.Limiter
 }
 
-func newLimiter(perSecond float64, burst int) *limiter {
-	return &limiter{per: rate.Limit(perSecond), burst: burst, clients: map[string]*visitor{}}
+// DefaultMaxClients is how many clients the public rate limit remembers.
+const DefaultMaxClients = 50000
+
+func newLimiter(perSecond float64, burst, max int) *limiter {
+	return &limiter{per: rate.Limit(perSecond), burst: burst, max: max, clients: map[netip.Prefix]*list.Element{}, recent: list.New()}
+}
+
+// clientKey is the rate limit's unit of an address: the IPv4 address
+// (IPv4-mapped IPv6 included), or the IPv6 /64. An address that does not
+// parse shares one bucket with every other such address.
+func clientKey(addr string) netip.Prefix {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	ip = ip.WithZone("").Unmap()
+	if ip.Is4() {
+		return netip.PrefixFrom(ip, 32)
+	}
+	p, _ := ip.Prefix(64)
+	return p
 }
 
 func (l *limiter) allow(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	now := time.Now()
+	key := clientKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.clients) > 10000 {
-		for k, v := range l.clients {
-			if now.Sub(v.seen) > time.Minute {
-				delete(l.clients, k)
-			}
-		}
+	if e, ok := l.clients[key]; ok {
+		l.recent.MoveToFront(e)
+		return e.Value.(*visitor).lim.Allow()
 	}
-	v, ok := l.clients[host]
-	if !ok {
-		v = &visitor{lim: rate.NewLimiter(l.per, l.burst)}
-		l.clients[host] = v
+	if l.recent.Len() >= l.max {
+		oldest := l.recent.Back()
+		l.recent.Remove(oldest)
+		delete(l.clients, oldest.Value.(*visitor).key)
 	}
-	v.seen = now
+	v := &visitor{key: key, lim: rate.NewLimiter(l.per, l.burst)}
+	l.clients[key] = l.recent.PushFront(v)
 	return v.lim.Allow()
+}
+
+// size is the number of clients remembered.
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.clients)
 }
 
 func (s *Server) public(c *gin.Context) {

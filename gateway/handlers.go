@@ -13,6 +13,9 @@ import (
 	"github.com/chengnuo/chengnuo"
 )
 
+// preallocBytes is the largest declared body length read in one allocation.
+const preallocBytes = DefaultMaxBodyBytes
+
 // noBody is the request type of a route that reads no body.
 type noBody struct{}
 
@@ -54,12 +57,14 @@ func decodeJSON(c *gin.Context, v any) error {
 	return decodeJSONBytes(raw, v)
 }
 
-// readBody reads the whole request body, in one allocation when the client
-// declared its length (the limitBody middleware caps it either way).
+// readBody reads the whole request body. Memory follows what the client
+// has sent, never what it declares: only a declared length within
+// preallocBytes (and the route's limit, which limitBody enforces) is taken
+// at once; a longer body grows as its bytes arrive.
 func readBody(c *gin.Context) ([]byte, error) {
 	var raw []byte
 	var err error
-	if n := c.Request.ContentLength; n > 0 && n <= MaxScanBodyBytes {
+	if n := c.Request.ContentLength; n > 0 && n <= min(preallocBytes, c.GetInt64(ctxBodyLimit)) {
 		raw = make([]byte, n)
 		if _, err = io.ReadFull(c.Request.Body, raw); err == nil {
 			// Read to the end, so that a body longer than declared, or
@@ -173,8 +178,20 @@ func withTx(c *gin.Context, txID string) {
 
 // proof serves a proof bundle: JSON the service already encoded, offered
 // as a file to keep.
+//
+// A bundle's cost grows with the chain, so at most MaxProofs are built at
+// once, whoever asks: the rate limit per client does not bound a crowd.
+// Beyond that the answer is 503 with Retry-After, at once.
 func (s *Server) proof(build func(*gin.Context) ([]byte, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		select {
+		case s.proofs <- struct{}{}:
+			defer func() { <-s.proofs }()
+		default:
+			s.proofsRefused.Inc()
+			s.fail(c, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the gateway is building as many proofs as it can; try again shortly"))
+			return
+		}
 		raw, err := build(c)
 		if err != nil {
 			s.fail(c, err)

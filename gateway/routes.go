@@ -12,6 +12,20 @@ import (
 	"github.com/chengnuo/chengnuo"
 )
 
+// Operations is the handler of the gateway's operations listener, which a
+// department binds to its monitoring network, never to the public one, as
+// Fabric's nodes do: /metrics (Prometheus text), /healthz and /readyz.
+func (s *Server) Operations() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		s.opts.Metrics.Write(w)
+	})
+	mux.Handle("GET /healthz", s.engine)
+	mux.Handle("GET /readyz", s.engine)
+	return mux
+}
+
 // routes registers every route. Access: public routes are rate limited per
 // client; the others need an API key with one of the named roles (the
 // chaincode checks the organization on its own).
@@ -20,11 +34,8 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
-	e.GET("/metrics", func(c *gin.Context) {
-		c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		c.Status(http.StatusOK)
-		s.opts.Metrics.Write(c.Writer)
-	})
+	// /metrics is not here: it is served by Operations, on the
+	// department's monitoring address, not to the public.
 	s.webRoutes()
 
 	v1 := e.Group("/v1")

@@ -58,6 +58,18 @@ type Options struct {
 	// WebDir holds the public page's WebAssembly verifier (chengnuo.wasm)
 	// and Go's wasm_exec.js; without them the page still looks letters up.
 	WebDir string
+	// MaxClients is how many clients the public rate limit remembers
+	// (default DefaultMaxClients); the least recently seen is forgotten.
+	MaxClients int
+	// BodyTimeout bounds the time to read a request body (default 15 s);
+	// ScanBodyTimeout that of a route carrying a scan (default 2 min). A
+	// client that sends slower is cut off: a slow body holds no more than
+	// what it has sent, for no longer than this.
+	BodyTimeout, ScanBodyTimeout time.Duration
+	// MaxProofs is how many proof bundles the gateway builds at once
+	// (default 4); beyond it a proof request is answered 503 at once. A
+	// bundle's cost grows with the chain (every header down to the genesis).
+	MaxProofs int
 }
 
 // Server routes HTTP requests to the service.
@@ -69,6 +81,9 @@ type Server struct {
 	limit  *limiter
 	reqs   *metrics.Counter
 	lat    *metrics.Histogram
+	// proofs holds a token for each proof being built (MaxProofs).
+	proofs        chan struct{}
+	proofsRefused *metrics.Counter
 	// routeLabels holds each registered route's metric label, "GET
 	// /v1/verify/:digest", made once: read-only once New returns.
 	routeLabels map[routeKey]string
@@ -105,8 +120,23 @@ func New(opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New()
 	}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = DefaultMaxClients
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 15 * time.Second
+	}
+	if opts.ScanBodyTimeout <= 0 {
+		opts.ScanBodyTimeout = 2 * time.Minute
+	}
+	if opts.MaxProofs <= 0 {
+		opts.MaxProofs = 4
+	}
 	s := &Server{opts: opts, svc: opts.Service, log: opts.Logger, engine: gin.New(),
-		limit: newLimiter(opts.PublicRate, max(opts.PublicBurst, 1)),
+		limit:  newLimiter(opts.PublicRate, max(opts.PublicBurst, 1), opts.MaxClients),
+		proofs: make(chan struct{}, opts.MaxProofs),
+		proofsRefused: opts.Metrics.Counter("chengnuo_proofs_refused_total",
+			"proof requests answered 503 because MaxProofs bundles were being built"),
 		reqs:  opts.Metrics.Counter("chengnuo_http_requests_total", "HTTP requests by route and status", "route", "code"),
 		lat: opts.Metrics.Histogram("chengnuo_http_request_duration_seconds", "HTTP request latency by route",
 			latencyBounds, "route")}
@@ -234,13 +264,25 @@ func (s *Server) deadline(c *gin.Context) {
 	c.Next()
 }
 
+const ctxBodyLimit = "bodyLimit"
+
+// limitBody caps the request body at the route's limit and bounds the time
+// to read it. A body declared longer than the limit is refused before a
+// byte of it is read.
 func (s *Server) limitBody(c *gin.Context) {
-	limit := s.opts.MaxBodyBytes
+	limit, timeout := s.opts.MaxBodyBytes, s.opts.BodyTimeout
 	switch c.FullPath() {
 	case "/v1/commitments/paper", "/v1/verify/file":
-		limit = MaxScanBodyBytes
+		limit, timeout = MaxScanBodyBytes, s.opts.ScanBodyTimeout
 	}
-	if c.Request.Body != nil {
+	c.Set(ctxBodyLimit, limit)
+	if c.Request.ContentLength > limit {
+		s.fail(c, chengnuo.Errorf(chengnuo.ETOOLARGE, "request body exceeds %d bytes", limit))
+		return
+	}
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
+		// Not supported under httptest's recorder; a real connection has it.
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(timeout))
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()

@@ -127,7 +127,6 @@ var routeTable = []route{
 	{"GET", "/readyz", "", public, 200, "Ping", nil},
 	{"GET", "/openapi.yaml", "", public, 200, "", nil},
 	{"GET", "/verify?id=CN1", "", public, 200, "", nil},
-	{"GET", "/metrics", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.js", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.css", "", public, 200, "", nil},
 	{"GET", "/verify/assets/chengnuo.wasm", "", public, 404, "", nil}, // not installed in this test
@@ -400,10 +399,11 @@ func TestHealthAndReadiness(t *testing.T) {
 	if rec, body := do(t, h, "GET", "/healthz", ""); rec.Code != 200 || body["org"] != "PoliceMSP" {
 		t.Fatalf("healthz: %d %v", rec.Code, body)
 	}
-	// The request is counted, by route and status, in /metrics.
+	// The request is counted, by route and status, in /metrics (on the
+	// operations listener).
 	mreq := httptest.NewRequest("GET", "/metrics", nil)
 	mrec := httptest.NewRecorder()
-	h.ServeHTTP(mrec, mreq)
+	h.Operations().ServeHTTP(mrec, mreq)
 	if !strings.Contains(mrec.Body.String(), `chengnuo_http_requests_total{route="GET /healthz",code="200"} 1`) ||
 		!strings.Contains(mrec.Body.String(), `chengnuo_http_request_duration_seconds_count{route="GET /healthz"} 1`) {
 		t.Fatalf("metrics:\n%s", mrec.Body.String())

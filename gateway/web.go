@@ -3,6 +3,8 @@ package gateway
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"embed"
 	"net/http"
 	"os"
@@ -27,10 +29,32 @@ var web embed.FS
 type webAsset struct {
 	once      sync.Once
 	raw, gz   []byte
+	etag      string // of raw; the gzip form's adds -gz
 	err       error
 	mediaType string
 }
 
+// etagOf is a strong entity tag of content.
+func etagOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// notModified answers 304 when the client holds the same version.
+func notModified(c *gin.Context, etag string) bool {
+	c.Header("ETag", etag)
+	for _, t := range strings.Split(c.GetHeader("If-None-Match"), ",") {
+		if t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/")); t == etag || t == "*" {
+			c.Status(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
+
+// webRoutes serves the public page. Every route is rate limited like the
+// API's public routes; the page and its assets carry ETags, so a returning
+// visitor (or a cache in front) revalidates instead of fetching again.
 func (s *Server) webRoutes() {
 	e := s.engine
 	page := func(name, mediaType string) gin.HandlerFunc {
@@ -38,19 +62,23 @@ func (s *Server) webRoutes() {
 		if err != nil {
 			panic(err) // embedded at build time
 		}
+		etag := etagOf(raw)
 		return func(c *gin.Context) {
 			c.Header("Cache-Control", "no-cache")
+			if notModified(c, etag) {
+				return
+			}
 			c.Data(http.StatusOK, mediaType, raw)
 		}
 	}
-	e.GET("/verify", s.pageHeaders, page("index.html", "text/html; charset=utf-8"))
-	e.GET("/verify/assets/page.js", s.pageHeaders, page("page.js", "text/javascript; charset=utf-8"))
-	e.GET("/verify/assets/page.css", s.pageHeaders, page("page.css", "text/css; charset=utf-8"))
+	e.GET("/verify", s.public, s.pageHeaders, page("index.html", "text/html; charset=utf-8"))
+	e.GET("/verify/assets/page.js", s.public, s.pageHeaders, page("page.js", "text/javascript; charset=utf-8"))
+	e.GET("/verify/assets/page.css", s.public, s.pageHeaders, page("page.css", "text/css; charset=utf-8"))
 	assets := map[string]*webAsset{
 		"chengnuo.wasm": {mediaType: "application/wasm"},
 		"wasm_exec.js":  {mediaType: "text/javascript; charset=utf-8"},
 	}
-	e.GET("/verify/assets/:file", s.pageHeaders, func(c *gin.Context) {
+	e.GET("/verify/assets/:file", s.public, s.pageHeaders, func(c *gin.Context) {
 		a := assets[c.Param("file")]
 		if a == nil {
 			s.fail(c, chengnuo.Errorf(chengnuo.ENOTFOUND, "no such asset"))
@@ -64,13 +92,19 @@ func (s *Server) webRoutes() {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Header("Vary", "Accept-Encoding")
 		if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+			if notModified(c, strings.TrimSuffix(a.etag, `"`)+`-gz"`) {
+				return
+			}
 			c.Header("Content-Encoding", "gzip")
 			c.Data(http.StatusOK, a.mediaType, a.gz)
 			return
 		}
+		if notModified(c, a.etag) {
+			return
+		}
 		c.Data(http.StatusOK, a.mediaType, a.raw)
 	})
-	e.GET("/verify/genesis", s.pageHeaders, func(c *gin.Context) {
+	e.GET("/verify/genesis", s.public, s.pageHeaders, func(c *gin.Context) {
 		h, err := s.svc.GenesisHash(c.Request.Context())
 		if err != nil {
 			s.fail(c, err)
@@ -89,6 +123,7 @@ func (a *webAsset) load(path string) {
 	_, _ = zw.Write(a.raw)
 	a.err = zw.Close()
 	a.gz = buf.Bytes()
+	a.etag = etagOf(a.raw)
 }
 
 // pageHeaders: the page runs only its own scripts (and WebAssembly), talks

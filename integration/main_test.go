@@ -42,6 +42,9 @@ type dept struct {
 	// Gateways are every replica of the department's gateway (the first
 	// is Gateway); a department with two shares a PostgreSQL store.
 	Gateways []string `json:"gateways"`
+	// Operations are the replicas' operations listeners (/metrics), in
+	// the order of Gateways.
+	Operations []string `json:"operations"`
 	Peer     string   `json:"peer"`
 	Orderer  string   `json:"orderer"`
 }
@@ -63,6 +66,8 @@ var orgs = []struct{ key, msp, domain string }{
 
 func gatewayURL(slot int) string    { return net.depts[orgs[slot].key].Gateway }
 func gatewayURLs(slot int) []string { return net.depts[orgs[slot].key].Gateways }
+func opsURL(slot int) string        { return net.depts[orgs[slot].key].Operations[0] }
+func opsURLs(slot int) []string     { return net.depts[orgs[slot].key].Operations }
 func peerEndpoint(slot int) string  { return net.depts[orgs[slot].key].Peer }
 func deptHome(slot int) string      { return net.depts[orgs[slot].key].Home }
 

@@ -11,20 +11,21 @@ import (
 	"time"
 )
 
-// Every gateway replica serves /metrics in the Prometheus text format,
+// Every gateway replica serves /metrics in the Prometheus text format, on
+// its operations listener only,
 // with what an operator alerts on; after a letter, the figures show it.
 // Of two letters one after the other, the second at least is endorsed by
 // departments named from discovery's earlier choice, and they are enough:
 // nothing is endorsed again.
 func TestMetricsOnEveryGateway(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "METRIC"), "PoliceMSP", false))
-	before := metricsOf(t, gatewayURL(market))
+	before := metricsOf(t, opsURL(market))
 	for i := range 2 {
 		if r := anchorAt(t, code, newPerson(t, fmt.Sprintf("指标%d", i))); r.Status != http.StatusCreated {
 			t.Fatalf("letter %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
-	after := metricsOf(t, gatewayURL(market))
+	after := metricsOf(t, opsURL(market))
 	plan := func(body, p string) float64 {
 		return labelled(body, "chengnuo_ledger_endorsements_total", `plan="`+p+`"`)
 	}
@@ -36,7 +37,13 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 	}
 	var urls []string
 	for slot := range orgs {
-		urls = append(urls, gatewayURLs(slot)...)
+		urls = append(urls, opsURLs(slot)...)
+		// The public listener does not serve them.
+		for _, g := range gatewayURLs(slot) {
+			if r := call(t, "GET", g+"/metrics", ""); r.Status != http.StatusNotFound {
+				t.Fatalf("%s/metrics on the public listener: %d", g, r.Status)
+			}
+		}
 	}
 	if len(urls) != len(orgs)+1 {
 		t.Fatalf("gateways %v: want one per department and market's second replica", urls)
@@ -83,7 +90,7 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 		}
 	}
 	// The replica that anchored the letter counted its batch.
-	res, err := http.Get(gatewayURL(market) + "/metrics")
+	res, err := http.Get(opsURL(market) + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

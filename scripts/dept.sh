@@ -76,6 +76,9 @@ peer_port() { echo $((BASE + 100 + 10 * SLOT)); }
 cc_port() { echo $((BASE + 200 + SLOT)); }
 gateway_port() { echo $((BASE + 80 + SLOT)); }
 gateway2_port() { echo $((BASE + 70 + SLOT)); }
+# The gateways' operations listeners (/metrics): the department's monitoring.
+gateway_ops_port() { echo $((BASE + 340 + SLOT)); }
+gateway2_ops_port() { echo $((BASE + 350 + SLOT)); }
 pg_port() { echo $((BASE + 330 + SLOT)); }
 # debug_listen OFFSET: with CHENGNUO_PPROF=1, the loopback address at which a
 # gateway (400), chaincode server (450) or peer (460) serves /debug/pprof;
@@ -967,11 +970,11 @@ replicas() { cat "${DEPT_HOME}/gateway/replicas" 2> /dev/null || echo 1; }
 # proc_gateway / proc_gateway2: the department's HTTP gateway replicas.
 # Their settings (webhook, applicant certificate roots, retention) live in
 # DEPT_HOME/gateway.env.
-proc_gateway() { gateway_proc 1 "$(gateway_port)"; }
-proc_gateway2() { gateway_proc 2 "$(gateway2_port)"; }
+proc_gateway() { gateway_proc 1 "$(gateway_port)" "$(gateway_ops_port)"; }
+proc_gateway2() { gateway_proc 2 "$(gateway2_port)" "$(gateway2_ops_port)"; }
 
 gateway_proc() {
-  local replica="$1" port="$2"
+  local replica="$1" port="$2" ops="$3"
   if [[ -f "${DEPT_HOME}/gateway.env" ]]; then
     # shellcheck source=/dev/null
     source "${DEPT_HOME}/gateway.env"
@@ -990,6 +993,7 @@ gateway_proc() {
     CHENGNUO_BATCH_WORKERS="${CHENGNUO_BATCH_WORKERS:-}"
     CHENGNUO_ENDORSER_REFRESH="${CHENGNUO_ENDORSER_REFRESH:-}"
     CHENGNUO_LISTEN="${IP}:${port}"
+    CHENGNUO_OPS_LISTEN="${IP}:${ops}"
     CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"
     CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"

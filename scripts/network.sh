@@ -325,9 +325,12 @@ write_network_json() {
       --arg gateway "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" \
       --arg gateway2 "$([[ "$(cat "${DEPTS}/${ORG_KEYS[$i]}/gateway/replicas" 2> /dev/null)" == 2 ]] &&
         echo "http://$(dept_ip "$i"):$((BASE + 70 + ORG_SLOT[i]))")" \
+      --arg ops "http://$(dept_ip "$i"):$((BASE + 340 + ORG_SLOT[i]))" \
+      --arg ops2 "$([[ "$(cat "${DEPTS}/${ORG_KEYS[$i]}/gateway/replicas" 2> /dev/null)" == 2 ]] &&
+        echo "http://$(dept_ip "$i"):$((BASE + 350 + ORG_SLOT[i]))")" \
       --arg peer "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
       --arg orderer "$(dept_ip "$i"):$((BASE + 10 + 10 * ORG_SLOT[i]))" \
-      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, gateways: ([$gateway, $gateway2] | map(select(. != ""))), peer: $peer, orderer: $orderer}')")
+      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, gateways: ([$gateway, $gateway2] | map(select(. != ""))), operations: ([$ops, $ops2] | map(select(. != ""))), peer: $peer, orderer: $orderer}')")
   done
   printf '%s\n' "${rows[@]}" | jq -s --arg bridge "$(netns_mode && subnet).1" \
     '{channel: "chengnuo", chaincode: "notary", hostAddress: $bridge, departments: .}' > "${STATE}/network.json"

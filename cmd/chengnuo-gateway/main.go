@@ -38,6 +38,7 @@ import (
 // Config is the gateway's typed configuration.
 type Config struct {
 	Listen          string
+	OpsListen       string
 	StorePath       string
 	SecretFile      string
 	APIKeysFile     string
@@ -74,6 +75,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
 	var level, shutdown, rate, proxies, maintain, retain, linger, workers, refresh string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
+	str(&cfg.OpsListen, "ops-listen", "", "operations listen address (/metrics, /healthz, /readyz) on the department's monitoring network, never the public one (default: none, no /metrics)")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
 	str(&cfg.Fabric.MSPID, "msp-id", "", "MSP id of this department")
@@ -333,20 +335,28 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}()
 
-	srv := &http.Server{
-		Addr: cfg.Listen,
-		Handler: gateway.New(gateway.Options{
-			Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
-			WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
-		}),
+	api := gateway.New(gateway.Options{
+		Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
+		WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
+	})
+	// The body's own read deadline (the server's per-route BodyTimeout)
+	// replaces ReadTimeout once the headers are in.
+	servers := []*http.Server{{
+		Addr: cfg.Listen, Handler: api,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      90 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}}
+	if cfg.OpsListen != "" {
+		servers = append(servers, &http.Server{Addr: cfg.OpsListen, Handler: api.Operations(),
+			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second})
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("gateway listening", slog.String("addr", cfg.Listen), slog.String("msp", cfg.Fabric.MSPID),
+	errc := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { errc <- srv.ListenAndServe() }()
+	}
+	log.Info("gateway listening", slog.String("addr", cfg.Listen), slog.String("ops", cfg.OpsListen), slog.String("msp", cfg.Fabric.MSPID),
 		slog.String("peer", cfg.Fabric.PeerEndpoint), slog.String("channel", cfg.Fabric.Channel))
 
 	select {
@@ -357,8 +367,10 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	return nil
 }
