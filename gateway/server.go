@@ -137,7 +137,7 @@ func New(opts Options) *Server {
 		proofs: make(chan struct{}, opts.MaxProofs),
 		proofsRefused: opts.Metrics.Counter("chengnuo_proofs_refused_total",
 			"proof requests answered 503 because MaxProofs bundles were being built"),
-		reqs:  opts.Metrics.Counter("chengnuo_http_requests_total", "HTTP requests by route and status", "route", "code"),
+		reqs: opts.Metrics.Counter("chengnuo_http_requests_total", "HTTP requests by route and status", "route", "code"),
 		lat: opts.Metrics.Histogram("chengnuo_http_request_duration_seconds", "HTTP request latency by route",
 			latencyBounds, "route")}
 	s.engine.HandleMethodNotAllowed = true

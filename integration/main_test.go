@@ -45,8 +45,8 @@ type dept struct {
 	// Operations are the replicas' operations listeners (/metrics), in
 	// the order of Gateways.
 	Operations []string `json:"operations"`
-	Peer     string   `json:"peer"`
-	Orderer  string   `json:"orderer"`
+	Peer       string   `json:"peer"`
+	Orderer    string   `json:"orderer"`
 }
 
 // Department slots as in network/orgs.tsv.
