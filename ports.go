@@ -259,8 +259,10 @@ type Store interface {
 	PutOutgoing(ctx context.Context, o *Outgoing) error
 	// MarkDelivered marks a delivery done and drops its personal data.
 	MarkDelivered(ctx context.Context, key string) error
-	// Undelivered lists up to limit deliveries not done yet.
-	Undelivered(ctx context.Context, limit int) ([]*Outgoing, error)
+	// Undelivered lists up to limit deliveries not done yet whose keys
+	// sort after after ("": from the first), in key order: a caller pages
+	// through all of them with the last key of each page.
+	Undelivered(ctx context.Context, after string, limit int) ([]*Outgoing, error)
 	// PutInbox stores a received request; false if it was already there.
 	PutInbox(ctx context.Context, e *InboxEntry) (bool, error)
 	// MarkHandled marks an inbox entry handled; false if it already was.

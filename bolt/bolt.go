@@ -33,7 +33,7 @@ var (
 	bucketLetterIDs   = []byte("letter-ids")    // id -> seq (8 bytes, big endian)
 	bucketBodies      = []byte("letter-bodies") // seq -> StoredLetter
 	bucketStates      = []byte("letter-states") // seq -> ledgerState
-	bucketQueue       = []byte("letter-queue")  // seq -> nil, for each letter pending
+	bucketQueue       = []byte("letter-queue")  // seq -> stored-at (unix ns, big-endian; empty in older stores), for each letter pending
 	bucketSerials     = []byte("serials")
 	bucketTexts       = []byte("texts")
 	bucketDisclosures = []byte("disclosures") // until|id -> row; a letter's state names its row
@@ -276,8 +276,10 @@ func putInOrder(tx *bbolt.Tx, bucket, key, value []byte) error {
 	return b.Put(key, value)
 }
 
-// putState records a letter's ledger state and keeps the pending queue.
-func putState(tx *bbolt.Tx, seq []byte, ls ledgerState) error {
+// putState records a letter's ledger state and keeps the pending queue. A
+// letter that enters the queue is queued with storedAt, which PendingStats
+// reads without decoding letters (zero: unknown, PendingStats decodes it).
+func putState(tx *bbolt.Tx, seq []byte, ls ledgerState, storedAt time.Time) error {
 	raw, err := json.Marshal(ls)
 	if err != nil {
 		return err
@@ -285,10 +287,18 @@ func putState(tx *bbolt.Tx, seq []byte, ls ledgerState) error {
 	if err := putInOrder(tx, bucketStates, seq, raw); err != nil {
 		return err
 	}
-	if ls.State == chengnuo.StatePending {
-		return putInOrder(tx, bucketQueue, seq, nil)
+	q := tx.Bucket(bucketQueue)
+	if ls.State != chengnuo.StatePending {
+		return q.Delete(seq)
 	}
-	return tx.Bucket(bucketQueue).Delete(seq)
+	if k, _ := q.Cursor().Seek(seq); bytes.Equal(k, seq) {
+		return nil // queued already, with its time
+	}
+	var at []byte
+	if !storedAt.IsZero() {
+		at = binary.BigEndian.AppendUint64(nil, uint64(storedAt.UnixNano()))
+	}
+	return putInOrder(tx, bucketQueue, seq, at)
 }
 
 // putBody writes a letter's body at seq. Its state is kept apart (putState).
@@ -302,7 +312,7 @@ func putBody(tx *bbolt.Tx, seq []byte, l *chengnuo.StoredLetter) error {
 
 // addLetter holds a new letter under the next sequence number: body
 // (already encoded) and state.
-func addLetter(tx *bbolt.Tx, id string, body []byte, ls ledgerState) error {
+func addLetter(tx *bbolt.Tx, id string, body []byte, ls ledgerState, storedAt time.Time) error {
 	bodies := tx.Bucket(bucketBodies)
 	n, err := bodies.NextSequence()
 	if err != nil {
@@ -315,7 +325,7 @@ func addLetter(tx *bbolt.Tx, id string, body []byte, ls ledgerState) error {
 	if err := putInOrder(tx, bucketBodies, seq, body); err != nil {
 		return err
 	}
-	return putState(tx, seq, ls)
+	return putState(tx, seq, ls, storedAt)
 }
 
 // PutPending implements chengnuo.Store: one transaction, one fsync, for
@@ -337,7 +347,7 @@ func (d *DB) PutPending(_ context.Context, ls []*chengnuo.StoredLetter) ([]*chen
 			if err != nil {
 				return err
 			}
-			if err := addLetter(tx, l.ID, body, ledgerState{State: l.State, Record: l.Record}); err != nil {
+			if err := addLetter(tx, l.ID, body, ledgerState{State: l.State, Record: l.Record}, l.StoredAt); err != nil {
 				return err
 			}
 		}
@@ -384,7 +394,7 @@ func markAnchored(tx *bbolt.Tx, m chengnuo.AnchorMark) error {
 		}
 		next.Disclosed = key
 	}
-	return putState(tx, seq, next)
+	return putState(tx, seq, next, time.Time{})
 }
 
 // dropDisclosure removes the disclosure row at key unless it is keep.
@@ -418,7 +428,7 @@ func (d *DB) UpdateRecord(_ context.Context, id string, rec *chengnuo.Commitment
 			}
 			next.Disclosed = ""
 		}
-		return putState(tx, seq, next)
+		return putState(tx, seq, next, time.Time{})
 	})
 }
 
@@ -552,23 +562,28 @@ func (d *DB) Disclosures(_ context.Context, at time.Time, p chengnuo.Page) (*che
 	return out, err
 }
 
-// PendingStats implements chengnuo.Store.
+// PendingStats implements chengnuo.Store, exactly: it counts every queued
+// letter and reads each one's time from the queue itself (8 bytes, no
+// letter decoded; a letter queued by an older store is decoded).
 func (d *DB) PendingStats(context.Context) (int, time.Time, error) {
 	var n int
 	var oldest time.Time
 	err := d.view(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketQueue)
-		n = b.Stats().KeyN
-		c := b.Cursor()
-		seen := 0
-		for k, _ := c.First(); k != nil && seen < 1000; k, _ = c.Next() {
-			seen++
-			l, err := letterAt(tx, k)
-			if err != nil {
-				return err
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			n++
+			var at time.Time
+			if len(v) == 8 {
+				at = time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC()
+			} else {
+				l, err := letterAt(tx, k)
+				if err != nil {
+					return err
+				}
+				at = l.StoredAt
 			}
-			if oldest.IsZero() || l.StoredAt.Before(oldest) {
-				oldest = l.StoredAt
+			if oldest.IsZero() || at.Before(oldest) {
+				oldest = at
 			}
 		}
 		return nil
@@ -642,7 +657,7 @@ func migrateLetters(db *bbolt.DB) error {
 		if err := json.Unmarshal(src, &ls); err != nil {
 			return fmt.Errorf("migrate the state of letter %s: %w", id, err)
 		}
-		return addLetter(tx, string(id), body, ls)
+		return addLetter(tx, string(id), body, ls, time.Time{}) // PendingStats decodes it
 	})
 }
 
@@ -658,7 +673,7 @@ func migrateDisclosedAt(db *bbolt.DB) error {
 			return err
 		}
 		ls.Disclosed = string(key)
-		return putState(tx, seq, ls)
+		return putState(tx, seq, ls, time.Time{})
 	})
 }
 

@@ -337,7 +337,7 @@ func TestDisclosureIndexByIDMigrates(t *testing.T) {
 				return err
 			}
 			ls.Disclosed = ""
-			if err := putState(tx, seq, ls); err != nil {
+			if err := putState(tx, seq, ls, time.Time{}); err != nil {
 				return err
 			}
 		}

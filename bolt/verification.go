@@ -53,11 +53,17 @@ func outgoing(k, v []byte) (*chengnuo.Outgoing, error) {
 }
 
 // Undelivered implements chengnuo.Store.
-func (d *DB) Undelivered(_ context.Context, limit int) ([]*chengnuo.Outgoing, error) {
+func (d *DB) Undelivered(_ context.Context, after string, limit int) ([]*chengnuo.Outgoing, error) {
 	var out []*chengnuo.Outgoing
 	err := d.view(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketOutgoing).Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+		k, v := c.First()
+		if after != "" {
+			if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
 			o, err := outgoing(k, v)
 			if err != nil {
 				return err

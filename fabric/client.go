@@ -29,6 +29,7 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/contract"
+	"github.com/chengnuo/chengnuo/retry"
 )
 
 // Config names the peer to connect to and the identity to sign with.
@@ -362,31 +363,42 @@ func (c *Client) submitTo(ctx context.Context, fn string, named []string, opts [
 			c.cfg.OnEndorsers(plan)
 		}
 	}
+	// The transaction goes to the orderers again (the same signed bytes)
+	// while its outcome is unknown. Between two submissions the wait is
+	// spent asking for its commit status (settled, SubmitBackoff doubling),
+	// not asleep, so retry's own pause is nominal.
 	var status *client.Status
-	backoff := c.cfg.SubmitBackoff
-	for attempt := 0; ; attempt++ {
-		status, err = c.order(ctx, txn)
-		if err == nil {
-			break
+	wait := c.cfg.SubmitBackoff
+	attempt := 0
+	var last error
+	err = retry.Do(ctx, retry.Policy{Initial: time.Millisecond, Max: time.Millisecond, Attempts: c.cfg.SubmitRetries + 1}, nil,
+		func(ctx context.Context) error {
+			if attempt > 0 {
+				if st, ok := c.settled(ctx, txID, wait); ok {
+					c.log().Info("transaction committed although its submission failed", slog.String("txId", txID),
+						slog.String("error", last.Error()))
+					status = st
+					return nil
+				}
+				if ctx.Err() != nil {
+					return retry.Permanent(last)
+				}
+				c.log().Warn("transaction outcome unknown; submitting it again", slog.String("txId", txID),
+					slog.Int("attempt", attempt), slog.String("error", last.Error()))
+				if c.cfg.OnResubmit != nil {
+					c.cfg.OnResubmit()
+				}
+				wait *= 2
+			}
+			attempt++
+			status, last = c.order(ctx, txn)
+			return last
+		})
+	if err != nil {
+		if last != nil {
+			err = last // the submission's error, not the context's
 		}
-		if attempt >= c.cfg.SubmitRetries || ctx.Err() != nil {
-			return nil, nil, withTx(err, txID)
-		}
-		if st, ok := c.settled(ctx, txID, backoff); ok {
-			c.log().Info("transaction committed although its submission failed", slog.String("txId", txID),
-				slog.String("error", err.Error()))
-			status = st
-			break
-		}
-		if ctx.Err() != nil {
-			return nil, nil, withTx(err, txID)
-		}
-		c.log().Warn("transaction outcome unknown; submitting it again", slog.String("txId", txID),
-			slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
-		if c.cfg.OnResubmit != nil {
-			c.cfg.OnResubmit()
-		}
-		backoff *= 2
+		return nil, nil, withTx(err, txID)
 	}
 	if !status.Successful {
 		err := withTx(mapCommitCode(txID, status.Code), txID)
@@ -457,30 +469,44 @@ func (c *Client) learnEndorsers(e *endorsers, txn *client.Transaction) {
 // own peer may have committed a record (a letter just anchored) that
 // another endorsing peer has not yet; a moment later it has. A record that
 // really does not exist costs these waits (under 2 s) before NOT_FOUND.
-var notFoundWaits = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}
+var notFoundPolicy = retry.Policy{Initial: 100 * time.Millisecond, Max: 800 * time.Millisecond, Attempts: 5, Within: 2 * time.Second}
+
+func isNotFound(err error) bool { return chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND }
+
+// whileNotFound calls fn again, paced by notFoundPolicy, while it answers
+// NOT_FOUND; it returns fn's last error (not the context's).
+func whileNotFound(ctx context.Context, fn func(context.Context) error) error {
+	var last error
+	err := retry.Do(ctx, notFoundPolicy, isNotFound, func(ctx context.Context) error {
+		last = fn(ctx)
+		return last
+	})
+	if err != nil && last != nil {
+		return last
+	}
+	return err
+}
 
 // endorse collects the endorsements of a proposal, trying again while
-// the endorsers answer NOT_FOUND (see notFoundWaits).
+// the endorsers answer NOT_FOUND (see notFoundPolicy).
 func (c *Client) endorse(ctx context.Context, proposal *client.Proposal) (*client.Transaction, error) {
-	for attempt := 0; ; attempt++ {
+	var txn *client.Transaction
+	err := whileNotFound(ctx, func(ctx context.Context) error {
 		start := time.Now()
 		ectx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
-		txn, err := proposal.EndorseWithContext(ectx)
-		cancel()
-		if err == nil {
-			c.step("endorse", start)
-			return txn, nil
+		defer cancel()
+		t, err := proposal.EndorseWithContext(ectx)
+		if err != nil {
+			return mapError(err)
 		}
-		err = mapError(err)
-		if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND || attempt >= len(notFoundWaits) {
-			return nil, err
-		}
-		select {
-		case <-time.After(notFoundWaits[attempt]):
-		case <-ctx.Done():
-			return nil, err
-		}
+		c.step("endorse", start)
+		txn = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return txn, nil
 }
 
 // order submits an endorsed transaction and waits for its commit status;

@@ -66,18 +66,11 @@ var anchorRacePolicy = retry.Policy{Initial: 50 * time.Millisecond, Max: 400 * t
 // conflict reports the record that won. The endorsers that refused may be
 // a block ahead of this department's peer: its NOT_FOUND is waited out.
 func (c *Client) conflict(ctx context.Context, digest string, cause error) error {
-	existing, err := c.FindAnchor(ctx, digest)
-	for _, wait := range notFoundWaits {
-		if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
-			break
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return cause
-		}
+	var existing *chengnuo.Anchor
+	err := whileNotFound(ctx, func(ctx context.Context) (err error) {
 		existing, err = c.FindAnchor(ctx, digest)
-	}
+		return err
+	})
 	if err != nil {
 		return cause
 	}

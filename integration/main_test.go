@@ -145,6 +145,10 @@ func run(m *testing.M) int {
 	}
 	defer stopRegistry()
 
+	// Every process's arguments and environment are sampled from here on,
+	// while `up` enrols every identity and after (TestZZNoSecretOnACommandLine).
+	procScan.start()
+	defer procScan.halt()
 	fmt.Fprintf(os.Stderr, "integration: starting a network in %s on base port %d\n", state, net.base)
 	t0 := time.Now()
 	if out, err := script(10*time.Minute, "up"); err != nil {

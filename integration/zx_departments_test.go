@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -295,6 +296,65 @@ func ordererHeight(t *testing.T, key string) int {
 	return h
 }
 
+// Another department's definition is data: one whose key would be a path
+// ("../org" used to overwrite the importing department's own org.json),
+// whose MSP id or host would break out of the channel configuration, or
+// that claims the importer's own name, is refused and changes nothing
+// (issue 29, item 11).
+func TestHostileDefinitionIsRefused(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(net.state, "exchange", "credit.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := deptHome(market)
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		for _, g := range []string{"org.json", "orgs/*", "secret/*", "msp/*/*"} {
+			files, _ := filepath.Glob(filepath.Join(home, g))
+			for _, f := range files {
+				b, _ := os.ReadFile(f)
+				out[f] = string(b)
+			}
+		}
+		return out
+	}
+	before := snapshot()
+	for name, edit := range map[string]func(m map[string]any){
+		"key ../org":          func(m map[string]any) { m["key"] = "../org" },
+		"key ../../..":        func(m map[string]any) { m["key"] = "../../.." },
+		"market's own key":    func(m map[string]any) { m["key"] = "market" },
+		"market's MSP id":     func(m map[string]any) { m["mspId"] = "MarketMSP" },
+		"MSP id with YAML":    func(m map[string]any) { m["mspId"] = "Credit'MSP\n  - &evil" },
+		"host with YAML":      func(m map[string]any) { m["peer"].(map[string]any)["host"] = "1.2.3.4, Port: 1}" },
+		"port as text":        func(m map[string]any) { m["orderer"].(map[string]any)["port"] = "7050; rm -rf /" },
+		"certificate garbage": func(m map[string]any) { m["ca"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			edit(m)
+			f := filepath.Join(t.TempDir(), "evil.json")
+			b, _ := json.Marshal(m)
+			os.WriteFile(f, b, 0o644)
+			out, err := script(time.Minute, "dept", "market", "import", f)
+			if err == nil || !strings.Contains(out, "refused") {
+				t.Fatalf("import of a hostile definition: %v\n%s", err, out)
+			}
+		})
+	}
+	after := snapshot()
+	for f, c := range before {
+		if after[f] != c {
+			t.Errorf("a refused definition changed %s", f)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("a refused definition added files: %d before, %d after", len(before), len(after))
+	}
+}
+
 // A fifth department joins the running network: too few admin signatures
 // are refused; with a majority it is added as an application organisation
 // and a consenter, its orderer and peer catch up, its gateway reads the
@@ -311,11 +371,34 @@ func TestFifthDepartmentJoins(t *testing.T) {
 	if !strings.Contains(out, "signature") && !strings.Contains(out, "policy") {
 		t.Fatalf("the refusal does not name the policy:\n%s", out)
 	}
+	// An admin sees what the update changes before signing; without a
+	// confirmation (no terminal, no --yes) nothing is signed.
+	update := filepath.Join(net.state, "exchange", "join-hrss.pb")
+	before, err := os.ReadFile(update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = script(time.Minute, "dept", "market", "sign-update", update)
+	if err == nil || !strings.Contains(out, "refusing to sign") || !strings.Contains(out, "ADDS organisation HrssMSP") {
+		t.Fatalf("sign-update without confirmation: %v\n%s", err, out)
+	}
+	if after, _ := os.ReadFile(update); !bytes.Equal(before, after) {
+		t.Fatal("sign-update without confirmation changed the update")
+	}
 	t0 := time.Now()
-	if out, err := script(5*time.Minute, "join", "hrss"); err != nil {
+	out, err = script(5*time.Minute, "join", "hrss")
+	if err != nil {
 		t.Fatalf("join: %v\n%s", err, out)
 	}
 	t.Logf("hrss joined in %s", time.Since(t0).Round(time.Millisecond))
+	// Every admin who signed was shown the changes in plain words.
+	for _, want := range []string{"ADDS organisation HrssMSP to the application", "ADDS organisation HrssMSP to the ordering service",
+		"ADDS consenter 5: HrssMSP's orderer", "consenters: 4 → 5 (a block then needs 4 of 5 signatures",
+		"policy /Channel/Orderer/BlockValidation: 3 of [", "sign join-hrss.pb confirmed by --yes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the join's summary lacks %q:\n%s", want, out)
+		}
+	}
 	if err := loadNetwork(); err != nil {
 		t.Fatal(err)
 	}

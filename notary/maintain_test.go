@@ -3,11 +3,14 @@ package notary_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/bolt"
 	"github.com/chengnuo/chengnuo/notary"
 )
 
@@ -47,5 +50,49 @@ func TestMaintainAnchorsInTheBackground(t *testing.T) {
 	}
 	if v, err := m.svc.VerifyLetter(ctx, []byte(req.Letter)); err != nil || !v.Anchored {
 		t.Fatalf("verify: %+v %v", v, err)
+	}
+}
+
+// pagingStore records the pages Deliver asks for.
+type pagingStore struct {
+	*bolt.DB
+	afters []string
+}
+
+func (p *pagingStore) Undelivered(ctx context.Context, after string, limit int) ([]*chengnuo.Outgoing, error) {
+	p.afters = append(p.afters, after)
+	return p.DB.Undelivered(ctx, after, limit)
+}
+
+// Deliver pages through every kept delivery: deliveries not due at the
+// front (purges waiting for their time) do not hide the ones behind them,
+// as they did when it read the first 1,000 only (issue 29).
+func TestDeliverPagesThroughEveryDelivery(t *testing.T) {
+	defer notary.SetDeliverPage(2)()
+	e := newEnv(t)
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "letters.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ps := &pagingStore{DB: db}
+	svc, err := notary.New(t.Context(), notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, e.net.Client(t, "MarketMSP"), ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := time.Now().Add(24 * time.Hour)
+	for i := range 5 {
+		o := &chengnuo.Outgoing{Key: fmt.Sprintf("purge~VR%d", i), Kind: chengnuo.DeliverPurge, To: "MarketMSP", Due: far,
+			Request: &chengnuo.VerificationRequest{ID: fmt.Sprintf("VR%d", i)}}
+		if err := db.PutOutgoing(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps.afters = nil
+	if err := svc.Deliver(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ps.afters); got != "[ purge~VR1 purge~VR3]" {
+		t.Fatalf("Deliver read the pages after %s; want every page: [ purge~VR1 purge~VR3]", got)
 	}
 }

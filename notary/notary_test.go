@@ -483,7 +483,7 @@ func TestAssistedVerificationAutomatic(t *testing.T) {
 	if err != nil || r.To != "PoliceMSP" {
 		t.Fatalf("request: %+v %v", r, err)
 	}
-	if u, _ := m.db.Undelivered(ctx, 10); len(u) != 0 {
+	if u, _ := m.db.Undelivered(ctx, "", 10); len(u) != 0 {
 		t.Fatalf("details still waiting for delivery: %d", len(u))
 	}
 	// The event arrives twice (a replay after a restart): handled once.

@@ -119,21 +119,32 @@ func (s *Service) share(ctx context.Context, to string, t *chengnuo.Text, kind, 
 }
 
 // Deliver performs every kept delivery that is due: details not yet
-// delivered, texts not yet shared, purges whose time has come. It goes on
-// past a failure and returns the first.
+// delivered, texts not yet shared, purges whose time has come. It reads
+// them a page at a time and goes through every page, so deliveries not due
+// yet or failing at the front never hide the ones behind; it goes on past
+// a failure and returns the first.
 func (s *Service) Deliver(ctx context.Context) error {
-	pending, err := s.store.Undelivered(ctx, recoverBatch)
-	if err != nil {
-		return err
-	}
 	var first error
-	for _, o := range pending {
-		if err := s.deliver(ctx, o); err != nil && err != errNotDue && first == nil {
-			first = err
+	after := ""
+	for {
+		page, err := s.store.Undelivered(ctx, after, deliverPage)
+		if err != nil {
+			return errors.Join(first, err)
 		}
+		for _, o := range page {
+			if err := s.deliver(ctx, o); err != nil && err != errNotDue && first == nil {
+				first = err
+			}
+		}
+		if len(page) < deliverPage || ctx.Err() != nil {
+			return first
+		}
+		after = page[len(page)-1].Key
 	}
-	return first
 }
+
+// deliverPage is how many kept deliveries Deliver reads at a time.
+var deliverPage = 1000
 
 // Answer implements chengnuo.Service: this department's answer to a request
 // addressed to it. The evidence, or the written reason of a refusal, stays

@@ -45,8 +45,8 @@ func (d *DB) MarkDelivered(ctx context.Context, key string) error {
 }
 
 // Undelivered implements chengnuo.Store.
-func (d *DB) Undelivered(ctx context.Context, limit int) ([]*chengnuo.Outgoing, error) {
-	return list[chengnuo.Outgoing](ctx, d, `SELECT doc FROM outgoing WHERE NOT delivered ORDER BY key LIMIT $1`, limit)
+func (d *DB) Undelivered(ctx context.Context, after string, limit int) ([]*chengnuo.Outgoing, error) {
+	return list[chengnuo.Outgoing](ctx, d, `SELECT doc FROM outgoing WHERE NOT delivered AND key > $1 ORDER BY key LIMIT $2`, after, limit)
 }
 
 // PutInbox implements chengnuo.Store: of replicas that receive the same

@@ -43,12 +43,14 @@ net="${CHENGNUO_STATE}/network.json"
 gw() { jq -r --arg k "$1" '.departments[] | select(.key == $k) | .gateway' "$net"; }
 market="$(gw market)"
 justice="$(gw justice)"
-# shellcheck disable=SC1091
-source "${CHENGNUO_STATE}/depts/market/gateway/keys.env"
-export CLERK_KEY
 summary="${CHENGNUO_STATE}/summary.jsonl"
 digests="${CHENGNUO_STATE}/digests.jsonl"
-bench() { "${CHENGNUO_STATE}/bin/chengnuo" bench --network "$net" --summary "$summary" "$@"; }
+# The clerk's key is read from its file: a key on a command line or in an
+# environment would be readable by any local user (/proc).
+bench() {
+  "${CHENGNUO_STATE}/bin/chengnuo" bench --network "$net" --summary "$summary" \
+    --key-file "${CHENGNUO_STATE}/depts/market/gateway/keys.env" "$@"
+}
 rate_of() { jq -s -r --arg m "$1" '[.[] | select(.mode == $m and .offered == 0) | .rate] | max // 0' "$summary"; }
 
 echo "== baseline: bare anchors at ${market} (MarketMSP), one transaction per record"

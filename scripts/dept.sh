@@ -27,14 +27,19 @@
 #   fetch-config OUT                       the channel's current config block
 #   propose-join ORGDEF OUT                the config update adding a department (org + BFT consenter)
 #   propose-leave MSPID OUT                the config update removing one
-#   sign-update FILE                       sign a config update envelope as this department's admin (in place)
-#   submit-update FILE                     submit a signed config update
+#   describe-update FILE                   what a config update would change, in plain words
+#   sign-update FILE [--yes]               show what a config update changes, then sign it as this
+#                                          department's admin (in place) once confirmed
+#   submit-update FILE [--yes]             show it, then sign and submit it once confirmed
 #   height                                 the orderer's block height on the channel
 #   wait-discovery N                       wait until discovery sees N peers and can plan an endorsement
 #   new-secret                             create the consortium secret (the first department only)
 #   run NAME                               one process in the foreground (systemd's ExecStart)
-#   seal-secret ORGDEF OUT                 seal the consortium secret to another department's transport key
-#   open-secret FILE                       take the consortium secret sealed to this department
+#   seal-secret ORGDEF OUT                 seal the consortium secret to another department's transport key,
+#                                          signed by this department's admin
+#   secret-fingerprint                     the consortium secret's fingerprint (tell it to the recipient)
+#   open-secret FILE FROMKEY FINGERPRINT   take the consortium secret sealed to this department by the
+#                                          department FROMKEY (imported), if its fingerprint is FINGERPRINT
 #   systemd OUTDIR                         unit files for a real host (systemd supervises the processes)
 #   peer-env                               exports to use the peer CLI as this department's admin
 #
@@ -60,7 +65,8 @@ die() {
   exit 1
 }
 
-# The department's settings, written by init.
+# The department's settings, written by init (empty before it).
+KEY="" MSPID="" DOMAIN="" NAME="" SLOT=0 IP=127.0.0.1
 if [[ -f "${DEPT_HOME}/dept.env" ]]; then
   # shellcheck source=/dev/null
   source "${DEPT_HOME}/dept.env"
@@ -83,7 +89,9 @@ pg_port() { echo $((BASE + 330 + SLOT)); }
 # debug_listen OFFSET: with CHENGNUO_PPROF=1, the loopback address at which a
 # gateway (400), chaincode server (450) or peer (460) serves /debug/pprof;
 # else nothing.
-debug_listen() { [[ "${CHENGNUO_PPROF:-0}" == 1 ]] && echo "127.0.0.1:$((BASE + $1 + SLOT))" || true; }
+debug_listen() {
+  if [[ "${CHENGNUO_PPROF:-0}" == 1 ]]; then echo "127.0.0.1:$((BASE + $1 + SLOT))"; fi
+}
 
 fabric_bin() {
   if [[ -z "${FABRIC_BIN:-}" ]]; then
@@ -238,7 +246,7 @@ stop_proc() {
       kill -KILL "$pid" 2> /dev/null || true
       local child
       child="$(child_pid "$name")"
-      [[ -n "$child" ]] && kill -KILL "$child" 2> /dev/null || true
+      if [[ -n "$child" ]]; then kill -KILL "$child" 2> /dev/null || true; fi
     fi
     log "stopped ${name}"
   fi
@@ -265,12 +273,9 @@ http_ok() { curl -fsS --max-time 2 "$1"; }
 
 # ---------------------------------------------------------------- CA and identities
 
-ca_client() {
-  FABRIC_CA_CLIENT_HOME="${DEPT_HOME}/ca-client" fabric-ca-client "$@" > /dev/null 2> "${LOGS}/ca-client.log" ||
-    { tail_log ca-client; die "fabric-ca-client $1 failed"; }
-}
-
 # The CA listens on the host's loopback only: only this department enrolls.
+# Its registrar's password is in its configuration file (0600), never on a
+# command line.
 proc_ca() {
   PROC_ENV=(
     FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port)"
@@ -278,8 +283,7 @@ proc_ca() {
   )
   PROC_PORT="$(ca_port)"
   PROC_HOST=127.0.0.1
-  PROC_CMD=("${FABRIC_BIN}/fabric-ca-server" start -H "${DEPT_HOME}/ca"
-    --address 127.0.0.1 --port "$(ca_port)" -b "registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")")
+  PROC_CMD=("${FABRIC_BIN}/fabric-ca-server" start -H "${DEPT_HOME}/ca" --address 127.0.0.1 --port "$(ca_port)")
 }
 
 start_ca() {
@@ -288,16 +292,35 @@ start_ca() {
   wait_until ca "the CA" http_ok "http://127.0.0.1:$(ca_ops_port)/healthz"
 }
 
+# ca_enroll NAME SECRET ARGS...: fabric-ca-client enroll as NAME. The
+# secret goes in the URL of a client configuration file (0600, in a private
+# temporary home, written by the shell's printf builtin), never in a
+# process's arguments or environment, where any local user could read it.
+ca_enroll() {
+  local name="$1" secret="$2" home rc=0
+  shift 2
+  home="$(mktemp -d)"
+  (umask 077 && printf 'url: http://%s:%s@127.0.0.1:%s\n' "$name" "$secret" "$(ca_port)" > "${home}/fabric-ca-client-config.yaml")
+  fabric-ca-client enroll -H "$home" "$@" > /dev/null 2> "${LOGS}/ca-client.log" || rc=$?
+  rm -rf "$home"
+  ((rc == 0)) || { tail_log ca-client; die "fabric-ca-client enroll ${name} failed"; }
+}
+
 # enroll NAME TYPE DIR HOSTS: register (once) and enroll an identity with a
-# signing certificate (DIR/msp) and a TLS certificate (DIR/tls).
+# signing certificate (DIR/msp) and a TLS certificate (DIR/tls). The CA
+# makes the enrolment secret and prints it; it stays in this shell.
 enroll() {
-  local name="$1" type="$2" dir="$3" hosts="$4" secret
-  local url="http://127.0.0.1:$(ca_port)" names="C=CN,O=${DOMAIN},OU=${KEY}"
+  local name="$1" type="$2" dir="$3" hosts="$4" secret out
+  local url names="C=CN,O=${DOMAIN},OU=${KEY}"
+  url="http://127.0.0.1:$(ca_port)"
   if [[ -d "${dir}/msp/signcerts" ]]; then return 0; fi
-  secret="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-  ca_client register -u "$url" --mspdir "${DEPT_HOME}/ca-client/registrar" --id.name "$name" --id.secret "$secret" --id.type "$type"
-  ca_client enroll -u "http://${name}:${secret}@127.0.0.1:$(ca_port)" --mspdir "${dir}/msp" --csr.cn "$name" --csr.names "$names" --csr.hosts "$hosts"
-  ca_client enroll -u "http://${name}:${secret}@127.0.0.1:$(ca_port)" --mspdir "${dir}/tls-enroll" --enrollment.profile tls \
+  out="$(FABRIC_CA_CLIENT_HOME="${DEPT_HOME}/ca-client" fabric-ca-client register -u "$url" \
+    --mspdir "${DEPT_HOME}/ca-client/registrar" --id.name "$name" --id.type "$type" 2> "${LOGS}/ca-client.log")" ||
+    { tail_log ca-client; die "fabric-ca-client register ${name} failed"; }
+  secret="$(sed -n 's/^Password: //p' <<< "$out")"
+  [[ -n "$secret" ]] || die "the CA did not give ${name} an enrolment secret"
+  ca_enroll "$name" "$secret" --mspdir "${dir}/msp" --csr.cn "$name" --csr.names "$names" --csr.hosts "$hosts"
+  ca_enroll "$name" "$secret" --mspdir "${dir}/tls-enroll" --enrollment.profile tls \
     --csr.cn "$name" --csr.names "$names" --csr.hosts "$hosts"
   mkdir -p "${dir}/tls"
   (umask 077 && cp "${dir}"/tls-enroll/keystore/*_sk "${dir}/tls/server.key")
@@ -312,6 +335,61 @@ enroll() {
   cp "${DEPT_HOME}/msp/cacerts/ca.pem" "${dir}/msp/cacerts/ca.pem"
   mkdir -p "${dir}/msp/tlscacerts"
   cp "${DEPT_HOME}/msp/tlscacerts/ca.pem" "${dir}/msp/tlscacerts/ca.pem"
+}
+
+# ca_server_config: the CA's configuration file (0600), written before its
+# first init, with the registrar's password from registrar.pw — so that
+# neither init nor start needs it on a command line (-b). Settings not
+# given take Fabric CA's defaults.
+ca_server_config() {
+  local pw
+  pw="$(< "${DEPT_HOME}/ca/registrar.pw")"
+  (umask 077 && cat > "${DEPT_HOME}/ca/fabric-ca-server-config.yaml") << YAML
+version: 1.5.15
+port: $(ca_port)
+tls:
+  enabled: false
+crl:
+  expiry: 24h
+registry:
+  maxenrollments: -1
+  identities:
+    - name: registrar
+      pass: "${pw}"
+      type: client
+      affiliation: ""
+      attrs:
+        hf.Registrar.Roles: "*"
+        hf.Registrar.DelegateRoles: "*"
+        hf.Revoker: true
+        hf.IntermediateCA: true
+        hf.GenCRL: true
+        hf.Registrar.Attributes: "*"
+        hf.AffiliationMgr: true
+db:
+  type: sqlite3
+  datasource: fabric-ca-server.db
+signing:
+  default:
+    usage: [digital signature]
+    expiry: 8760h
+  profiles:
+    tls:
+      usage: [signing, key encipherment, server auth, client auth, key agreement]
+      expiry: 8760h
+csr:
+  cn: ca.${DOMAIN}
+  keyrequest: {algo: ecdsa, size: 256}
+  names:
+    - {C: CN, O: "${DOMAIN}"}
+  hosts: [ca.${DOMAIN}, localhost, 127.0.0.1]
+  ca:
+    expiry: 131400h
+    pathlength: 1
+cfg:
+  identities:
+    passwordattempts: 10
+YAML
 }
 
 node_ous() {
@@ -334,19 +412,23 @@ cmd_init() {
   chengnuo_bin
   if [[ ! -f "${DEPT_HOME}/ca/ca-cert.pem" ]]; then
     log "creating the certificate authority of ${MSPID}"
-    mkdir -p "${DEPT_HOME}/ca"
-    (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/ca/registrar.pw")
-    fabric-ca-server init -H "${DEPT_HOME}/ca" -b "registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")" \
-      --csr.cn "ca.${DOMAIN}" --csr.hosts "ca.${DOMAIN},localhost,127.0.0.1" \
-      > "${LOGS}/ca-init.log" 2>&1 || { tail_log ca-init; die "fabric-ca-server init failed"; }
+    (umask 077 && mkdir -p "${DEPT_HOME}/ca" && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/ca/registrar.pw")
+    ca_server_config > /dev/null
+    fabric-ca-server init -H "${DEPT_HOME}/ca" > "${LOGS}/ca-init.log" 2>&1 || { tail_log ca-init; die "fabric-ca-server init failed"; }
   fi
+  # The CA's directory holds its key and the registrar's password: this
+  # department's only.
+  chmod 700 "${DEPT_HOME}/ca"
+  chmod 600 "${DEPT_HOME}/ca/fabric-ca-server-config.yaml"
   mkdir -p "${DEPT_HOME}/msp/cacerts" "${DEPT_HOME}/msp/tlscacerts"
   cp "${DEPT_HOME}/ca/ca-cert.pem" "${DEPT_HOME}/msp/cacerts/ca.pem"
   cp "${DEPT_HOME}/ca/ca-cert.pem" "${DEPT_HOME}/msp/tlscacerts/ca.pem"
   node_ous > "${DEPT_HOME}/msp/config.yaml"
   start_ca
   if [[ ! -d "${DEPT_HOME}/ca-client/registrar/signcerts" ]]; then
-    ca_client enroll -u "http://registrar:$(cat "${DEPT_HOME}/ca/registrar.pw")@127.0.0.1:$(ca_port)" --mspdir "${DEPT_HOME}/ca-client/registrar"
+    local pw
+    pw="$(< "${DEPT_HOME}/ca/registrar.pw")"
+    ca_enroll registrar "$pw" --mspdir "${DEPT_HOME}/ca-client/registrar"
   fi
   local hosts
   hosts="peer0.${DOMAIN},${IP},127.0.0.1,localhost"
@@ -709,12 +791,15 @@ cmd_commit_cc() {
   shift 2
   fabric_bin
   peer_core_yaml
+  chengnuo_bin
   peers+=(--peerAddresses "${IP}:$(peer_port)" --tlsRootCertFiles "${DEPT_HOME}/peer/tls/ca.crt")
   mkdir -p "${DEPT_HOME}/config/roots"
+  local key
   for f in "$@"; do
-    jq -j .tlsCA "$f" > "${DEPT_HOME}/config/roots/$(jq -r .key "$f").pem"
-    peers+=(--peerAddresses "$(jq -r '.peer.host + ":" + (.peer.port|tostring)' "$f")"
-      --tlsRootCertFiles "${DEPT_HOME}/config/roots/$(jq -r .key "$f").pem")
+    # Fields of a validated definition: the key is letters and digits.
+    key="$(def_field key "$f")"
+    def_field tlsCA "$f" > "${DEPT_HOME}/config/roots/${key}.pem"
+    peers+=(--peerAddresses "$(def_field peer "$f")" --tlsRootCertFiles "${DEPT_HOME}/config/roots/${key}.pem")
   done
   # shellcheck disable=SC2046
   as_admin peer lifecycle chaincode commit $(orderer_args) -C "$CHANNEL" -n "$CC_NAME" \
@@ -734,37 +819,81 @@ cmd_fetch_config() {
     { tail_log fetch; die "could not fetch the channel config"; }
 }
 
+# cmd_describe_update FILE: what the update would change in the channel as
+# it is now, in plain words.
+cmd_describe_update() {
+  local update="$1" cfg
+  [[ -f "$update" ]] || die "no update file ${update}"
+  chengnuo_bin
+  cfg="$(mktemp)"
+  cmd_fetch_config "$cfg"
+  printf 'The update %s, for channel %s, would:\n' "$(basename "$update")" "$CHANNEL"
+  "${BIN}/chengnuo" node describe-update --config "$cfg" "$update" || { rm -f "$cfg"; die "cannot read ${update} as a config update"; }
+  rm -f "$cfg"
+}
+
+# confirm_update FILE [--yes] ACTION: shows what the update changes and asks
+# this department's admin to confirm ACTION; --yes confirms for scripts.
+confirm_update() {
+  local update="$1" yes="$2" action="$3" answer
+  cmd_describe_update "$update"
+  if [[ "$yes" == --yes ]]; then
+    log "${action} confirmed by --yes"
+    return 0
+  fi
+  [[ -t 0 ]] || die "refusing to ${action} without confirmation: read the changes above, then run again with --yes"
+  read -r -p "${action} as ${MSPID}'s admin? Type yes: " answer
+  [[ "$answer" == yes ]] || die "not confirmed; nothing signed"
+}
+
 cmd_sign_update() {
+  local update="${1:?sign-update FILE [--yes]}"
   fabric_bin
   peer_core_yaml
-  as_admin peer channel signconfigtx -f "$1" > "${LOGS}/sign.log" 2>&1 || { tail_log sign; die "could not sign $1"; }
-  log "signed $1 as ${MSPID}'s admin"
+  confirm_update "$update" "${2:-}" "sign $(basename "$update")"
+  as_admin peer channel signconfigtx -f "$update" > "${LOGS}/sign.log" 2>&1 || { tail_log sign; die "could not sign ${update}"; }
+  log "signed ${update} as ${MSPID}'s admin"
 }
 
 cmd_submit_update() {
+  local update="${1:?submit-update FILE [--yes]}"
   fabric_bin
   peer_core_yaml
+  confirm_update "$update" "${2:-}" "sign and submit $(basename "$update")"
   # shellcheck disable=SC2046
-  as_admin peer channel update -f "$1" -c "$CHANNEL" $(orderer_args) > "${LOGS}/update.log" 2>&1 ||
+  as_admin peer channel update -f "$update" -c "$CHANNEL" $(orderer_args) > "${LOGS}/update.log" 2>&1 ||
     { cat "${LOGS}/update.log" >&2; return 1; }
-  log "submitted $1"
+  log "submitted ${update}"
 }
 
 # ---------------------------------------------------------------- the consortium secret
 
+# cmd_seal_secret DEF OUT: the consortium secret sealed to the transport key
+# of the department DEF defines, signed by this department's admin.
 cmd_seal_secret() {
-  local def="$1" out="$2" pub
+  local def="$1" out="$2"
   chengnuo_bin
-  pub="$(mktemp)"
-  jq -j .transportKey "$def" > "$pub"
-  "${BIN}/chengnuo" secret seal --to "$pub" --in "${DEPT_HOME}/secret/consortium.secret" --out "$out"
-  rm -f "$pub"
+  "${BIN}/chengnuo" secret seal --from-def "${DEPT_HOME}/org.json" --to-def "$def" \
+    --admin-cert "${DEPT_HOME}/admin/msp/signcerts/cert.pem" --admin-key "${DEPT_HOME}/admin/msp/keystore/key.pem" \
+    --in "${DEPT_HOME}/secret/consortium.secret" --out "$out" > /dev/null
 }
 
-cmd_open_secret() {
+cmd_secret_fingerprint() {
   chengnuo_bin
-  (umask 077 && "${BIN}/chengnuo" secret open --key "${DEPT_HOME}/secret/transport.key" --in "$1" --out "${DEPT_HOME}/secret/consortium.secret")
-  log "took the consortium secret"
+  "${BIN}/chengnuo" secret fingerprint --in "${DEPT_HOME}/secret/consortium.secret"
+}
+
+# cmd_open_secret FILE FROMKEY FINGERPRINT: take the consortium secret if the
+# imported department FROMKEY's admin signed it and its fingerprint is the
+# one FROMKEY told this department.
+cmd_open_secret() {
+  local file="$1" from="$2" fp="$3"
+  [[ "$from" =~ ^[a-z][a-z0-9]{1,15}$ && -f "${DEPT_HOME}/orgs/${from}.json" ]] ||
+    die "open-secret FILE FROMKEY FINGERPRINT: ${from} is not an imported department"
+  chengnuo_bin
+  (umask 077 && "${BIN}/chengnuo" secret open --self-def "${DEPT_HOME}/org.json" --from-def "${DEPT_HOME}/orgs/${from}.json" \
+    --key "${DEPT_HOME}/secret/transport.key" --fingerprint "$fp" --in "$file" --out "${DEPT_HOME}/secret/consortium.secret" > /dev/null)
+  log "took the consortium secret from ${from} (fingerprint ${fp})"
 }
 
 cmd_new_secret() {
@@ -777,78 +906,25 @@ cmd_new_secret() {
 
 # cmd_import DEF...: keep other departments' definitions (public material)
 # in DEPT_HOME/orgs; their TLS CAs become trusted by this department's nodes
-# at their next start.
+# at their next start. Each is validated as data first (chengnuo node
+# import); one that fails, or claims this department's name, refuses the
+# whole import and changes nothing.
 cmd_import() {
-  local f key
-  mkdir -p "${DEPT_HOME}/orgs"
-  for f in "$@"; do
-    key="$(jq -er .key "$f")" || die "$f is not an organisation definition"
-    [[ "$key" == "$KEY" ]] && continue
-    cp "$f" "${DEPT_HOME}/orgs/${key}.json.new"
-    mv "${DEPT_HOME}/orgs/${key}.json.new" "${DEPT_HOME}/orgs/${key}.json"
-  done
+  chengnuo_bin
+  "${BIN}/chengnuo" node import --home "$DEPT_HOME" "$@" > /dev/null || die "import refused"
 }
 
-# msp_from_def DEF DIR: an MSP directory (roots and NodeOUs only) from a
-# definition, for configtxgen.
-msp_from_def() {
-  local def="$1" dir="$2"
-  mkdir -p "${dir}/msp/cacerts" "${dir}/msp/tlscacerts"
-  jq -j .ca "$def" > "${dir}/msp/cacerts/ca.pem"
-  jq -j .tlsCA "$def" > "${dir}/msp/tlscacerts/ca.pem"
-  node_ous > "${dir}/msp/config.yaml"
-  jq -j .orderer.identity "$def" > "${dir}/orderer-identity.pem"
-  jq -j .orderer.tlsCert "$def" > "${dir}/orderer-tls.pem"
-}
+# def_field FIELD DEF: one field of a definition, validated as a whole first.
+def_field() { "${BIN}/chengnuo" node show-def --field "$1" "$2"; }
 
-# org_yaml DEF DIR: a department as a configtx organisation — member of the
-# application (its peer endorses) and of the ordering service (its orderer).
-org_yaml() {
-  local def="$1" dir="$2" msp
-  msp="$(jq -r .mspId "$def")"
-  cat << YAML
-  - &${msp}
-    Name: ${msp}
-    ID: ${msp}
-    MSPDir: ${dir}/msp
-    Policies:
-      Readers: {Type: Signature, Rule: "OR('${msp}.admin', '${msp}.peer', '${msp}.client', '${msp}.orderer')"}
-      Writers: {Type: Signature, Rule: "OR('${msp}.admin', '${msp}.client', '${msp}.orderer')"}
-      Admins: {Type: Signature, Rule: "OR('${msp}.admin')"}
-      Endorsement: {Type: Signature, Rule: "OR('${msp}.peer')"}
-    OrdererEndpoints:
-      - $(jq -r '.orderer.host + ":" + (.orderer.port|tostring)' "$def")
-    AnchorPeers:
-      - {Host: $(jq -r .peer.host "$def"), Port: $(jq -r .peer.port "$def")}
-YAML
-}
-
-consenter_yaml() {
-  local def="$1" dir="$2"
-  printf '    - {ID: %s, Host: %s, Port: %s, MSPID: %s, Identity: %s, ClientTLSCert: %s, ServerTLSCert: %s}\n' \
-    "$(($(jq -r .slot "$def") + 1))" "$(jq -r .orderer.host "$def")" "$(jq -r .orderer.port "$def")" \
-    "$(jq -r .mspId "$def")" "${dir}/orderer-identity.pem" "${dir}/orderer-tls.pem" "${dir}/orderer-tls.pem"
-}
-
-# render_configtx DIR DEF...: configtx.yaml for the given departments.
+# render_configtx DIR DEF...: configtx.yaml for the given departments, and
+# their MSP directories, from validated definitions (chengnuo node configtx).
 render_configtx() {
-  local out="$1" orgs="" cons="" refs="" def d
+  local out="$1"
   shift
-  mkdir -p "$out"
-  for def in "$@"; do
-    d="${out}/$(jq -r .key "$def")"
-    msp_from_def "$def" "$d"
-    orgs+="$(org_yaml "$def" "$d")"$'\n'
-    cons+="$(consenter_yaml "$def" "$d")"$'\n'
-    refs+="${refs:+, }*$(jq -r .mspId "$def")"
-  done
-  local tmpl
-  tmpl="$(cat "${ROOT}/network/configtx.yaml.tmpl")"
-  tmpl="${tmpl//@ORGS@/"$orgs"}"
-  tmpl="${tmpl//@CONSENTERS@/"$cons"}"
-  tmpl="${tmpl//@ORG_REFS@/"$refs"}"
-  tmpl="${tmpl//@BLOCK_INTERVAL@/"${CHENGNUO_BLOCK_INTERVAL:-250ms}"}"
-  printf '%s\n' "$tmpl" > "${out}/configtx.yaml"
+  chengnuo_bin
+  "${BIN}/chengnuo" node configtx --template "${ROOT}/network/configtx.yaml.tmpl" --out "$out" \
+    --block-interval "${CHENGNUO_BLOCK_INTERVAL:-250ms}" "$@" || die "cannot render the channel configuration"
 }
 
 # cmd_genesis OUT: the channel's genesis block from this department's and
@@ -864,45 +940,26 @@ cmd_genesis() {
   log "genesis block of ${CHANNEL} for ${#defs[@]} departments: ${out}"
 }
 
-# BFT_QUORUM (jq): the block validation policy follows the consenters — a
-# quorum ceil((n+f+1)/2) of their identities, f = (n-1)/3, as configtxgen
-# writes it for the genesis block (fabric common/policies/bft.go).
-BFT_QUORUM='(.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping) as $cs
-  | ($cs | length) as $n | ((($n - 1) / 3) | floor) as $f | ((($n + $f + 1) / 2) | ceil) as $q
-  | .channel_group.groups.Orderer.policies.BlockValidation.policy.value = {
-      identities: [$cs[] | {principal_classification: "IDENTITY", principal: {mspid: .msp_id, id_bytes: .identity}}],
-      rule: {n_out_of: {n: $q, rules: [range(0; $n) | {signed_by: .}]}}, version: 0}'
-
 # cmd_propose_join DEF OUT: the config update that adds the department of
 # DEF to the channel — as an application organisation, an orderer
-# organisation and a SmartBFT consenter. The result is unsigned; each
-# department's admin signs it (sign-update) until the channel's Admins
-# policy (MAJORITY) is met, and one submits it.
+# organisation and a SmartBFT consenter, with the block validation policy
+# recomputed for the new quorum (chengnuo node propose-join). The result is
+# unsigned; each department's admin signs it (sign-update) until the
+# channel's Admins policy (MAJORITY) is met, and one submits it.
 cmd_propose_join() {
   local def="$1" out="$2" w="${DEPT_HOME}/config/update" msp
   fabric_bin
   peer_core_yaml
+  chengnuo_bin
   rm -rf "$w"
   mkdir -p "$w"
-  msp="$(jq -r .mspId "$def")"
+  msp="$(def_field mspId "$def")" || die "${def} is not a valid definition"
   render_configtx "${w}/new" "$def"
   configtxgen -configPath "${w}/new" -printOrg "$msp" > "${w}/org.json" 2> "${LOGS}/configtxgen.log" ||
     { tail_log configtxgen; die "configtxgen -printOrg failed"; }
   cmd_fetch_config "${w}/config.pb"
-  configtxlator proto_decode --input "${w}/config.pb" --type common.Block |
-    jq .data.data[0].payload.data.config > "${w}/config.json"
-  jq --arg msp "$msp" --slurpfile org "${w}/org.json" \
-    --argjson id "$(($(jq -r .slot "$def") + 1))" --arg host "$(jq -r .orderer.host "$def")" \
-    --argjson port "$(jq -r .orderer.port "$def")" \
-    --arg ident "$(jq -j .orderer.identity "$def" | base64 -w0)" \
-    --arg tls "$(jq -j .orderer.tlsCert "$def" | base64 -w0)" '
-    .channel_group.groups.Application.groups[$msp] = ($org[0] | del(.values.Endpoints))
-    | .channel_group.groups.Orderer.groups[$msp] = ($org[0] | del(.values.AnchorPeers))
-    | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping +=
-        [{id: $id, host: $host, port: $port, msp_id: $msp, identity: $ident, client_tls_cert: $tls, server_tls_cert: $tls}]
-    | '"$BFT_QUORUM"'
-    ' "${w}/config.json" > "${w}/modified.json"
-  cmd_compute_update "${w}/config.json" "${w}/modified.json" "$out"
+  "${BIN}/chengnuo" node propose-join --config "${w}/config.pb" --org "${w}/org.json" --def "$def" --out "$out" ||
+    die "cannot propose adding ${msp}"
   log "proposed adding ${msp}: ${out} (unsigned)"
 }
 
@@ -911,35 +968,12 @@ cmd_propose_leave() {
   local msp="$1" out="$2" w="${DEPT_HOME}/config/update"
   fabric_bin
   peer_core_yaml
+  chengnuo_bin
   rm -rf "$w"
   mkdir -p "$w"
   cmd_fetch_config "${w}/config.pb"
-  configtxlator proto_decode --input "${w}/config.pb" --type common.Block |
-    jq .data.data[0].payload.data.config > "${w}/config.json"
-  jq --arg msp "$msp" '
-    del(.channel_group.groups.Application.groups[$msp])
-    | del(.channel_group.groups.Orderer.groups[$msp])
-    | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping |=
-        map(select(.msp_id != $msp))
-    | '"$BFT_QUORUM"'
-    ' "${w}/config.json" > "${w}/modified.json"
-  cmd_compute_update "${w}/config.json" "${w}/modified.json" "$out"
+  "${BIN}/chengnuo" node propose-leave --config "${w}/config.pb" --msp "$msp" --out "$out" || die "cannot propose removing ${msp}"
   log "proposed removing ${msp}: ${out} (unsigned)"
-}
-
-# cmd_compute_update OLD NEW OUT: a config update envelope from two configs.
-cmd_compute_update() {
-  local old="$1" new="$2" out="$3" w
-  w="$(mktemp -d)"
-  configtxlator proto_encode --input "$old" --type common.Config --output "${w}/old.pb"
-  configtxlator proto_encode --input "$new" --type common.Config --output "${w}/new.pb"
-  configtxlator compute_update --channel_id "$CHANNEL" --original "${w}/old.pb" --updated "${w}/new.pb" \
-    --output "${w}/update.pb"
-  configtxlator proto_decode --input "${w}/update.pb" --type common.ConfigUpdate > "${w}/update.json"
-  jq -n --arg ch "$CHANNEL" --slurpfile u "${w}/update.json" \
-    '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $u[0]}}}' > "${w}/env.json"
-  configtxlator proto_encode --input "${w}/env.json" --type common.Envelope --output "$out"
-  rm -rf "$w"
 }
 
 # discovered N: this department's peer sees N peers on the channel and can
@@ -1075,7 +1109,7 @@ pg_bin() {
 
 find_pg_bin() {
   local d
-  for d in $(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -t/ -k4 -n -r); do
+  for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k4 -n -r); do
     [[ -x "${d}/initdb" ]] && { echo "$d"; return; }
   done
   command -v initdb > /dev/null && dirname "$(command -v initdb)"
@@ -1222,6 +1256,7 @@ UNIT
 cmd_peer_env() {
   local kv
   fabric_bin
+  # shellcheck disable=SC2016 # $PATH is for the shell that evaluates this
   printf 'export PATH="%s:$PATH"\n' "$FABRIC_BIN"
   for kv in "${ADMIN_ENV[@]}"; do printf 'export %s="%s"\n' "${kv%%=*}" "${kv#*=}"; done
   cat << EOF
@@ -1249,6 +1284,8 @@ case "$cmd" in
   committed) cmd_committed ;;
   fetch-config) cmd_fetch_config "$@" ;;
   sign-update) cmd_sign_update "$@" ;;
+  describe-update) cmd_describe_update "$@" ;;
+  secret-fingerprint) cmd_secret_fingerprint ;;
   submit-update) cmd_submit_update "$@" ;;
   new-secret) cmd_new_secret ;;
   seal-secret) cmd_seal_secret "$@" ;;

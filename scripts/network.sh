@@ -246,12 +246,15 @@ start_gateway() {
 
 # hand_secret FROM TO: FROM seals the consortium secret to TO's transport
 # key; TO opens it. Only the sealed file crosses.
+# The sealed file is signed by FROM's admin; TO checks the signature against
+# FROM's CA and the fingerprint FROM tells it (on real hosts: over the phone).
 hand_secret() {
-  local from="$1" to="$2" sealed="${EXCHANGE}/secret-for-${ORG_KEYS[$2]}.pem"
+  local from="$1" to="$2" sealed="${EXCHANGE}/secret-for-${ORG_KEYS[$2]}.pem" fp
   [[ -f "${DEPTS}/${ORG_KEYS[$to]}/secret/consortium.secret" ]] && return 0
   rm -f "$sealed"
   dept "$from" seal-secret "${EXCHANGE}/${ORG_KEYS[$to]}.json" "$sealed"
-  dept "$to" open-secret "$sealed"
+  fp="$(dept "$from" secret-fingerprint)"
+  dept "$to" open-secret "$sealed" "${ORG_KEYS[$from]}" "$fp"
 }
 
 # install_cc I: department I packages its chaincode (its own server's
@@ -307,9 +310,12 @@ load_demo_catalog() {
   for ((i = 0; i < n; i++)); do
     code="$(jq -r ".[$i].code" "${ROOT}/network/demo-catalog.json")"
     if curl -fsS --max-time 10 "${url}/${code}" > /dev/null 2>&1; then continue; fi
+    # The key goes to curl in a config file descriptor, never as an
+    # argument: any local user can read a process's arguments.
     jq -c ".[$i]" "${ROOT}/network/demo-catalog.json" |
-      curl -fsS --max-time 60 -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \
-        --data-binary @- "$url" > /dev/null || die "could not publish demo catalog item ${code}"
+      curl -fsS --max-time 60 --config <(printf 'header = "Authorization: Bearer %s"\n' "$key") \
+        -H 'Content-Type: application/json' --data-binary @- "$url" > /dev/null ||
+      die "could not publish demo catalog item ${code}"
     published=$((published + 1))
   done
   log "demo catalog: ${published} item(s) published, ${n} in the file"
@@ -417,12 +423,14 @@ sign_and_submit() {
   need="${CHENGNUO_UPDATE_SIGNATURES:-$((${#ms[@]} / 2 + 1))}"
   for m in "${ms[@]}"; do
     ((signed < need - 1)) || break
-    dept "$m" sign-update "$update"
+    # Each admin sees what the update changes before signing; here every
+    # department is on this machine, so the script confirms for them.
+    dept "$m" sign-update "$update" --yes
     signed=$((signed + 1))
   done
   local before
   before="$(dept "${ms[$signed]}" height)"
-  dept "${ms[$signed]}" submit-update "$update"
+  dept "${ms[$signed]}" submit-update "$update" --yes
   # The orderers cut the config block after accepting it: wait until every
   # member's orderer has it, so that what follows sees the new config.
   local deadline=$((SECONDS + 60))

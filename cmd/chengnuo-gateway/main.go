@@ -50,6 +50,7 @@ type Config struct {
 	Webhook         string
 	DebugListen     string
 	PublicRate      float64
+	MaxProofs       int
 	TrustedProxies  []string
 	MaintainEvery   time.Duration
 	DetailsRetain   time.Duration
@@ -73,7 +74,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return def
 	}
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	var level, shutdown, rate, proxies, maintain, retain, linger, workers, refresh string
+	var level, shutdown, rate, proxies, maintain, retain, linger, workers, refresh, proofs string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	str(&cfg.OpsListen, "ops-listen", "", "operations listen address (/metrics, /healthz, /readyz) on the department's monitoring network, never the public one (default: none, no /metrics)")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
@@ -84,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
 	str(&rate, "public-rate", "20", "requests per second per client address on public routes (burst: twice that)")
+	str(&proofs, "max-proofs", "4", "how many proof bundles are built at once; beyond, a proof request is answered 503 at once (a bundle's cost grows with the chain)")
 	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none; the peer address is the client)")
 	str(&maintain, "maintain-every", "30s", "how often pending letters, deliveries and purges are retried in the background")
 	str(&linger, "batch-linger", notary.DefaultBatchLinger.String(), "while a batch of letters is in flight, the least time between the starts of two batches (0: none)")
@@ -157,6 +159,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return cfg, fmt.Errorf("--batch-workers must be a whole number from 1 to 64, got %q", workers)
 	}
 	cfg.BatchWorkers = n
+	if cfg.MaxProofs, err = strconv.Atoi(proofs); err != nil || cfg.MaxProofs < 1 {
+		return cfg, fmt.Errorf("--max-proofs must be a positive whole number, got %q", proofs)
+	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
@@ -338,6 +343,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	api := gateway.New(gateway.Options{
 		Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
 		WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
+		MaxProofs: cfg.MaxProofs,
 	})
 	// The body's own read deadline (the server's per-route BodyTimeout)
 	// replaces ReadTimeout once the headers are in.

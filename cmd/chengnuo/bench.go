@@ -135,7 +135,8 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	mode := fs.String("mode", "letters", "anchor (bare digests, one transaction each), letters (prepared signed letters), verify (GET /v1/verify/{digest} of anchored letters) or verify-letter (POST /v1/verify with the letter)")
 	fs.IntVar(&c.letters, "letters", 0, "letters to prepare for letters mode (default: enough for the run at 1,600/s, at most 60,000)")
 	fs.StringVar(&c.item, "item", "SC-001", "catalog item of the letters")
-	fs.StringVar(&c.key, "key", os.Getenv("CLERK_KEY"), "clerk API key [CLERK_KEY]")
+	fs.StringVar(&c.key, "key", "", "clerk API key (better: --key-file, so that the key is in no process's arguments)")
+	keyFile := fs.String("key-file", "", "file holding the clerk API key: the key alone, or a gateway's keys.env (its CLERK_KEY)")
 	fs.Float64Var(&c.baseline, "baseline", 0, "rate of the baseline run, to print this run's ratio to it")
 	fs.StringVar(&c.summary, "summary", "", "append this run's figures to this file as one JSON line")
 	fs.IntVar(&c.procs, "procs", 1, "threads running the generator's Go code while the clock runs (GOMAXPROCS; 0: as many as cores). "+
@@ -143,6 +144,13 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&c.out, "digests", "", "letters mode: append the digests answered 201 to this file; verify modes: read digests (and letters) from it")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *keyFile != "" {
+		k, err := readKeyFile(*keyFile, "CLERK_KEY")
+		if err != nil {
+			return err
+		}
+		c.key = k
 	}
 	if c.base == "" {
 		return errors.New("bench: --url is required")

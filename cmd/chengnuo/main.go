@@ -43,6 +43,8 @@ func main() {
 		err = runEnrol(os.Args[2:], os.Stdout)
 	case "secret":
 		err = runSecret(os.Args[2:], os.Stdout)
+	case "node":
+		err = runNode(os.Args[2:], os.Stdout)
 	case "proof":
 		err = runProof(os.Args[2:], os.Stdout)
 	case "demo":
@@ -74,8 +76,11 @@ commands:
   ca      --dir DIR                  create a demo applicant CA (DIR/ca.key, DIR/ca.pem) for gateways' --cert-roots
   enrol   --ca DIR --name N --id-number X [--id-type T] --out FILE   issue an applicant a key and certificate
   apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
-  secret  seal --to PUB --in F --out F | open --key KEY --in F --out F | fingerprint --in F
-          hand the consortium secret to a department, encrypted to its SM2 transport key
+  secret  seal --from-def OWN --admin-cert C --admin-key K --to-def DEF --in F --out F
+          | open --self-def OWN --key KEY --from-def DEF --fingerprint FP --in F --out F | fingerprint --in F
+          hand the consortium secret to a department: encrypted to its SM2 transport key, signed by the sender's admin
+  node    import | show-def | configtx | propose-join | propose-leave | describe-update
+          the node kit's handling of other departments' definitions and channel updates (scripts/dept.sh)
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step
   proof   verify BUNDLE [--letter FILE] [--genesis-hash HEX] [--applicant-ca PEM] | genesis-hash BLOCKFILE
           check a proof bundle offline: exit 0 PROVEN, 1 naming the first failed check, 3 consistent

@@ -97,6 +97,7 @@ async function lookupFile(file) {
 async function checkProof() {
   const out = $("proof-result");
   out.textContent = "正在本机核验… Checking in this browser…";
+  out.className = "";
   try {
     await loadVerifier();
     const bundle = await (await fetch("/v1/commitments/" + encodeURIComponent(current.id) + "/proof")).text();

@@ -35,6 +35,8 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 		{"MarkAnchoredNeverRegresses", markAnchoredNeverRegresses},
 		{"BatchesAreAllOrNothing", batchesAreAllOrNothing},
 		{"NumbersTextsAndInbox", numbersTextsAndInbox},
+		{"PendingStatsAreExact", pendingStatsAreExact},
+		{"UndeliveredPages", undeliveredPages},
 		{"ConcurrentWriters", func(t *testing.T, open func(*testing.T) Store) { concurrentWriters(t, open, shared) }},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, fresh(t)) })
@@ -42,6 +44,69 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// pendingStatsAreExact: every pending letter is counted and the oldest is
+// found wherever it sits (a store once looked at the first 1,000 only),
+// and an anchored letter leaves the figures.
+func pendingStatsAreExact(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	const n = 1500
+	var batch []*chengnuo.StoredLetter
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Second)
+		if i == 1234 {
+			at = t0.Add(-time.Hour) // stored later, dated earlier: a clock set back
+		}
+		batch = append(batch, &chengnuo.StoredLetter{ID: fmt.Sprintf("CNstat%04d", i), Digest: fmt.Sprintf("stat%d", i),
+			State: chengnuo.StatePending, StoredAt: at})
+	}
+	if _, err := db.PutPending(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if got, oldest, err := db.PendingStats(ctx); err != nil || got != n || !oldest.Equal(t0.Add(-time.Hour)) {
+		t.Fatalf("pending stats %d, oldest %s (%v); want %d and %s", got, oldest, err, n, t0.Add(-time.Hour))
+	}
+	if err := mark1(ctx, db, "CNstat1234", &chengnuo.Commitment{ID: "CNstat1234", Status: chengnuo.StatusActive, TxID: "tx"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, oldest, err := db.PendingStats(ctx); err != nil || got != n-1 || !oldest.Equal(t0) {
+		t.Fatalf("after one anchored: %d, oldest %s (%v); want %d and %s", got, oldest, err, n-1, t0)
+	}
+}
+
+// undeliveredPages: deliveries not done come in key order, a page at a
+// time after the last key of the page before; delivered ones are skipped.
+func undeliveredPages(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	for _, k := range []string{"text~c", "purge~a", "details~b", "text~a", "purge~b"} {
+		if err := db.PutOutgoing(ctx, &chengnuo.Outgoing{Key: k, Kind: chengnuo.DeliverText, To: "PoliceMSP"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.MarkDelivered(ctx, "purge~b"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	after := ""
+	for pages := 0; pages < 10; pages++ {
+		page, err := db.Undelivered(ctx, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page {
+			got = append(got, o.Key)
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].Key
+	}
+	if fmt.Sprint(got) != "[details~b purge~a text~a text~c]" {
+		t.Fatalf("paged through %v", got)
+	}
+}
 
 // put1 stores one letter: a batch of one.
 func put1(ctx context.Context, db chengnuo.Store, l *chengnuo.StoredLetter) (*chengnuo.StoredLetter, error) {
@@ -251,7 +316,7 @@ func numbersTextsAndInbox(t *testing.T, open func(*testing.T) Store) {
 	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{Key: "details~VRo", Kind: chengnuo.DeliverDetails}); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := db2.Undelivered(ctx, 10); len(u) != 1 || string(u[0].Details) != "personal" {
+	if u, _ := db2.Undelivered(ctx, "", 10); len(u) != 1 || string(u[0].Details) != "personal" {
 		t.Fatalf("undelivered %+v (a second put must not replace the first)", u)
 	}
 	if err := db2.PutOutgoing(ctx, &chengnuo.Outgoing{}); chengnuo.ErrorCode(err) != chengnuo.EINTERNAL {
@@ -260,7 +325,7 @@ func numbersTextsAndInbox(t *testing.T, open func(*testing.T) Store) {
 	if err := db2.MarkDelivered(ctx, "details~VRo"); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := db2.Undelivered(ctx, 10); len(u) != 0 {
+	if u, _ := db2.Undelivered(ctx, "", 10); len(u) != 0 {
 		t.Fatal("delivered details kept")
 	}
 	db2.Close()
