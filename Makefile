@@ -54,6 +54,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParsePublicKey -fuzztime $(FUZZTIME) ./sm
 	go test -run '^$$' -fuzz FuzzAnchorBatchArgs -fuzztime $(FUZZTIME) ./contract
 	go test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./proof
+	go test -run '^$$' -fuzz FuzzParseDefinition -fuzztime $(FUZZTIME) ./node
+	go test -run '^$$' -fuzz FuzzDescribe -fuzztime $(FUZZTIME) ./node
 	go test -run '^$$' -fuzz FuzzLetterOnly -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzVerifyAnswer -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzSubmitOnly -fuzztime $(FUZZTIME) ./gateway

@@ -51,6 +51,7 @@ var depRules = map[string]rule{
 	"cmd/chengnuo-gateway": {},
 	"internal/fabrictest":  {},
 	"internal/debugsrv":    {project: []string{}, thirdParty: []string{}},
+	"internal/a11y":        {project: []string{}, thirdParty: []string{"github.com/chromedp/chromedp"}},
 	"internal/storetest":   {project: []string{"."}, thirdParty: []string{}},
 	"internal/pgtest":      {project: []string{}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
 	"integration":          {},

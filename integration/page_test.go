@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/chengnuo/chengnuo/internal/a11y"
 )
 
 // TestVerificationPageInBrowser drives the public verification page in
@@ -52,6 +54,31 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
+	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// checkPage runs axe-core on the page as it stands and saves a
+	// screenshot of it.
+	checkPage := func(ctx context.Context, state string) {
+		t.Helper()
+		vs, err := a11y.Check(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", state, err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: accessibility: %s", state, v)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(dir, "verify-page-"+state+".png")
+		if err := os.WriteFile(f, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: axe-core clean; screenshot %s", state, f)
+	}
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -67,6 +94,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	if status, shown := text("#r-status"), text("#r-id"); !strings.Contains(status, "有效") || shown != id {
 		t.Fatalf("the page shows %q / %q for %s", status, shown, id)
 	}
+	checkPage(ctx, "record")
 	// 2. A digest typed in: an unknown one first.
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#query"), strings.Repeat("0", 64)),
@@ -110,6 +138,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		!strings.Contains(unpinned, "NOT proven") {
 		t.Fatalf("without a pin the in-browser check says %q", unpinned)
 	}
+	checkPage(ctx, "unpinned")
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#genesis"), genesisHash(t)),
 		chromedp.Click(chromedp.CSS("#check")),
@@ -121,19 +150,8 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	if !strings.Contains(proofText, "核验通过") || !strings.Contains(proofText, "PROVEN") || !strings.Contains(proofText, "(pinned)") {
 		t.Fatalf("the in-browser check says %q", proofText)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shotFile := filepath.Join(dir, "verify-page.png")
-	if err := os.WriteFile(shotFile, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s (%d bytes); in-browser check: %s", shotFile, len(shot), strings.SplitN(proofText, "\n", 3)[1])
+	checkPage(ctx, "proven")
+	t.Logf("in-browser check: %s", strings.SplitN(proofText, "\n", 3)[1])
 
 	// 5. Without WebAssembly the page says it cannot hash the file and
 	// uploads nothing (issue 29: it used to post the whole letter).
@@ -163,6 +181,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		t.Fatalf("drop the letter without WebAssembly: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond) // a fallback upload would have started by now
+	checkPage(ctx2, "no-webassembly")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(uploads) != 0 {

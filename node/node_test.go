@@ -32,7 +32,7 @@ type dept struct {
 	transportKey []byte // PEM, the private half
 }
 
-func newDept(t *testing.T, key, mspID string, slot int) *dept {
+func newDept(t testing.TB, key, mspID string, slot int) *dept {
 	t.Helper()
 	org := prooftest.NewOrg(t, mspID, uint32(slot)+1)
 	tk, _ := sm.GenerateKey()
@@ -244,7 +244,7 @@ func TestConfigtxFromDefinitions(t *testing.T) {
 // channel builds a configuration block of the departments, as a channel's
 // config looks to the kit: application and orderer organisations with MSPs
 // and Admins policies, the consenters and the block validation policy.
-func channel(t *testing.T, ds ...*dept) []byte {
+func channel(t testing.TB, ds ...*dept) []byte {
 	t.Helper()
 	app := &common.ConfigGroup{Groups: map[string]*common.ConfigGroup{}, Policies: map[string]*common.ConfigPolicy{}, ModPolicy: "Admins"}
 	ord := &common.ConfigGroup{Groups: map[string]*common.ConfigGroup{}, Values: map[string]*common.ConfigValue{},
@@ -278,7 +278,7 @@ func channel(t *testing.T, ds ...*dept) []byte {
 	return block
 }
 
-func orgGroup(t *testing.T, d *dept, anchors bool) *common.ConfigGroup {
+func orgGroup(t testing.TB, d *dept, anchors bool) *common.ConfigGroup {
 	t.Helper()
 	fc, _ := proto.Marshal(&msp.FabricMSPConfig{Name: d.def.MSPID, RootCerts: [][]byte{[]byte(d.def.CA)}, TlsRootCerts: [][]byte{[]byte(d.def.TLSCA)},
 		FabricNodeOus: &msp.FabricNodeOUs{Enable: true}})

@@ -68,7 +68,6 @@ func (p *pagingStore) Undelivered(ctx context.Context, after string, limit int) 
 // front (purges waiting for their time) do not hide the ones behind them,
 // as they did when it read the first 1,000 only (issue 29).
 func TestDeliverPagesThroughEveryDelivery(t *testing.T) {
-	defer notary.SetDeliverPage(2)()
 	e := newEnv(t)
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "letters.db"))
 	if err != nil {
@@ -80,6 +79,7 @@ func TestDeliverPagesThroughEveryDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc.SetDeliverPage(2)
 	far := time.Now().Add(24 * time.Hour)
 	for i := range 5 {
 		o := &chengnuo.Outgoing{Key: fmt.Sprintf("purge~VR%d", i), Kind: chengnuo.DeliverPurge, To: "MarketMSP", Due: far,

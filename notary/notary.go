@@ -80,6 +80,8 @@ type Service struct {
 	busy      atomic.Int32
 	waiting   atomic.Int64 // letters queued that no worker has taken nor their caller dropped
 	items     *itemCache
+	// deliverPage is how many kept deliveries Deliver reads at a time.
+	deliverPage int
 	// inflight holds the ids of letters being anchored by this process, so
 	// that Recover leaves them to the submission that is anchoring them.
 	inflight sync.Map
@@ -184,7 +186,8 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	if cfg.SampleWait <= 0 {
 		cfg.SampleWait = 15 * time.Second
 	}
-	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 4096), items: newItemCache(cfg.Now)}
+	s := &Service{cfg: cfg, ledger: ledger, store: store, log: cfg.Logger, queue: make(chan *job, 4096), items: newItemCache(cfg.Now),
+		deliverPage: 1000}
 	s.registerMetrics(cfg.Metrics)
 	for range cfg.BatchWorkers {
 		go s.worker(ctx)

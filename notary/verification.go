@@ -127,7 +127,7 @@ func (s *Service) Deliver(ctx context.Context) error {
 	var first error
 	after := ""
 	for {
-		page, err := s.store.Undelivered(ctx, after, deliverPage)
+		page, err := s.store.Undelivered(ctx, after, s.deliverPage)
 		if err != nil {
 			return errors.Join(first, err)
 		}
@@ -136,15 +136,12 @@ func (s *Service) Deliver(ctx context.Context) error {
 				first = err
 			}
 		}
-		if len(page) < deliverPage || ctx.Err() != nil {
+		if len(page) < s.deliverPage || ctx.Err() != nil {
 			return first
 		}
 		after = page[len(page)-1].Key
 	}
 }
-
-// deliverPage is how many kept deliveries Deliver reads at a time.
-var deliverPage = 1000
 
 // Answer implements chengnuo.Service: this department's answer to a request
 // addressed to it. The evidence, or the written reason of a refusal, stays
