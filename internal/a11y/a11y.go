@@ -19,10 +19,10 @@ var axeJS string
 
 // Violation is one rule a page breaks, with the elements that break it.
 type Violation struct {
-	ID      string `json:"id"`
-	Impact  string `json:"impact"`
-	Help    string `json:"help"`
-	Nodes   []struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
 		Target []any `json:"target"`
 	} `json:"nodes"`
 }
