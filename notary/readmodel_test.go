@@ -99,7 +99,11 @@ func TestReadModelFallsBackToTheLedger(t *testing.T) {
 	if err != nil || !v.Anchored || v.Height != rc.BlockNumber+1 {
 		t.Fatalf("verify without the read model: %+v %v", v, err)
 	}
-	v, err = p.svc.VerifyDigest(ctx, "ff"+rc.LetterDigest[2:])
+	other := "ff" + rc.LetterDigest[2:]
+	if other == rc.LetterDigest { // one digest in 256 starts with ff
+		other = "00" + rc.LetterDigest[2:]
+	}
+	v, err = p.svc.VerifyDigest(ctx, other)
 	if err != nil || v.Anchored {
 		t.Fatalf("unknown digest: %+v %v", v, err)
 	}
