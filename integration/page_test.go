@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -69,7 +70,11 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		for _, v := range vs {
 			t.Errorf("%s: accessibility: %s", state, v)
 		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		verdict := "axe-core clean"
+		if len(vs) > 0 {
+			verdict = fmt.Sprintf("%d axe-core violations", len(vs))
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +82,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		if err := os.WriteFile(f, shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: axe-core clean; screenshot %s", state, f)
+		t.Logf("%s: %s; screenshot %s", state, verdict, f)
 	}
 	text := func(sel string) string {
 		t.Helper()

@@ -34,10 +34,8 @@ type network struct {
 
 func newNetwork(t *testing.T, letter []byte, signedBy string) *network {
 	t.Helper()
-	n := &network{
-		justice: prooftest.NewOrg(t, "JusticeMSP", 1), market: prooftest.NewOrg(t, "MarketMSP", 2),
-		police: prooftest.NewOrg(t, "PoliceMSP", 3), credit: prooftest.NewOrg(t, "CreditMSP", 4),
-	}
+	d := prooftest.Departments(t)
+	n := &network{justice: d[0], market: d[1], police: d[2], credit: d[3]}
 	n.ch = prooftest.NewChannel(t, "chengnuo", "notary", n.justice, n.market, n.police, n.credit)
 	n.digest = sm.SM3Hex(letter)
 	n.id = "CN" + n.digest[:24]

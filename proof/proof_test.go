@@ -128,8 +128,7 @@ func FuzzVerify(f *testing.F) {
 // syntheticSeeds are bundles of a synthetic channel, honest and with their
 // metadata and slices broken in the ways issue 29 names.
 func syntheticSeeds(tb testing.TB) [][]byte {
-	orgs := []*prooftest.Org{prooftest.NewOrg(tb, "JusticeMSP", 1), prooftest.NewOrg(tb, "MarketMSP", 2),
-		prooftest.NewOrg(tb, "PoliceMSP", 3), prooftest.NewOrg(tb, "CreditMSP", 4)}
+	orgs := prooftest.Departments(tb)
 	ch := prooftest.NewChannel(tb, "chengnuo", "notary", orgs...)
 	digest := strings.Repeat("ab", 32)
 	p := ch.Endorse(tb, orgs[1].Client, prooftest.Epoch.Add(time.Minute),

@@ -129,7 +129,6 @@ drop.addEventListener("drop", (e) => {
   e.preventDefault(); drop.classList.remove("over");
   const f = e.dataTransfer.files[0]; if (f) lookupFile(f);
 });
-drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("file").click(); } });
 $("check").addEventListener("click", checkProof);
 const id = new URLSearchParams(location.search).get("id");
 if (id) { $("query").value = id; lookup(id); }

@@ -126,6 +126,18 @@ func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
+// Departments are four departments as the founding ones of the real
+// network are named (JusticeMSP, MarketMSP, PoliceMSP, CreditMSP,
+// consenters 1 to 4), each with a CA of its own.
+func Departments(tb testing.TB) []*Org {
+	tb.Helper()
+	var out []*Org
+	for i, m := range []string{"JusticeMSP", "MarketMSP", "PoliceMSP", "CreditMSP"} {
+		out = append(out, NewOrg(tb, m, uint32(i)+1))
+	}
+	return out
+}
+
 // Channel is a synthetic channel: its blocks, its configuration blocks and
 // the departments whose consenters sign.
 type Channel struct {
