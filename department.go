@@ -172,6 +172,33 @@ type DisclosedLetter struct {
 	Until        time.Time `json:"until"`
 }
 
+// LetterFilter selects stored letters: Query matches a commitment id, a
+// digest, a letter number or an applicant's ID number (any of them, whole);
+// Status is a record status (ACTIVE, WITHDRAWN, …), PENDING for letters not
+// anchored yet, or "" for all.
+type LetterFilter struct {
+	Query  string
+	Status string
+}
+
+// LetterScan bounds how many stored letters one page of Letters reads.
+const LetterScan = 2000
+
+// LetterSummary is a line of the department's list of its letters.
+// Personal data: it is the department's own view.
+type LetterSummary struct {
+	ID          string    `json:"id"`
+	Digest      string    `json:"digest"`
+	Number      string    `json:"number,omitempty"`
+	ItemCode    string    `json:"itemCode"`
+	ItemVersion int       `json:"itemVersion"`
+	Applicant   string    `json:"applicant"`
+	IDNumber    string    `json:"idNumber"`
+	Status      string    `json:"status"` // the record's, or PENDING
+	SignedBy    string    `json:"signedBy"`
+	StoredAt    time.Time `json:"storedAt"`
+}
+
 // DraftRequest is what a clerk supplies to render a letter.
 type DraftRequest struct {
 	ItemCode     string    `json:"itemCode"`

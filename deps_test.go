@@ -42,6 +42,10 @@ var depRules = map[string]rule{
 		"google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
 	"notary":  {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	"metrics": {project: []string{}, thirdParty: []string{}},
+	// Who may use the workbench: accounts, sessions, lockout, TOTP.
+	"people": {project: []string{".", "sm"}, thirdParty: []string{"golang.org/x/crypto", "github.com/pquerna/otp"}},
+	// The workbench: an HTTP adapter beside gateway/, over the same Service.
+	"console": {project: []string{".", "letter", "people"}, thirdParty: []string{}},
 	"gateway": {project: []string{".", "metrics", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.

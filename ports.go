@@ -242,6 +242,8 @@ type Store interface {
 	Pending(ctx context.Context, limit int) ([]*StoredLetter, error)
 	// Letters returns one page of the stored letters, in id order.
 	Letters(ctx context.Context, p Page) (*List[*StoredLetter], error)
+	// RecentLetters lists every stored letter, the last stored first.
+	RecentLetters(ctx context.Context, p Page) (*List[*StoredLetter], error)
 	// AddNote appends a reason note to a stored letter.
 	AddNote(ctx context.Context, id string, n Note) error
 	// NextNumber returns the next letter serial number of a year (1, 2, …).
@@ -329,6 +331,11 @@ type Service interface {
 	// the letter digest and the applicant key, and compares them with the
 	// ledger's records, reporting every mismatch.
 	Audit(ctx context.Context, p Page) (*AuditReport, error)
+	// Letters lists the department's stored letters that match f, the last
+	// stored first. A page reads at most LetterScan stored letters, so a
+	// narrow filter may give fewer than a page, with More and a bookmark
+	// to read on.
+	Letters(ctx context.Context, f LetterFilter, p Page) (*List[*LetterSummary], error)
 
 	// Draft renders a letter from the current catalog version of an item.
 	Draft(ctx context.Context, req DraftRequest) (*Draft, error)

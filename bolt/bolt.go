@@ -53,7 +53,8 @@ var (
 )
 
 var allBuckets = [][]byte{bucketLetterIDs, bucketBodies, bucketStates, bucketQueue, bucketSerials, bucketTexts,
-	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder}
+	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder,
+	bucketAccounts, bucketSessions, bucketUserSessions, bucketAuditTrail}
 
 // appendFill is the fill of the pages of buckets written in key order
 // (bbolt's default, half, suits keys that arrive in random order).
@@ -490,6 +491,50 @@ func (d *DB) Letters(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengn
 		return err
 	})
 	return out, err
+}
+
+// RecentLetters implements chengnuo.Store: the bodies backwards from the
+// last sequence number (or from before the bookmark's).
+func (d *DB) RecentLetters(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.StoredLetter], error) {
+	limit, err := p.Limit()
+	if err != nil {
+		return nil, err
+	}
+	out := &chengnuo.List[*chengnuo.StoredLetter]{Items: []*chengnuo.StoredLetter{}}
+	err = d.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketBodies).Cursor()
+		k, _ := c.Last()
+		if p.Bookmark != "" {
+			before, err := base64.RawURLEncoding.DecodeString(p.Bookmark)
+			if err != nil || len(before) != 8 {
+				return chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
+			}
+			if k, _ = c.Seek(before); k == nil {
+				k, _ = c.Last()
+			}
+			for k != nil && bytes.Compare(k, before) >= 0 {
+				k, _ = c.Prev()
+			}
+		}
+		var last []byte
+		for ; k != nil; k, _ = c.Prev() {
+			if len(out.Items) == limit {
+				out.More, out.Bookmark = true, base64.RawURLEncoding.EncodeToString(last)
+				break
+			}
+			l, err := letterAt(tx, k)
+			if err != nil {
+				return err
+			}
+			last = append(last[:0], k...)
+			out.Items = append(out.Items, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // AddNote implements chengnuo.Store.

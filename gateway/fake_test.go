@@ -303,6 +303,10 @@ func (f *fake) Disclosures(_ context.Context, p chengnuo.Page) (*chengnuo.Disclo
 	return l, f.record("Disclosures", p.Size, p.Bookmark)
 }
 
+func (f *fake) Letters(_ context.Context, lf chengnuo.LetterFilter, p chengnuo.Page) (*chengnuo.List[*chengnuo.LetterSummary], error) {
+	return &chengnuo.List[*chengnuo.LetterSummary]{Items: []*chengnuo.LetterSummary{}}, f.record("Letters", lf.Query)
+}
+
 func (f *fake) Audit(_ context.Context, p chengnuo.Page) (*chengnuo.AuditReport, error) {
 	return &chengnuo.AuditReport{Checked: 2, Findings: []chengnuo.AuditFinding{{CommitmentID: "CN1", Problem: "p"}}}, f.record("Audit", p.Size)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -288,6 +289,61 @@ func (d *DB) PendingStats(ctx context.Context) (int, time.Time, error) {
 func (d *DB) Letters(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.StoredLetter], error) {
 	return page[*chengnuo.StoredLetter](ctx, d, p, "",
 		`SELECT id, doc FROM letters WHERE id > $1 ORDER BY id LIMIT $2`)
+}
+
+// RecentLetters implements chengnuo.Store: by storing time, then id, both
+// descending; the bookmark is the last row's "time|id".
+func (d *DB) RecentLetters(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.StoredLetter], error) {
+	limit, err := p.Limit()
+	if err != nil {
+		return nil, err
+	}
+	before, beforeID := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ""
+	if p.Bookmark != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Bookmark)
+		at, id, ok := strings.Cut(string(raw), "|")
+		t, perr := time.Parse(time.RFC3339Nano, at)
+		if err != nil || !ok || perr != nil {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "malformed bookmark")
+		}
+		before, beforeID = t, id
+	}
+	out := &chengnuo.List[*chengnuo.StoredLetter]{Items: []*chengnuo.StoredLetter{}}
+	err = d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		out.Items = out.Items[:0]
+		rows, err := tx.Query(ctx, `SELECT stored_at, id, doc FROM letters
+			WHERE stored_at < $1 OR (stored_at = $1 AND id < $2) ORDER BY stored_at DESC, id DESC LIMIT $3`, before, beforeID, limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var lastAt time.Time
+		var lastID string
+		for rows.Next() {
+			var at time.Time
+			var id string
+			var raw []byte
+			if err := rows.Scan(&at, &id, &raw); err != nil {
+				return err
+			}
+			if len(out.Items) == limit {
+				out.More = true
+				out.Bookmark = base64.RawURLEncoding.EncodeToString([]byte(lastAt.UTC().Format(time.RFC3339Nano) + "|" + lastID))
+				break
+			}
+			var l chengnuo.StoredLetter
+			if err := json.Unmarshal(raw, &l); err != nil {
+				return fmt.Errorf("decode stored letter: %w", err)
+			}
+			out.Items = append(out.Items, &l)
+			lastAt, lastID = at, id
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // AddNote implements chengnuo.Store.

@@ -40,6 +40,7 @@ var schema = []string{
 		stored_at timestamptz NOT NULL,
 		doc       jsonb NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS letters_pending ON letters (id) WHERE pending`,
+	`CREATE INDEX IF NOT EXISTS letters_recent ON letters (stored_at, id)`,
 	`CREATE TABLE IF NOT EXISTS serials (year integer PRIMARY KEY, n bigint NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS texts (digest text PRIMARY KEY, doc jsonb NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS disclosures (
@@ -50,6 +51,11 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS outgoing (key text PRIMARY KEY, delivered boolean NOT NULL, doc jsonb NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS outgoing_undelivered ON outgoing (key) WHERE NOT delivered`,
 	`CREATE TABLE IF NOT EXISTS inbox (request_id text PRIMARY KEY, order_key text COLLATE "C" NOT NULL UNIQUE, doc jsonb NOT NULL)`,
+	// The workbench's people (chengnuo.People).
+	`CREATE TABLE IF NOT EXISTS accounts (username text COLLATE "C" PRIMARY KEY, doc jsonb NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS sessions (id text PRIMARY KEY, username text NOT NULL, doc jsonb NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS sessions_username ON sessions (username)`,
+	`CREATE TABLE IF NOT EXISTS audit_trail (key text COLLATE "C" PRIMARY KEY, doc jsonb NOT NULL)`,
 }
 
 // schemaLock is the advisory lock key of schema changes ("chengnuo").
@@ -92,7 +98,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // tables are the schema's tables; when all exist, Open changes nothing (so
 // a replica can start on a database that refuses writes for now).
-var tables = []string{"letters", "serials", "texts", "disclosures", "outgoing", "inbox"}
+var tables = []string{"letters", "serials", "texts", "disclosures", "outgoing", "inbox", "accounts", "sessions", "audit_trail"}
 
 func (d *DB) migrate(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

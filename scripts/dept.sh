@@ -42,6 +42,8 @@
 #                                          department FROMKEY (imported), if its fingerprint is FINGERPRINT
 #   systemd OUTDIR                         unit files for a real host (systemd supervises the processes)
 #   peer-env                               exports to use the peer CLI as this department's admin
+#   account-add USERNAME ROLE[,ROLE] [NAME] a person's workbench account (/console/); prints the
+#                                          one-time password on its last line
 #
 # Environment: DEPT_HOME (required), CHENGNUO_BASE_PORT (17000), FABRIC_BIN and
 # CHENGNUO_BIN (binaries; default: built by the scripts), CHENGNUO_NETNS (the
@@ -1028,6 +1030,7 @@ gateway_proc() {
     CHENGNUO_ENDORSER_REFRESH="${CHENGNUO_ENDORSER_REFRESH:-}"
     CHENGNUO_LISTEN="${IP}:${port}"
     CHENGNUO_OPS_LISTEN="${IP}:${ops}"
+    CHENGNUO_OPERATOR_TOKEN_FILE="${DEPT_HOME}/gateway/operator.token"
     CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"
     CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"
@@ -1061,6 +1064,11 @@ cmd_start_gateway() {
   local roles="${1:-clerk,auditor}" v want="${CHENGNUO_GATEWAY_REPLICAS:-}"
   chengnuo_bin
   "${BIN}/chengnuo" apikeys --dir "${DEPT_HOME}/gateway" --roles "$roles" > /dev/null
+  # The operator token lets this host's operator create the first workbench
+  # accounts (account-add); it never leaves the host.
+  if [[ ! -s "${DEPT_HOME}/gateway/operator.token" ]]; then
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/gateway/operator.token")
+  fi
   if [[ ! -f "${DEPT_HOME}/gateway/replicas" ]]; then
     [[ -z "$want" || "$want" == 1 || "$want" == 2 ]] || die "CHENGNUO_GATEWAY_REPLICAS must be 1 or 2, got ${want}"
     echo "${want:-1}" > "${DEPT_HOME}/gateway/replicas"
@@ -1253,6 +1261,15 @@ UNIT
   log "wrote systemd units to ${out}"
 }
 
+# cmd_account_add USERNAME ROLE[,ROLE] [NAME]: a person's workbench account;
+# the one-time password is the last line printed. The gateway must run.
+cmd_account_add() {
+  local user="${1:?account-add USERNAME ROLE[,ROLE] [NAME]}" roles="${2:?account-add USERNAME ROLE[,ROLE] [NAME]}" name="${3:-}"
+  chengnuo_bin
+  "${BIN}/chengnuo" account-add --ops "http://${IP}:$(gateway_ops_port)" --token-file "${DEPT_HOME}/gateway/operator.token" \
+    --name "$name" "$user" "$roles"
+}
+
 cmd_peer_env() {
   local kv
   fabric_bin
@@ -1286,6 +1303,7 @@ case "$cmd" in
   sign-update) cmd_sign_update "$@" ;;
   describe-update) cmd_describe_update "$@" ;;
   secret-fingerprint) cmd_secret_fingerprint ;;
+  account-add) cmd_account_add "$@" ;;
   submit-update) cmd_submit_update "$@" ;;
   new-secret) cmd_new_secret ;;
   seal-secret) cmd_seal_secret "$@" ;;

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -26,39 +27,44 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
+	"github.com/chengnuo/chengnuo/console"
 	"github.com/chengnuo/chengnuo/fabric"
 	"github.com/chengnuo/chengnuo/gateway"
 	"github.com/chengnuo/chengnuo/internal/debugsrv"
 	"github.com/chengnuo/chengnuo/metrics"
 	"github.com/chengnuo/chengnuo/notary"
+	"github.com/chengnuo/chengnuo/people"
 	"github.com/chengnuo/chengnuo/postgres"
 	"github.com/chengnuo/chengnuo/registry"
 )
 
 // Config is the gateway's typed configuration.
 type Config struct {
-	Listen          string
-	OpsListen       string
-	StorePath       string
-	SecretFile      string
-	APIKeysFile     string
-	RootsFile       string
-	OrganName       string
-	Checkpoint      string
-	IndexPath       string
-	WebDir          string
-	Webhook         string
-	DebugListen     string
-	PublicRate      float64
-	MaxProofs       int
-	TrustedProxies  []string
-	MaintainEvery   time.Duration
-	DetailsRetain   time.Duration
-	BatchLinger     time.Duration // notary.Config.BatchLinger
-	BatchWorkers    int           // notary.Config.BatchWorkers
-	LogLevel        slog.Level
-	ShutdownTimeout time.Duration
-	Fabric          fabric.Config
+	Listen    string
+	OpsListen string
+	// OperatorTokenFile holds the token the node kit's account-add sends
+	// to the operations listener.
+	OperatorTokenFile string
+	StorePath         string
+	SecretFile        string
+	APIKeysFile       string
+	RootsFile         string
+	OrganName         string
+	Checkpoint        string
+	IndexPath         string
+	WebDir            string
+	Webhook           string
+	DebugListen       string
+	PublicRate        float64
+	MaxProofs         int
+	TrustedProxies    []string
+	MaintainEvery     time.Duration
+	DetailsRetain     time.Duration
+	BatchLinger       time.Duration // notary.Config.BatchLinger
+	BatchWorkers      int           // notary.Config.BatchWorkers
+	LogLevel          slog.Level
+	ShutdownTimeout   time.Duration
+	Fabric            fabric.Config
 }
 
 // parseConfig reads flags (falling back to env) and fails naming every
@@ -76,6 +82,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
 	var level, shutdown, rate, proxies, maintain, retain, linger, workers, refresh, proofs string
 	str(&cfg.Listen, "listen", "127.0.0.1:8080", "HTTP listen address")
+	str(&cfg.OperatorTokenFile, "operator-token-file", "", "file holding the operator token: with it, POST /accounts on the operations listener creates a workbench account (scripts/dept.sh account-add)")
 	str(&cfg.OpsListen, "ops-listen", "", "operations listen address (/metrics, /healthz, /readyz) on the department's monitoring network, never the public one (default: none, no /metrics)")
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
@@ -245,9 +252,11 @@ func loadDeps(cfg Config) (secret []byte, keys []chengnuo.APIKey, roots *smx509.
 // takes to anchor its own letter.
 const sharedRecoverAfter = 20 * time.Second
 
-// store is a department store the gateway can close.
+// store is a department store the gateway can close; it keeps the
+// workbench's people too.
 type store interface {
 	chengnuo.Store
+	chengnuo.People
 	Close() error
 }
 
@@ -345,17 +354,32 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
 		MaxProofs: cfg.MaxProofs,
 	})
+	// The workbench, for the department's people, beside the API.
+	ppl := people.New(people.Config{Store: db, Issuer: cmp.Or(cfg.OrganName, cfg.Fabric.MSPID), Logger: log})
+	wb := console.New(console.Options{Service: svc, People: ppl, MSPID: cfg.Fabric.MSPID, Organ: cfg.OrganName, Logger: log})
+	public := http.NewServeMux()
+	public.Handle(console.Prefix, wb)
+	public.Handle("/", api)
+	ops := http.NewServeMux()
+	ops.Handle("/", api.Operations())
+	if cfg.OperatorTokenFile != "" {
+		raw, err := os.ReadFile(cfg.OperatorTokenFile)
+		if err != nil {
+			return fmt.Errorf("--operator-token-file: %w", err)
+		}
+		ops.Handle("POST /accounts", console.Operator(ppl, strings.TrimSpace(string(raw))))
+	}
 	// The body's own read deadline (the server's per-route BodyTimeout)
 	// replaces ReadTimeout once the headers are in.
 	servers := []*http.Server{{
-		Addr: cfg.Listen, Handler: api,
+		Addr: cfg.Listen, Handler: public,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      90 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}}
 	if cfg.OpsListen != "" {
-		servers = append(servers, &http.Server{Addr: cfg.OpsListen, Handler: api.Operations(),
+		servers = append(servers, &http.Server{Addr: cfg.OpsListen, Handler: ops,
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second})
 	}
 	errc := make(chan error, len(servers))

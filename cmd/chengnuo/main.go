@@ -45,6 +45,8 @@ func main() {
 		err = runSecret(os.Args[2:], os.Stdout)
 	case "node":
 		err = runNode(os.Args[2:], os.Stdout)
+	case "account-add":
+		err = runAccountAdd(ctx, os.Args[2:], os.Stdout)
 	case "proof":
 		err = runProof(os.Args[2:], os.Stdout)
 	case "demo":
@@ -79,6 +81,8 @@ commands:
   secret  seal --from-def OWN --admin-cert C --admin-key K --to-def DEF --in F --out F
           | open --self-def OWN --key KEY --from-def DEF --fingerprint FP --in F --out F | fingerprint --in F
           hand the consortium secret to a department: encrypted to its SM2 transport key, signed by the sender's admin
+  account-add --ops URL --token-file F [--name N] USERNAME ROLE[,ROLE]
+          create a person's workbench account; prints the one-time password on its last line
   node    import | show-def | configtx | propose-join | propose-leave | describe-update
           the node kit's handling of other departments' definitions and channel updates (scripts/dept.sh)
   demo    [--state DIR --base-port N] run the whole story against the local network, step by step

@@ -19,6 +19,7 @@ import (
 // Store is a store under test; Close releases it (the data stays).
 type Store interface {
 	chengnuo.Store
+	chengnuo.People
 	Close() error
 }
 
@@ -37,6 +38,8 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 		{"NumbersTextsAndInbox", numbersTextsAndInbox},
 		{"PendingStatsAreExact", pendingStatsAreExact},
 		{"UndeliveredPages", undeliveredPages},
+		{"RecentLetters", recentLetters},
+		{"People", func(t *testing.T, open func(*testing.T) Store) { people(t, open, shared) }},
 		{"ConcurrentWriters", func(t *testing.T, open func(*testing.T) Store) { concurrentWriters(t, open, shared) }},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, fresh(t)) })
@@ -105,6 +108,166 @@ func undeliveredPages(t *testing.T, open func(*testing.T) Store) {
 	}
 	if fmt.Sprint(got) != "[details~b purge~a text~a text~c]" {
 		t.Fatalf("paged through %v", got)
+	}
+}
+
+// people: the workbench's accounts, sessions and audit trail.
+func people(t *testing.T, open func(*testing.T) Store, shared bool) {
+	db := open(t)
+	ctx := t.Context()
+	code := func(err error, want string) {
+		t.Helper()
+		if chengnuo.ErrorCode(err) != want {
+			t.Fatalf("error %v, want code %s", err, want)
+		}
+	}
+	for _, u := range []string{"wang.li", "ada", "zhang-san"} {
+		if err := db.CreateAccount(ctx, &chengnuo.Account{Username: u, Roles: []string{chengnuo.RoleClerk}, PasswordHash: "h-" + u, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code(db.CreateAccount(ctx, &chengnuo.Account{Username: "ada", Roles: []string{chengnuo.RoleAdmin}}), chengnuo.ECONFLICT)
+	if a, err := db.Account(ctx, "ada"); err != nil || a.PasswordHash != "h-ada" || a.Has(chengnuo.RoleAdmin) {
+		t.Fatalf("account %+v %v: a second create changed it", a, err)
+	}
+	_, err := db.Account(ctx, "nobody")
+	code(err, chengnuo.ENOTFOUND)
+	_, err = db.UpdateAccount(ctx, "nobody", func(*chengnuo.Account) error { return nil })
+	code(err, chengnuo.ENOTFOUND)
+	// An update that fails changes nothing.
+	_, err = db.UpdateAccount(ctx, "ada", func(a *chengnuo.Account) error {
+		a.PasswordHash = "changed"
+		return chengnuo.Errorf(chengnuo.EINVALID, "no")
+	})
+	code(err, chengnuo.EINVALID)
+	if a, _ := db.Account(ctx, "ada"); a.PasswordHash != "h-ada" {
+		t.Fatal("a failed update was kept")
+	}
+	page1, err := db.Accounts(ctx, chengnuo.Page{Size: 2})
+	if err != nil || len(page1.Items) != 2 || !page1.More || page1.Items[0].Username != "ada" || page1.Items[1].Username != "wang.li" {
+		t.Fatalf("first page %+v %v", page1, err)
+	}
+	page2, err := db.Accounts(ctx, chengnuo.Page{Size: 2, Bookmark: page1.Bookmark})
+	if err != nil || len(page2.Items) != 1 || page2.More || page2.Items[0].Username != "zhang-san" {
+		t.Fatalf("second page %+v %v", page2, err)
+	}
+	// Sessions, and the end of all of one person's.
+	for i, u := range []string{"ada", "ada", "wang.li"} {
+		if err := db.PutSession(ctx, &chengnuo.Session{ID: fmt.Sprintf("s%d", i), Username: u, CSRF: "c", Created: t0, LastSeen: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := db.Session(ctx, "s0")
+	if err != nil || s.Username != "ada" {
+		t.Fatalf("session %+v %v", s, err)
+	}
+	s.LastSeen = t0.Add(time.Minute)
+	if err := db.PutSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := db.Session(ctx, "s0"); !s.LastSeen.Equal(t0.Add(time.Minute)) {
+		t.Fatal("a session's update was lost")
+	}
+	if err := db.DeleteSessions(ctx, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"s0": chengnuo.ENOTFOUND, "s1": chengnuo.ENOTFOUND, "s2": ""} {
+		_, err := db.Session(ctx, id)
+		code(err, want)
+	}
+	if err := db.DeleteSession(ctx, "s2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteSession(ctx, "s2"); err != nil {
+		t.Fatalf("ending a session that is gone: %v", err)
+	}
+	// The audit trail, newest first, in pages.
+	for i := range 5 {
+		if err := db.AppendAudit(ctx, &chengnuo.AuditEntry{At: t0.Add(time.Duration(i) * time.Second), Username: "ada",
+			Action: fmt.Sprintf("a%d", i), Outcome: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var actions []string
+	p := chengnuo.Page{Size: 2}
+	for range 5 {
+		l, err := db.AuditTrail(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l.Items {
+			actions = append(actions, e.Action)
+		}
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	if fmt.Sprint(actions) != "[a4 a3 a2 a1 a0]" {
+		t.Fatalf("audit trail %v, want newest first", actions)
+	}
+	// Kept across a reopen; and where replicas share the store, updates
+	// of one account from two handles never lose one (a failed-login count).
+	db.Close()
+	a, b := open(t), db
+	if shared {
+		b = open(t)
+	} else {
+		b = a
+	}
+	defer a.Close()
+	if b != a {
+		defer b.Close()
+	}
+	if acc, err := a.Account(ctx, "zhang-san"); err != nil || acc.PasswordHash != "h-zhang-san" {
+		t.Fatalf("after a reopen: %+v %v", acc, err)
+	}
+	var wg sync.WaitGroup
+	for _, h := range []Store{a, b} {
+		for range 10 {
+			wg.Go(func() {
+				if _, err := h.UpdateAccount(ctx, "ada", func(acc *chengnuo.Account) error { acc.Failed++; return nil }); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if acc, _ := a.Account(ctx, "ada"); acc.Failed != 20 {
+		t.Fatalf("20 updates from two handles counted %d", acc.Failed)
+	}
+}
+
+// recentLetters: the last stored first, in pages.
+func recentLetters(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	for i := range 5 {
+		if _, err := put1(ctx, db, &chengnuo.StoredLetter{ID: fmt.Sprintf("CNrecent%d", i), Digest: fmt.Sprint(i), State: chengnuo.StatePending,
+			StoredAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	p := chengnuo.Page{Size: 2}
+	for range 5 {
+		l, err := db.RecentLetters(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range l.Items {
+			got = append(got, x.ID)
+		}
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	if fmt.Sprint(got) != "[CNrecent4 CNrecent3 CNrecent2 CNrecent1 CNrecent0]" {
+		t.Fatalf("recent letters %v", got)
+	}
+	if _, err := db.RecentLetters(ctx, chengnuo.Page{Bookmark: "!!"}); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("a malformed bookmark: %v", err)
 	}
 }
 
