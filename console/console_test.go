@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -358,7 +359,7 @@ func TestClerkLetterOnPaper(t *testing.T) {
 		t.Fatalf("submit: %d %s", st, loc)
 	}
 	id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/console/letters/")
-	if st, body := clerk.get(loc); st != http.StatusOK || !strings.Contains(body, "有效 ACTIVE") {
+	if st, body := clerk.get(loc); st != http.StatusOK || !strings.Contains(body, "有效 ACTIVE") || !strings.Contains(body, "11010519491231002X") {
 		t.Fatalf("the letter's page: %d", st)
 	}
 	// Found by the applicant's ID number.
@@ -385,4 +386,49 @@ func TestClerkLetterOnPaper(t *testing.T) {
 
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&#34;", `"`, "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#39;", "'", "&#43;", "+").Replace(s)
+}
+
+// The verifying department's officer answers from the inbox.
+func TestInboxAnswer(t *testing.T) {
+	net := fabrictest.NewNetwork(t)
+	j := newDept(t, net, "JusticeMSP", "市司法局")
+	m := newDept(t, net, "MarketMSP", "市市场监管局")
+	p := newDept(t, net, "PoliceMSP", "市公安局")
+	if _, err := j.svc.PublishItem(t.Context(), &chengnuo.Item{Code: "T-1", Name: "测试事项", Department: "MarketMSP", Purpose: "p", LegalBasis: "b",
+		Content: "c", EligibleApplicants: "e", CommitmentMethod: "m", VerificationPower: "v", Liability: "l",
+		Verification: chengnuo.VerificationRule{Method: "ONLINE", Department: "PoliceMSP", TimeLimitDays: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.svc.Draft(t.Context(), chengnuo.DraftRequest{ItemCode: "T-1", Applicant: chengnuo.Applicant{Name: "张三", IDType: "RESIDENT_ID",
+		IDNumber: "11010519491231002X", Contact: "1"}, ContactName: "a", ContactPhone: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := sm.GenerateKey()
+	sig, _ := sm.Sign(key, []byte(d.Canonical))
+	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
+	rc, err := m.svc.Submit(t.Context(), chengnuo.SubmitRequest{Letter: d.Canonical, Signature: base64.StdEncoding.EncodeToString(sig), PublicKey: string(pub)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := m.svc.RequestVerification(t.Context(), rc.CommitmentID, "核查住所")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.svc.(interface {
+		VerificationRequested(ctx context.Context, r *chengnuo.VerificationRequest) error
+	}).VerificationRequested(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	officer := person(t, p, "zhao", chengnuo.RoleClerk)
+	if st, body := officer.get("/console/inbox"); st != http.StatusOK || !strings.Contains(body, q.ID) {
+		t.Fatalf("inbox: %d", st)
+	}
+	st, body := officer.get("/console/inbox/" + q.ID)
+	if st != http.StatusOK || !strings.Contains(body, `id="evidence"`) || !strings.Contains(body, "11010519491231002X") {
+		t.Fatalf("the request's page: %d\n%s", st, body)
+	}
+	if st, body := officer.post("/console/inbox/"+q.ID+"/answer", url.Values{"result": {"INCONSISTENT"}, "evidence": {"不一致"}}); st != http.StatusOK || !strings.Contains(body, "INCONSISTENT") {
+		t.Fatalf("answer: %d\n%s", st, body)
+	}
 }

@@ -231,7 +231,7 @@ func (c *Console) showLetter(w http.ResponseWriter, r *http.Request, id string, 
 		c.fail(w, r, "message", v, gerr)
 		return
 	}
-	d := &letterData{View: cv, Summary: summaryOf(cv), Today: c.opts.Now().Format("2006-01-02")}
+	d := &letterData{View: cv, Summary: c.summaryOf(cv), Today: c.opts.Now().Format("2006-01-02")}
 	if l, err := c.svc.Requests(r.Context(), chengnuo.RequestFilter{Side: "from", State: "all"}, chengnuo.Page{Size: chengnuo.MaxPageSize}); err == nil {
 		for _, q := range l.Items {
 			if q.CommitmentID == id {
@@ -247,14 +247,20 @@ func (c *Console) showLetter(w http.ResponseWriter, r *http.Request, id string, 
 	c.render(w, r, http.StatusOK, "letter", v)
 }
 
-// summaryOf is a letter's list line, for its page's header.
-func summaryOf(cv *chengnuo.CommitmentView) *chengnuo.LetterSummary {
+// summaryOf is a letter's list line, for its page's header: the applicant
+// from the paper letter's record, or from the signed letter itself.
+func (c *Console) summaryOf(cv *chengnuo.CommitmentView) *chengnuo.LetterSummary {
 	s := &chengnuo.LetterSummary{ID: cv.Letter.ID, Number: cv.Letter.Number, Status: chengnuo.StatePending}
 	if cv.Record != nil {
 		s.Status = cv.Record.Status
 	}
 	if cv.Letter.Applicant != nil {
 		s.Applicant, s.IDNumber = cv.Letter.Applicant.Name, cv.Letter.Applicant.IDNumber
+	} else if d, err := c.draftOf(cv.Letter.Canonical); err == nil {
+		s.Applicant, s.IDNumber = d.Letter.Applicant.Name, d.Letter.Applicant.IDNumber
+		if s.Number == "" {
+			s.Number = d.Letter.Number
+		}
 	}
 	return s
 }

@@ -27,7 +27,7 @@ func (c *Console) draftOf(canonical string) (*chengnuo.Draft, error) {
 // ---------------------------------------------------------------- inbox
 
 type inboxLine struct {
-	Entry   *chengnuo.InboxEntry
+	Request *chengnuo.VerificationRequest
 	Overdue bool
 	DueSoon bool
 }
@@ -37,26 +37,24 @@ type inboxData struct {
 	LedgerTime time.Time
 }
 
-// inboxLines are the entries of the inbox, open ones first, the most
-// urgent first (overdue, then by due date).
+// inboxLines are the requests addressed to this department: the open ones,
+// the most urgent first (overdue, then by due date), and the last answered.
+// The ledger (the department's read model) says which are open, judged by
+// ledger time.
 func (c *Console) inboxLines(r *http.Request) (*inboxData, error) {
 	d := &inboxData{}
-	lt, err := c.svc.Requests(r.Context(), chengnuo.RequestFilter{Side: "to", State: "pending"}, chengnuo.Page{Size: 1})
-	if err != nil {
-		return nil, err
-	}
-	d.LedgerTime = lt.LedgerTime
 	p := chengnuo.Page{Size: chengnuo.MaxPageSize}
 	for range 20 {
-		l, err := c.svc.Inbox(r.Context(), p)
+		l, err := c.svc.Requests(r.Context(), chengnuo.RequestFilter{Side: "to", State: "all"}, p)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range l.Items {
-			line := inboxLine{Entry: e}
-			if e.Request.Status == chengnuo.RequestPending && !e.Handled {
-				line.Overdue = e.Request.DueAt.Before(d.LedgerTime)
-				line.DueSoon = !line.Overdue && e.Request.DueAt.Sub(d.LedgerTime) < 24*time.Hour
+		d.LedgerTime = l.LedgerTime
+		for _, q := range l.Items {
+			line := inboxLine{Request: q}
+			if q.Status == chengnuo.RequestPending {
+				line.Overdue = q.DueAt.Before(d.LedgerTime)
+				line.DueSoon = !line.Overdue && q.DueAt.Sub(d.LedgerTime) < 24*time.Hour
 				d.Open = append(d.Open, line)
 			} else {
 				d.Done = append(d.Done, line)
@@ -74,9 +72,9 @@ func (c *Console) inboxLines(r *http.Request) (*inboxData, error) {
 			}
 			return 1
 		}
-		return a.Entry.Request.DueAt.Compare(b.Entry.Request.DueAt)
+		return a.Request.DueAt.Compare(b.Request.DueAt)
 	})
-	slices.SortStableFunc(d.Done, func(a, b inboxLine) int { return b.Entry.ReceivedAt.Compare(a.Entry.ReceivedAt) })
+	slices.SortStableFunc(d.Done, func(a, b inboxLine) int { return b.Request.RequestedAt.Compare(a.Request.RequestedAt) })
 	if len(d.Done) > 50 {
 		d.Done = d.Done[:50]
 	}

@@ -821,3 +821,33 @@ func TestBusyGatewayGathersLettersInOneBatch(t *testing.T) {
 	close(release)
 	wg.Wait()
 }
+
+// The registry answers online verification only: a written check waits
+// in the inbox for a clerk, whose answer the ledger takes.
+func TestWrittenVerificationWaitsForAClerk(t *testing.T) {
+	e := newEnv(t)
+	it := testItem("T-W")
+	it.Verification.Method = "WRITTEN"
+	e.publish(it)
+	m := e.dept("MarketMSP", notary.Config{})
+	reg := &registry{answer: chengnuo.AnswerConsistent}
+	p := e.dept("PoliceMSP", notary.Config{Registry: reg})
+	ctx := t.Context()
+	rc, _ := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-W", alice))
+	r, err := m.svc.RequestVerification(ctx, rc.CommitmentID, "书面核查户籍")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.svc.VerificationRequested(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if reg.calls[r.ID] != 0 {
+		t.Fatalf("the registry was asked %d times about a written check", reg.calls[r.ID])
+	}
+	if got, _ := p.svc.GetVerification(ctx, r.ID); got.Status != chengnuo.RequestPending {
+		t.Fatalf("a written check was answered without a clerk: %+v", got)
+	}
+	if _, err := p.svc.Answer(ctx, r.ID, chengnuo.AnswerRequest{Result: chengnuo.AnswerConsistent, Evidence: "书面核查一致"}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -279,8 +279,9 @@ func (s *Service) Inbox(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*c
 }
 
 // VerificationRequested implements chengnuo.EventHandler: a request
-// addressed to this department lands in its inbox and, with a registry, is
-// answered automatically. It is idempotent: a replayed event (after a
+// addressed to this department lands in its inbox and, with a registry, a
+// request by online verification (the item's method ONLINE) is answered
+// automatically; written and on-site checks wait for a clerk. It is idempotent: a replayed event (after a
 // restart before the checkpoint was saved) finds the entry handled and does
 // nothing.
 func (s *Service) VerificationRequested(ctx context.Context, r *chengnuo.VerificationRequest) error {
@@ -290,7 +291,7 @@ func (s *Service) VerificationRequested(ctx context.Context, r *chengnuo.Verific
 	if _, err := s.store.PutInbox(ctx, &chengnuo.InboxEntry{Request: r, ReceivedAt: s.cfg.Now().UTC()}); err != nil {
 		return err
 	}
-	if s.cfg.Registry == nil {
+	if s.cfg.Registry == nil || r.Method != "ONLINE" {
 		_, err := s.store.MarkHandled(ctx, r.ID, "queued for a clerk")
 		return err
 	}

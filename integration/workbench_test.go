@@ -1,0 +1,299 @@
+package integration
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/chengnuo/chengnuo/internal/a11y"
+	"github.com/chengnuo/chengnuo/sm"
+)
+
+// accountAdd creates a workbench account with the documented command and
+// returns the one-time password from its last line.
+func accountAdd(t *testing.T, dept, user, roles string) string {
+	t.Helper()
+	out, err := script(time.Minute, "dept", dept, "account-add", user, roles)
+	if err != nil {
+		t.Fatalf("account-add %s at %s: %v\n%s", user, dept, err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	pw := strings.TrimSpace(lines[len(lines)-1])
+	if !regexp.MustCompile(`^[A-Za-z0-9]{16}$`).MatchString(pw) {
+		t.Fatalf("account-add's last line is not a password: %q", pw)
+	}
+	return pw
+}
+
+// browser is one person's Chromium tab, with the steps it photographs and
+// checks with axe-core.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	dir string
+	n   *int
+}
+
+func newBrowser(t *testing.T, alloc context.Context, dir string, n *int) *browser {
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(cancel)
+	return &browser{t: t, ctx: ctx, dir: dir, n: n}
+}
+
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+		b.t.Fatalf("%s: %v\npage: %s", what, err, body)
+	}
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return v
+}
+
+func (b *browser) value(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return v
+}
+
+// waitText waits until the text of sel contains want (a page that a
+// click is replacing may still show an older notice).
+func (b *browser) waitText(sel, want string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		if err == nil && strings.Contains(v, want) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+			b.t.Fatalf("%s never read %q; the page:\n%s", sel, want, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// step checks the page with axe-core (no serious or critical violation)
+// and keeps a screenshot.
+func (b *browser) step(name string) {
+	b.t.Helper()
+	vs, err := a11y.Check(b.ctx)
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Errorf("%s: accessibility: %s", name, v)
+		}
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	*b.n++
+	f := filepath.Join(b.dir, fmt.Sprintf("workbench-%02d-%s.png", *b.n, name))
+	if err := os.WriteFile(f, shot, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("%s: %d axe findings (none serious); %s", name, len(vs), f)
+}
+
+// login logs in at a department's workbench and, at the first login,
+// sets the person's own password.
+func (b *browser) login(gw, user, pw string) {
+	b.t.Helper()
+	b.do("open the login page", chromedp.Navigate(gw+"/console/login"), chromedp.WaitVisible(chromedp.CSS("#username")))
+	b.do("log in", chromedp.SetValue(chromedp.CSS("#username"), user), chromedp.SetValue(chromedp.CSS("#password"), pw),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#current")))
+	b.do("choose a password", chromedp.SetValue(chromedp.CSS("#current"), pw), chromedp.SetValue(chromedp.CSS("#new"), "my own password 1"),
+		chromedp.SetValue(chromedp.CSS("#repeat"), "my own password 1"), chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".tiles")))
+}
+
+// TestWorkbenchStory runs the policy's story in three departments'
+// workbenches, each step done in Chromium by a person logged in there: a
+// market clerk drafts and submits a letter and asks police to verify it; a
+// police officer answers INCONSISTENT from the inbox; the market clerk
+// records the outcome FALSE with its disposal; a market clerk files an
+// objection, and a credit officer sees the record and decides it; a
+// justice officer publishes a new version of the item. Every page is
+// checked with axe-core and photographed.
+func TestWorkbenchStory(t *testing.T) {
+	chrome, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
+	}
+	// Written verification: police's registry answers only online
+	// verification, so an officer answers this one.
+	it := verifiedItem(uniqueCode(t, "BENCH"), "PoliceMSP", false)
+	it["verification"].(map[string]any)["method"] = "WRITTEN"
+	code := publishVisible(t, it)
+	p := newPerson(t, "工作台甲")
+	pwClerk := accountAdd(t, "market", "wang.clerk", "clerk")
+	pwPolice := accountAdd(t, "police", "zhao.officer", "clerk")
+	pwCredit := accountAdd(t, "credit", "sun.credit", "credit-officer,auditor")
+	pwJustice := accountAdd(t, "justice", "qian.catalog", "catalog-admin")
+
+	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768),
+		chromedp.Env("TMPDIR="+t.TempDir()))...)
+	defer cancel()
+	n := 0
+	M, P, C, J := gatewayURL(market), gatewayURL(police), gatewayURL(credit), gatewayURL(justice)
+
+	// 1. The market clerk drafts the letter.
+	clerk := newBrowser(t, alloc, dir, &n)
+	clerk.login(M, "wang.clerk", pwClerk)
+	clerk.step("market-clerk-home")
+	clerk.do("open the new letter form", chromedp.Navigate(M+"/console/letters/new?item="+code), chromedp.WaitVisible(chromedp.CSS("#idNumber")))
+	clerk.do("fill in the applicant", chromedp.SetValue(chromedp.CSS("#name"), p.name), chromedp.SetValue(chromedp.CSS("#idNumber"), p.idNumber),
+		chromedp.SetValue(chromedp.CSS("#contact"), p.phone), chromedp.SetValue(chromedp.CSS("#contactName"), "王窗口"),
+		chromedp.SetValue(chromedp.CSS("#contactPhone"), "0571-88888888"))
+	clerk.step("market-clerk-new-letter")
+	clerk.do("render the letter", chromedp.Click(chromedp.CSS("main form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("article.letter")))
+	clerk.step("market-clerk-draft")
+	canonical := clerk.value("#canonical")
+	key, _ := sm.GenerateKey()
+	sig, err := sm.Sign(key, []byte(canonical))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
+	clerk.do("submit the signed letter", chromedp.SetValue(chromedp.CSS("#signature"), base64.StdEncoding.EncodeToString(sig)),
+		chromedp.SetValue(chromedp.CSS("#key"), string(pub)), chromedp.Click(chromedp.CSS(`form[action="/console/letters"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#letter-status")))
+	if s := clerk.text("#letter-status"); !strings.Contains(s, "ACTIVE") {
+		t.Fatalf("the submitted letter is %q", s)
+	}
+	clerk.step("market-clerk-receipt")
+	url, err := chromedp.Run(clerk.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := regexp.MustCompile(`CN[0-9a-f]{24}`).FindString(url)
+	clerk.do("ask police to verify", chromedp.SetValue(chromedp.CSS("#claim"), "核查申请人住所使用权"),
+		chromedp.Click(chromedp.CSS(`form[action$="/verification"] button`)))
+	clerk.waitText(".notice", "已发起协助核查")
+	clerk.step("market-clerk-verification-requested")
+
+	// 2. The police officer answers from the inbox.
+	officer := newBrowser(t, alloc, dir, &n)
+	officer.login(P, "zhao.officer", pwPolice)
+	var reqID string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		officer.do("open the inbox", chromedp.Navigate(P+"/console/inbox"), chromedp.WaitVisible(chromedp.CSS("main")))
+		if m := regexp.MustCompile(`VR[0-9a-f]{24}`).FindString(officer.text("main table")); m != "" {
+			reqID = m
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not reach police's inbox in 30 s")
+		}
+	}
+	officer.do("the badge counts it", chromedp.WaitVisible(chromedp.CSS("#inbox-badge")))
+	officer.step("police-inbox")
+	officer.do("open the request", chromedp.Navigate(P+"/console/inbox/"+reqID), chromedp.WaitVisible(chromedp.CSS("#evidence")))
+	if d := officer.text("main"); !strings.Contains(d, p.idNumber) {
+		t.Fatalf("the details are not shown to the verifying department: %s", d)
+	}
+	officer.do("answer INCONSISTENT", chromedp.Click(chromedp.CSS(`input[value="INCONSISTENT"]`)),
+		chromedp.SetValue(chromedp.CSS("#evidence"), "户籍与住所信息不一致"), chromedp.Click(chromedp.CSS("main form button[type=submit]")))
+	officer.waitText(".notice", "已答复")
+	if s := officer.text("#request-status"); !strings.Contains(s, "INCONSISTENT") {
+		t.Fatalf("the answered request reads %q", s)
+	}
+	officer.step("police-answered")
+
+	// 3. The market clerk records the outcome FALSE.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		clerk.do("reopen the letter", chromedp.Navigate(M+"/console/letters/"+id), chromedp.WaitVisible(chromedp.CSS("#result")))
+		if strings.Contains(clerk.text("main"), "核查不一致") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the answer did not reach market in 30 s")
+		}
+	}
+	clerk.do("record FALSE", chromedp.SetValue(chromedp.CSS("#result"), "FALSE"), chromedp.SetValue(chromedp.CSS("#reason-outcome"), "经协助核查，承诺不实"),
+		chromedp.SetValue(chromedp.CSS("#requestId"), reqID), chromedp.Click(chromedp.CSS(`input[value="RECTIFY"]`)),
+		chromedp.SetValue(chromedp.CSS("#rectificationDeadline"), time.Now().AddDate(0, 1, 0).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS("#level"), "ORDINARY"), chromedp.Click(chromedp.CSS(`form[action$="/outcome"] button`)))
+	clerk.waitText(".notice", "已记录核查结果")
+	creditID := regexp.MustCompile(`CR[0-9a-f]{24}`).FindString(clerk.text("main"))
+	if creditID == "" || !strings.Contains(clerk.text("#letter-status"), "FALSE") {
+		t.Fatalf("no credit record after FALSE: %s", clerk.text("main"))
+	}
+	clerk.step("market-clerk-outcome-false")
+	clerk.do("file an objection", chromedp.SetValue(chromedp.CSS("#reason-objection"), "申请人提出异议：核查对象有误"),
+		chromedp.Click(chromedp.CSS(`form[action="/console/objections"] button`)))
+	objectionID := regexp.MustCompile(`OB[0-9a-f]{24}`).FindString(clerk.waitText(".notice", "异议已提交"))
+	if objectionID == "" {
+		t.Fatalf("no objection id: %s", clerk.text("main"))
+	}
+
+	// 4. The credit officer sees the record and decides the objection.
+	officerC := newBrowser(t, alloc, dir, &n)
+	officerC.login(C, "sun.credit", pwCredit)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		officerC.do("look the applicant up", chromedp.Navigate(C+"/console/credit"), chromedp.WaitVisible(chromedp.CSS("#idNumber")),
+			chromedp.SetValue(chromedp.CSS("#idNumber"), p.idNumber), chromedp.Click(chromedp.CSS(`form[action="/console/credit/lookup"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("#standing")))
+		if strings.Contains(officerC.text("main"), creditID) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the credit record did not reach the credit platform in 30 s")
+		}
+	}
+	officerC.step("credit-standing")
+	officerC.do("decide the objection", chromedp.SetValue(chromedp.CSS("#objectionId"), objectionID), chromedp.Click(chromedp.CSS(`input[name="uphold"][value="true"]`)),
+		chromedp.SetValue(chromedp.CSS("#reason-decision"), "经复核，核查对象有误，异议成立"),
+		chromedp.Click(chromedp.CSS(`form[action="/console/credit/objections/decision"] button`)))
+	officerC.waitText(".notice", "UPHELD")
+	officerC.step("credit-objection-decided")
+	officerC.do("the audit trail shows who did it", chromedp.Navigate(C+"/console/audit-trail"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	if s := officerC.text("main table"); !strings.Contains(s, "sun.credit") || !strings.Contains(s, "credit.objection-decision") {
+		t.Fatalf("the audit trail: %s", s)
+	}
+	officerC.step("credit-audit-trail")
+
+	// 5. The justice officer publishes a new version of the item.
+	justiceB := newBrowser(t, alloc, dir, &n)
+	justiceB.login(J, "qian.catalog", pwJustice)
+	justiceB.do("open the item", chromedp.Navigate(J+"/console/catalog/"+code), chromedp.WaitVisible(chromedp.CSS("#f-purpose")))
+	justiceB.do("publish version 2", chromedp.SetValue(chromedp.CSS("#f-purpose"), "准营审批（第二版）"),
+		chromedp.Click(chromedp.CSS(`form[action="/console/catalog"] button`)))
+	justiceB.waitText(".notice", "已发布第 2 版")
+	if s := justiceB.text("#item-version"); !strings.HasPrefix(strings.TrimSpace(s), "2") {
+		t.Fatalf("the item's version after publishing: %q", s)
+	}
+	justiceB.step("justice-new-version")
+}
