@@ -34,7 +34,13 @@ type dept struct {
 	svc chengnuo.Service
 }
 
-func newDept(t *testing.T, net *fabrictest.Network, msp, organ string) *dept {
+func newDept(t testing.TB, net *fabrictest.Network, msp, organ string) *dept {
+	d, _ := newDeptStore(t, net, msp, organ)
+	return d
+}
+
+// newDeptStore is newDept with its store.
+func newDeptStore(t testing.TB, net *fabrictest.Network, msp, organ string) (*dept, *bolt.DB) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "letters.db"))
 	if err != nil {
@@ -49,20 +55,20 @@ func newDept(t *testing.T, net *fabrictest.Network, msp, organ string) *dept {
 	c := console.New(console.Options{Service: svc, People: ppl, MSPID: msp, Organ: organ})
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	return &dept{srv: srv, ppl: ppl, svc: svc}
+	return &dept{srv: srv, ppl: ppl, svc: svc}, db
 }
 
 // agent is a person's browser: a cookie jar, and the CSRF token of the
 // last page it read.
 type agent struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	hc   *http.Client
 	csrf string
 	last string
 }
 
-func newAgent(t *testing.T, d *dept) *agent {
+func newAgent(t testing.TB, d *dept) *agent {
 	jar, _ := cookiejar.New(nil)
 	return &agent{t: t, base: d.srv.URL, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -120,7 +126,7 @@ func (a *agent) login(user, password string) {
 	}
 }
 
-func person(t *testing.T, d *dept, user string, roles ...string) *agent {
+func person(t testing.TB, d *dept, user string, roles ...string) *agent {
 	t.Helper()
 	pw, err := d.ppl.AddAccount(t.Context(), "test", user, user, roles)
 	if err != nil {

@@ -204,6 +204,17 @@ func TestWorkbenchStory(t *testing.T) {
 	clerk.waitText(".notice", "已发起协助核查")
 	clerk.step("market-clerk-verification-requested")
 
+	// The same pages fit a tablet's width: nothing scrolls sideways.
+	for _, path := range []string{"/console/letters", "/console/letters/" + id, "/console/letters/new"} {
+		clerk.do("a tablet's width", chromedp.EmulateViewport(768, 1024), chromedp.Navigate(M+path), chromedp.WaitVisible(chromedp.CSS("main")))
+		wide, err := chromedp.Run(clerk.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+		if err != nil || wide {
+			t.Errorf("%s at 768 px scrolls sideways (%v)", path, err)
+		}
+	}
+	clerk.step("market-clerk-letter-tablet")
+	clerk.do("back to 1366 px", chromedp.EmulateViewport(1366, 768))
+
 	// 2. The police officer answers from the inbox.
 	officer := newBrowser(t, alloc, dir, &n)
 	officer.login(P, "zhao.officer", pwPolice)

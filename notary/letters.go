@@ -52,6 +52,9 @@ func (s *Service) Letters(ctx context.Context, f chengnuo.LetterFilter, p chengn
 			sum := summarize(st)
 			if (f.Status == "" || sum.Status == f.Status) && (q == "" || sum.Number == q || letter.NormalizeID(q) == sum.IDNumber) {
 				out.Items = append(out.Items, sum)
+				if q != "" && sum.Number == q {
+					return out, nil // a letter number is unique
+				}
 			}
 			if len(out.Items) == limit {
 				// The next page starts after this letter: a bookmark of
