@@ -128,6 +128,10 @@ type Ledger interface {
 	GetText(ctx context.Context, digest string) (*SharedText, error)
 	// GetProposal returns a proposal, or ENOTFOUND.
 	GetProposal(ctx context.Context, id string) (*Proposal, error)
+	// ListProposals and ListObjections page through every proposal and
+	// every objection, in id order.
+	ListProposals(ctx context.Context, p Page) (*List[*Proposal], error)
+	ListObjections(ctx context.Context, p Page) (*List[*Objection], error)
 }
 
 // EventHandler reacts to chaincode events. Every method must be idempotent:
@@ -322,6 +326,8 @@ type Service interface {
 	ProposeItemChange(ctx context.Context, p ProposalRequest) (*Proposal, error)
 	GetProposal(ctx context.Context, id string) (*Proposal, error)
 	DecideProposal(ctx context.Context, id string, d ProposalDecision) (*Proposal, error)
+	// Proposals lists the catalog change proposals (public records).
+	Proposals(ctx context.Context, p Page) (*List[*Proposal], error)
 
 	// Text returns a text whose digest a record holds, to a department that
 	// wrote it or is entitled to it; ENOTFOUND otherwise.
@@ -389,6 +395,9 @@ type Service interface {
 	RepairCredit(ctx context.Context, creditID, reason string) (*CreditRecord, error)
 	FileObjection(ctx context.Context, creditID, reason string) (*Objection, error)
 	DecideObjection(ctx context.Context, objectionID string, d ObjectionDecision) (*Objection, error)
+	// Objections lists the objections to credit records (the credit
+	// platform decides them).
+	Objections(ctx context.Context, p Page) (*List[*Objection], error)
 
 	// Sampling (双随机) and disclosure (公示).
 	DrawSample(ctx context.Context, req SampleRequest) (*Sample, error)

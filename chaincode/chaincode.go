@@ -106,6 +106,8 @@ var routes = func() map[string]handler {
 	add(route(contract.ProposeItemChange, proposeItemChange))
 	add(route(contract.DecideProposal, decideProposal))
 	add(route(contract.GetProposal, getRecordByID[chengnuo.Proposal](proposalObject, "proposal")))
+	add(route(contract.ListProposals, listRecords[chengnuo.Proposal](proposalObject, "proposal")))
+	add(route(contract.ListObjections, listRecords[chengnuo.Objection](objectionObject, "objection")))
 	add(route(contract.ShareText, shareText))
 	add(route(contract.GetText, getText))
 	return m

@@ -122,6 +122,23 @@ func getRecordByID[T any](object, what string) func(shim.ChaincodeStubInterface,
 	}
 }
 
+// listRecords pages through every record of an object type, in id order.
+func listRecords[T any](object, what string) func(shim.ChaincodeStubInterface, *contract.PageArgs) (*chengnuo.List[*T], error) {
+	return func(stub shim.ChaincodeStubInterface, a *contract.PageArgs) (*chengnuo.List[*T], error) {
+		out := &chengnuo.List[*T]{Items: []*T{}}
+		var err error
+		out.Bookmark, out.More, err = indexPage(stub, object, nil, *a, func(id string) error {
+			v, _, err := readRecord[T](stub, object, id, what)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, v)
+			return nil
+		})
+		return out, err
+	}
+}
+
 // putIndex writes an index entry (a composite key with no value).
 func putIndex(stub shim.ChaincodeStubInterface, object string, attrs ...string) error {
 	k, err := stub.CreateCompositeKey(object, attrs)

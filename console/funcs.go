@@ -31,6 +31,23 @@ var funcs = template.FuncMap{
 		}
 		return code
 	},
+	// status is a status's label where PENDING means something else than
+	// a letter waiting to be anchored: a request waiting for its answer,
+	// a proposal or an objection waiting for its decision.
+	"status": func(kind, code string) string {
+		if code == "PENDING" {
+			switch kind {
+			case "request":
+				return "待答复 PENDING"
+			case "decision":
+				return "待决定 PENDING"
+			}
+		}
+		if l, ok := labels[code]; ok {
+			return l + " " + code
+		}
+		return code
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

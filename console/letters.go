@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -213,6 +214,7 @@ type letterData struct {
 	View     *chengnuo.CommitmentView
 	Summary  *chengnuo.LetterSummary
 	Requests []*chengnuo.VerificationRequest
+	Answers  map[string]string // request id -> the evidence or the reason for declining, as shared with this department
 	Today    string
 }
 
@@ -231,11 +233,14 @@ func (c *Console) showLetter(w http.ResponseWriter, r *http.Request, id string, 
 		c.fail(w, r, "message", v, gerr)
 		return
 	}
-	d := &letterData{View: cv, Summary: c.summaryOf(cv), Today: c.opts.Now().Format("2006-01-02")}
+	d := &letterData{View: cv, Summary: c.summaryOf(cv), Today: c.opts.Now().Format("2006-01-02"), Answers: map[string]string{}}
 	if l, err := c.svc.Requests(r.Context(), chengnuo.RequestFilter{Side: "from", State: "all"}, chengnuo.Page{Size: chengnuo.MaxPageSize}); err == nil {
 		for _, q := range l.Items {
 			if q.CommitmentID == id {
 				d.Requests = append(d.Requests, q)
+				if a := q.Answer; a != nil {
+					d.Answers[q.ID] = c.textOf(r, cmp.Or(a.EvidenceDigest, a.DeclineDigest))
+				}
 			}
 		}
 	}

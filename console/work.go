@@ -177,14 +177,71 @@ type creditData struct {
 	IDType, IDNumber string
 	View             *chengnuo.ApplicantView
 	Record           *chengnuo.CreditRecord
+	Objections       []textLine[*chengnuo.Objection]
+}
+
+// textLine is a record with the text behind one of its digests, when this
+// department may read it.
+type textLine[T any] struct {
+	Record T
+	Text   string
+}
+
+// textOf is the text of a digest this department is entitled to, or "".
+func (c *Console) textOf(r *http.Request, digest string) string {
+	if digest == "" {
+		return ""
+	}
+	t, err := c.svc.Text(r.Context(), digest)
+	if err != nil {
+		return ""
+	}
+	return t.Text
+}
+
+// objections are the objections, pending ones first, with their reasons.
+func (c *Console) objections(r *http.Request) []textLine[*chengnuo.Objection] {
+	var out []textLine[*chengnuo.Objection]
+	p := chengnuo.Page{Size: chengnuo.MaxPageSize}
+	for range 10 {
+		l, err := c.svc.Objections(r.Context(), p)
+		if err != nil {
+			break
+		}
+		for _, o := range l.Items {
+			out = append(out, textLine[*chengnuo.Objection]{Record: o})
+		}
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	slices.SortStableFunc(out, func(a, b textLine[*chengnuo.Objection]) int {
+		if pa, pb := a.Record.Status == chengnuo.ObjectionPending, b.Record.Status == chengnuo.ObjectionPending; pa != pb {
+			if pa {
+				return -1
+			}
+			return 1
+		}
+		return b.Record.FiledAt.Compare(a.Record.FiledAt)
+	})
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	for i := range out {
+		if out[i].Record.Status == chengnuo.ObjectionPending {
+			out[i].Text = c.textOf(r, out[i].Record.ReasonDigest)
+		}
+	}
+	return out
 }
 
 func (c *Console) creditPage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "credit", &view{Title: "信用 Credit", Data: &creditData{IDType: "RESIDENT_ID"}})
+	c.render(w, r, http.StatusOK, "credit", &view{Title: "信用 Credit", Data: &creditData{IDType: "RESIDENT_ID", Objections: c.objections(r)}})
 }
 
 func (c *Console) creditLookup(w http.ResponseWriter, r *http.Request) {
-	d := &creditData{IDType: r.PostFormValue("idType"), IDNumber: strings.TrimSpace(r.PostFormValue("idNumber"))}
+	d := &creditData{IDType: r.PostFormValue("idType"), IDNumber: strings.TrimSpace(r.PostFormValue("idNumber")), Objections: c.objections(r)}
 	v := &view{Title: "信用 Credit", Data: d}
 	av, err := c.svc.LookupApplicant(r.Context(), d.IDType, d.IDNumber, chengnuo.Page{Size: 50})
 	c.record(r, "credit.lookup", "", err, "")
@@ -235,7 +292,7 @@ func (c *Console) decideObjection(w http.ResponseWriter, r *http.Request) {
 		txID = o.DecisionTx
 	}
 	c.record(r, "credit.objection-decision", id, err, txID)
-	v := &view{Title: "异议决定 Objection decision", Data: &creditData{IDType: "RESIDENT_ID"}}
+	v := &view{Title: "信用 Credit", Data: &creditData{IDType: "RESIDENT_ID", Objections: c.objections(r)}}
 	if err != nil {
 		c.fail(w, r, "credit", v, err)
 		return
@@ -331,14 +388,53 @@ func (c *Console) retire(w http.ResponseWriter, r *http.Request) {
 }
 
 type proposalData struct {
-	ID       string
-	Proposal *chengnuo.Proposal
-	Items    []*chengnuo.Item
+	ID        string
+	Proposal  *chengnuo.Proposal
+	Items     []*chengnuo.Item
+	Proposals []textLine[*chengnuo.Proposal]
+}
+
+// proposals are the catalog change proposals, pending ones first, with
+// their reasons where this department may read them.
+func (c *Console) proposals(r *http.Request) []textLine[*chengnuo.Proposal] {
+	var out []textLine[*chengnuo.Proposal]
+	p := chengnuo.Page{Size: chengnuo.MaxPageSize}
+	for range 10 {
+		l, err := c.svc.Proposals(r.Context(), p)
+		if err != nil {
+			break
+		}
+		for _, x := range l.Items {
+			out = append(out, textLine[*chengnuo.Proposal]{Record: x})
+		}
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	slices.SortStableFunc(out, func(a, b textLine[*chengnuo.Proposal]) int {
+		if pa, pb := a.Record.Status == "PENDING", b.Record.Status == "PENDING"; pa != pb {
+			if pa {
+				return -1
+			}
+			return 1
+		}
+		return b.Record.ProposedAt.Compare(a.Record.ProposedAt)
+	})
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	for i := range out {
+		if out[i].Record.Status == "PENDING" {
+			out[i].Text = c.textOf(r, out[i].Record.ReasonDigest)
+		}
+	}
+	return out
 }
 
 func (c *Console) proposal(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSpace(r.URL.Query().Get("id"))
-	d := &proposalData{ID: id, Items: c.activeItems(r)}
+	d := &proposalData{ID: id, Items: c.activeItems(r), Proposals: c.proposals(r)}
 	v := &view{Title: "目录调整建议 Proposals", Data: d}
 	if id != "" {
 		p, err := c.svc.GetProposal(r.Context(), id)
@@ -359,7 +455,7 @@ func (c *Console) propose(w http.ResponseWriter, r *http.Request) {
 		id = p.ID
 	}
 	c.record(r, "catalog.propose", req.Code, err, "")
-	v := &view{Title: "目录调整建议 Proposals", Data: &proposalData{Items: c.activeItems(r), Proposal: p, ID: id}}
+	v := &view{Title: "目录调整建议 Proposals", Data: &proposalData{Items: c.activeItems(r), Proposal: p, ID: id, Proposals: c.proposals(r)}}
 	if err != nil {
 		c.fail(w, r, "proposals", v, err)
 		return
@@ -372,7 +468,7 @@ func (c *Console) decideProposal(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSpace(r.PostFormValue("id"))
 	p, err := c.svc.DecideProposal(r.Context(), id, chengnuo.ProposalDecision{Approve: r.PostFormValue("approve") == "true", Reason: r.PostFormValue("reason")})
 	c.record(r, "catalog.proposal-decision", id, err, "")
-	v := &view{Title: "目录调整建议 Proposals", Data: &proposalData{ID: id, Proposal: p, Items: c.activeItems(r)}}
+	v := &view{Title: "目录调整建议 Proposals", Data: &proposalData{ID: id, Proposal: p, Items: c.activeItems(r), Proposals: c.proposals(r)}}
 	if err != nil {
 		c.fail(w, r, "proposals", v, err)
 		return

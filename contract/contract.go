@@ -315,6 +315,10 @@ var (
 	ProposeItemChange = Fn[ProposalArgs, chengnuo.Proposal]{Name: "ProposeItemChange", Submit: true}
 	DecideProposal    = Fn[DecideProposalArgs, chengnuo.Proposal]{Name: "DecideProposal", Submit: true}
 	GetProposal       = Fn[IDArgs, chengnuo.Proposal]{Name: "GetProposal"}
+	// ListProposals and ListObjections page through every proposal and
+	// every objection, in id order (public records: digests, no text).
+	ListProposals  = Fn[PageArgs, chengnuo.List[*chengnuo.Proposal]]{Name: "ListProposals"}
+	ListObjections = Fn[PageArgs, chengnuo.List[*chengnuo.Objection]]{Name: "ListObjections"}
 
 	ShareText = Fn[ShareArgs, Done]{Name: "ShareText", Submit: true}
 	GetText   = Fn[DigestArgs, chengnuo.SharedText]{Name: "GetText"}

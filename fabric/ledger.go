@@ -311,6 +311,24 @@ func (c *Client) DecideProposal(ctx context.Context, id string, approve bool, re
 	return value(ctx, c, contract.DecideProposal, contract.DecideProposalArgs{ID: id, Approve: approve, ReasonDigest: reasonDigest})
 }
 
+// ListProposals implements chengnuo.Ledger.
+func (c *Client) ListProposals(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Proposal], error) {
+	pa, err := pageArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	return value(ctx, c, contract.ListProposals, pa)
+}
+
+// ListObjections implements chengnuo.Ledger.
+func (c *Client) ListObjections(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Objection], error) {
+	pa, err := pageArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	return value(ctx, c, contract.ListObjections, pa)
+}
+
 // GetProposal implements chengnuo.Ledger.
 func (c *Client) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal, error) {
 	return value(ctx, c, contract.GetProposal, contract.IDArgs{ID: id})

@@ -303,6 +303,14 @@ func (f *fake) Disclosures(_ context.Context, p chengnuo.Page) (*chengnuo.Disclo
 	return l, f.record("Disclosures", p.Size, p.Bookmark)
 }
 
+func (f *fake) Proposals(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Proposal], error) {
+	return &chengnuo.List[*chengnuo.Proposal]{Items: []*chengnuo.Proposal{}}, f.record("Proposals", p.Size)
+}
+
+func (f *fake) Objections(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Objection], error) {
+	return &chengnuo.List[*chengnuo.Objection]{Items: []*chengnuo.Objection{}}, f.record("Objections", p.Size)
+}
+
 func (f *fake) Letters(_ context.Context, lf chengnuo.LetterFilter, p chengnuo.Page) (*chengnuo.List[*chengnuo.LetterSummary], error) {
 	return &chengnuo.List[*chengnuo.LetterSummary]{Items: []*chengnuo.LetterSummary{}}, f.record("Letters", lf.Query)
 }

@@ -103,6 +103,15 @@ func (s *Server) routes() {
 	v1.POST("/catalog/proposals", clerk, serve(s, http.StatusCreated, func(c *gin.Context, p *chengnuo.ProposalRequest) (any, error) {
 		return svc.ProposeItemChange(c.Request.Context(), *p)
 	}))
+	v1.GET("/catalog/proposals", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.Proposal], error) {
+			return svc.Proposals(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("proposals", *l, nil), nil
+	}))
 	v1.GET("/catalog/proposals/:id", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.GetProposal(c.Request.Context(), c.Param("id"))
 	}))
@@ -240,6 +249,15 @@ func (s *Server) routes() {
 		return paged(c, func(p chengnuo.Page) (*chengnuo.ApplicantView, error) {
 			return svc.LookupApplicant(c.Request.Context(), r.IDType, r.IDNumber, p)
 		})
+	}))
+	v1.GET("/credit/objections", officer, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.Objection], error) {
+			return svc.Objections(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("objections", *l, nil), nil
 	}))
 	v1.GET("/credit/records/:id", officer, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		return svc.GetCredit(c.Request.Context(), c.Param("id"))

@@ -88,6 +88,8 @@ var routeTable = []route{
 	{"POST", "/v1/catalog/items/T-1/retire", "", admin, 200, "RetireItem", []any{"T-1"}},
 	{"POST", "/v1/catalog/proposals", `{"kind":"RETIRE","code":"T-1","reason":"理由足够"}`, clerk, 201, "ProposeItemChange", []any{"RETIRE", "T-1", "理由足够"}},
 	{"GET", "/v1/catalog/proposals/PR1", "", public, 200, "GetProposal", []any{"PR1"}},
+	{"GET", "/v1/catalog/proposals?limit=3", "", public, 200, "Proposals", []any{3}},
+	{"GET", "/v1/credit/objections?limit=4", "", officer, 200, "Objections", []any{4}},
 	{"POST", "/v1/catalog/proposals/PR1/decision", `{"approve":true,"reason":"同意"}`, admin, 200, "DecideProposal", []any{"PR1", true, "同意"}},
 	{"POST", "/v1/drafts", `{"itemCode":"T-1","applicant":{"name":"张三","idType":"RESIDENT_ID","idNumber":"x","contact":"1"},"contactName":"a","contactPhone":"1"}`, clerk, 201, "Draft", []any{"T-1"}},
 	{"POST", "/v1/commitments", `{"letter":"L","signature":"S","publicKey":"K"}`, clerk, 201, "Submit", []any{"L"}},

@@ -246,7 +246,8 @@ func TestWorkbenchStory(t *testing.T) {
 	// 3. The market clerk records the outcome FALSE.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
 		clerk.do("reopen the letter", chromedp.Navigate(M+"/console/letters/"+id), chromedp.WaitVisible(chromedp.CSS("#result")))
-		if strings.Contains(clerk.text("main"), "核查不一致") {
+		// The answer, and police's evidence, shared with market.
+		if m := clerk.text("main"); strings.Contains(m, "核查不一致") && strings.Contains(m, "户籍与住所信息不一致") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -283,6 +284,9 @@ func TestWorkbenchStory(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the credit record did not reach the credit platform in 30 s")
 		}
+	}
+	if s := officerC.text("main"); !strings.Contains(s, objectionID) || !strings.Contains(s, "核查对象有误") {
+		t.Fatalf("the objection and its reason are not listed at the credit platform: %s", s)
 	}
 	officerC.step("credit-standing")
 	officerC.do("decide the objection", chromedp.SetValue(chromedp.CSS("#objectionId"), objectionID), chromedp.Click(chromedp.CSS(`input[name="uphold"][value="true"]`)),

@@ -256,6 +256,16 @@ func (s *Service) ProposeItemChange(ctx context.Context, req chengnuo.ProposalRe
 	return p, s.share(ctx, chengnuo.CatalogAuthority, t, chengnuo.TextProposal, p.ID)
 }
 
+// Proposals implements chengnuo.Service.
+func (s *Service) Proposals(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Proposal], error) {
+	return s.ledger.ListProposals(ctx, p)
+}
+
+// Objections implements chengnuo.Service.
+func (s *Service) Objections(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.Objection], error) {
+	return s.ledger.ListObjections(ctx, p)
+}
+
 // GetProposal implements chengnuo.Service.
 func (s *Service) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal, error) {
 	return s.ledger.GetProposal(ctx, id)

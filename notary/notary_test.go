@@ -639,6 +639,9 @@ func TestCreditFlow(t *testing.T) {
 	if txt, err := m.db.GetText(ctx, ob.ReasonDigest); err != nil || txt.Text != "申请人提出异议" {
 		t.Fatalf("objection reason not kept: %+v %v", txt, err)
 	}
+	if l, err := c.svc.Objections(ctx, chengnuo.Page{}); err != nil || len(l.Items) != 1 || l.Items[0].ID != ob.ID {
+		t.Fatalf("objections: %+v %v", l, err)
+	}
 	dec, err := c.svc.DecideObjection(ctx, ob.ID, chengnuo.ObjectionDecision{Uphold: false, Reason: "经复核异议不成立"})
 	if err != nil || dec.Status != chengnuo.ObjectionRejected {
 		t.Fatalf("decide: %+v %v", dec, err)
@@ -739,6 +742,9 @@ func TestCatalogAndProposalsPassThrough(t *testing.T) {
 	p, err := m.svc.ProposeItemChange(ctx, chengnuo.ProposalRequest{Kind: "RETIRE", Code: "T-1", Reason: "建议取消该事项"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if l, err := j.svc.Proposals(ctx, chengnuo.Page{}); err != nil || len(l.Items) != 1 || l.Items[0].ID != p.ID || l.Items[0].Status != "PENDING" {
+		t.Fatalf("proposals: %+v %v", l, err)
 	}
 	d, err := j.svc.DecideProposal(ctx, p.ID, chengnuo.ProposalDecision{Approve: true, Reason: "经审核同意"})
 	if err != nil || d.Status != "APPROVED" {
