@@ -179,6 +179,9 @@ type DisclosedLetter struct {
 type LetterFilter struct {
 	Query  string
 	Status string
+	// From and To bound the day a letter was stored (zero: unbounded); To
+	// is exclusive.
+	From, To time.Time
 }
 
 // LetterScan bounds how many stored letters one page of Letters reads.

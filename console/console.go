@@ -13,6 +13,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -113,13 +114,20 @@ func (c *Console) parseTemplates() {
 	if err != nil {
 		panic(err)
 	}
+	// Files whose names start with _ are partials every page may use.
+	var partials []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "templates/_") {
+			partials = append(partials, n)
+		}
+	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
-		c.pages[base] = t
+		files := append([]string{"templates/layout.html", n}, partials...)
+		c.pages[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...))
 	}
 }
 
@@ -166,11 +174,17 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if s := sessionOf(r); s != nil {
 		v.CSRF = s.CSRF
 	}
+	// Rendered whole before a byte is sent: a page that fails is an error
+	// page, never half a page.
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		c.log.Error("render", slog.String("page", page), slog.String("error", err.Error()))
+		http.Error(w, "内部错误 (internal error)", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := t.ExecuteTemplate(w, "layout.html", v); err != nil {
-		c.log.Error("render", slog.String("page", page), slog.String("error", err.Error()))
-	}
+	_, _ = buf.WriteTo(w)
 }
 
 // fail renders page again with err shown at the field it concerns, with the

@@ -40,6 +40,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 
 type lettersData struct {
 	Query, Status string
+	From, To      string
 	Letters       []*chengnuo.LetterSummary
 	More          bool
 	Next          string
@@ -50,16 +51,33 @@ var letterStatuses = []string{chengnuo.StatePending, chengnuo.StatusActive, chen
 
 func (c *Console) letters(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := lettersData{Query: q.Get("q"), Status: q.Get("status"), Statuses: letterStatuses}
+	d := lettersData{Query: q.Get("q"), Status: q.Get("status"), From: q.Get("from"), To: q.Get("to"), Statuses: letterStatuses}
 	v := &view{Title: "承诺书 Letters", Data: &d}
-	l, err := c.svc.Letters(r.Context(), chengnuo.LetterFilter{Query: d.Query, Status: d.Status}, chengnuo.Page{Size: 25, Bookmark: q.Get("bookmark")})
+	f := chengnuo.LetterFilter{Query: d.Query, Status: d.Status}
+	for _, x := range []struct {
+		in  string
+		out *time.Time
+		add int
+	}{{d.From, &f.From, 0}, {d.To, &f.To, 1}} {
+		if x.in == "" {
+			continue
+		}
+		day, err := time.ParseInLocation("2006-01-02", x.in, time.Local)
+		if err != nil {
+			c.fail(w, r, "letters", v, chengnuo.Errorf(chengnuo.EINVALID, "dates are YYYY-MM-DD"))
+			return
+		}
+		*x.out = day.AddDate(0, 0, x.add)
+	}
+	l, err := c.svc.Letters(r.Context(), f, chengnuo.Page{Size: 25, Bookmark: q.Get("bookmark")})
 	if err != nil {
 		c.fail(w, r, "letters", v, err)
 		return
 	}
 	d.Letters, d.More = l.Items, l.More
 	if l.More {
-		d.Next = "?q=" + urlQuery(d.Query) + "&status=" + urlQuery(d.Status) + "&bookmark=" + urlQuery(l.Bookmark)
+		d.Next = "?q=" + urlQuery(d.Query) + "&status=" + urlQuery(d.Status) + "&from=" + urlQuery(d.From) + "&to=" + urlQuery(d.To) +
+			"&bookmark=" + urlQuery(l.Bookmark)
 	}
 	c.render(w, r, http.StatusOK, "letters", v)
 }

@@ -49,7 +49,13 @@ func (s *Service) Letters(ctx context.Context, f chengnuo.LetterFilter, p chengn
 		}
 		for i, st := range l.Items {
 			scanned++
+			if !f.From.IsZero() && st.StoredAt.Before(f.From) {
+				return out, nil // the last stored come first: the rest are older still
+			}
 			sum := summarize(st)
+			if !f.To.IsZero() && !st.StoredAt.Before(f.To) {
+				continue
+			}
 			if (f.Status == "" || sum.Status == f.Status) && (q == "" || sum.Number == q || letter.NormalizeID(q) == sum.IDNumber) {
 				out.Items = append(out.Items, sum)
 				if q != "" && sum.Number == q {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -855,5 +856,61 @@ func TestWrittenVerificationWaitsForAClerk(t *testing.T) {
 	}
 	if _, err := p.svc.Answer(ctx, r.ID, chengnuo.AnswerRequest{Result: chengnuo.AnswerConsistent, Evidence: "书面核查一致"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The department's letters, newest first, by status, ID number, number
+// and day stored.
+func TestLettersFilters(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	m := e.dept("MarketMSP", notary.Config{})
+	ctx := t.Context()
+	var ids []string
+	bob := letter.Applicant{Name: "测试乙", IDType: letter.IDResident, IDNumber: "110101199003077571", Contact: "13800138001"}
+	for _, a := range []letter.Applicant{alice, bob, alice} {
+		rc, err := m.svc.Submit(ctx, signedLetter(t, m.svc, "T-1", a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rc.CommitmentID)
+	}
+	if _, err := m.svc.Withdraw(ctx, ids[1], "改变主意"); err != nil {
+		t.Fatal(err)
+	}
+	got := func(f chengnuo.LetterFilter) []string {
+		t.Helper()
+		l, err := m.svc.Letters(ctx, f, chengnuo.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range l.Items {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	if all := got(chengnuo.LetterFilter{}); fmt.Sprint(all) != fmt.Sprint([]string{ids[2], ids[1], ids[0]}) {
+		t.Fatalf("all letters %v, want newest first %v", all, ids)
+	}
+	if w := got(chengnuo.LetterFilter{Status: chengnuo.StatusWithdrawn}); len(w) != 1 || w[0] != ids[1] {
+		t.Fatalf("withdrawn %v", w)
+	}
+	if a := got(chengnuo.LetterFilter{Query: strings.ToLower(alice.IDNumber)}); len(a) != 2 {
+		t.Fatalf("by ID number %v", a)
+	}
+	st, _ := m.db.Get(ctx, ids[0])
+	l, _ := letter.Parse([]byte(st.Canonical))
+	if n := got(chengnuo.LetterFilter{Query: l.Number}); len(n) != 1 || n[0] != ids[0] {
+		t.Fatalf("by number %q: %v", l.Number, n)
+	}
+	if n := got(chengnuo.LetterFilter{Query: ids[2]}); len(n) != 1 {
+		t.Fatalf("by id: %v", n)
+	}
+	if n := got(chengnuo.LetterFilter{From: time.Now().Add(time.Hour)}); len(n) != 0 {
+		t.Fatalf("stored after an hour from now: %v", n)
+	}
+	if n := got(chengnuo.LetterFilter{To: time.Now().Add(-time.Hour)}); len(n) != 0 {
+		t.Fatalf("stored before an hour ago: %v", n)
 	}
 }
