@@ -212,3 +212,10 @@ func TestAuditTrail(t *testing.T) {
 		t.Fatalf("trail %+v %v", l, err)
 	}
 }
+
+// BenchmarkHashPassword is a login's cost (one argon2id hash).
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		people.HashPassword("a good long password")
+	}
+}
