@@ -19,6 +19,10 @@ type Anchor struct {
 	TxID        string    `json:"txId"`
 	Timestamp   time.Time `json:"timestamp"`
 	BlockNumber uint64    `json:"blockNumber,omitempty"`
+	// CommitmentID, when set, says the digest is the scan of a paper
+	// letter: that commitment's record holds it as its scanDigest, and
+	// looking the digest up finds the commitment.
+	CommitmentID string `json:"commitmentId,omitempty"`
 }
 
 // NormalizeDigest validates a hex SM3 digest and returns it in lower case.

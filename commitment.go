@@ -29,6 +29,7 @@ const (
 type Commitment struct {
 	ID           string       `json:"id"`
 	LetterDigest string       `json:"letterDigest"`
+	ScanDigest   string       `json:"scanDigest,omitempty"` // a paper letter's scan, signed by hand (SM3)
 	ItemCode     string       `json:"itemCode"`
 	ItemVersion  int          `json:"itemVersion"`
 	NoticeDigest string       `json:"noticeDigest"`
@@ -111,7 +112,7 @@ func CommitmentID(letterDigest string) string { return "CN" + letterDigest[:24] 
 // here. The request's item and notice are those the chaincode checked.
 func NewCommitment(req AnchorRequest, org string, at time.Time, txID string) *Commitment {
 	return &Commitment{
-		ID: CommitmentID(req.LetterDigest), LetterDigest: req.LetterDigest, ItemCode: req.ItemCode, ItemVersion: req.ItemVersion,
+		ID: CommitmentID(req.LetterDigest), LetterDigest: req.LetterDigest, ScanDigest: req.ScanDigest, ItemCode: req.ItemCode, ItemVersion: req.ItemVersion,
 		NoticeDigest: req.NoticeDigest, Org: org, ApplicantKey: req.ApplicantKey, SignedBy: req.SignedBy,
 		Status: StatusActive, AnchoredAt: at, TxID: txID,
 		History: []Transition{{Status: StatusActive, Org: org, At: at, TxID: txID}},
@@ -121,6 +122,10 @@ func NewCommitment(req AnchorRequest, org string, at time.Time, txID string) *Co
 // AnchorRequest asks the ledger to anchor one letter.
 type AnchorRequest struct {
 	LetterDigest string `json:"letterDigest"`
+	// ScanDigest is the SM3 of a paper letter's scan: the letter printed
+	// from its draft (LetterDigest, the draft's canonical bytes) and signed
+	// by hand. The ledger binds both, and either finds the record.
+	ScanDigest   string `json:"scanDigest,omitempty"`
 	ItemCode     string `json:"itemCode"`
 	ItemVersion  int    `json:"itemVersion"`
 	NoticeDigest string `json:"noticeDigest"`

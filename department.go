@@ -13,8 +13,9 @@ const (
 type StoredLetter struct {
 	ID          string        `json:"id"`
 	Digest      string        `json:"digest"`
-	Canonical   string        `json:"canonical,omitempty"` // an electronically signed letter
+	Canonical   string        `json:"canonical,omitempty"` // the letter: signed electronically, or the draft a paper letter was printed from
 	Scan        string        `json:"scan,omitempty"`      // base64 of a paper letter's scan
+	ScanDigest  string        `json:"scanDigest,omitempty"`
 	MediaType   string        `json:"mediaType,omitempty"`
 	Applicant   *Applicant    `json:"applicant,omitempty"` // of a paper letter (an electronic one carries it)
 	Number      string        `json:"number,omitempty"`
@@ -211,11 +212,22 @@ type DraftRequest struct {
 	ContactPhone string    `json:"contactPhone"`
 }
 
-// Draft is an unsigned letter: the canonical bytes are what the applicant signs.
+// Draft is an unsigned letter: the canonical bytes are what the applicant
+// signs, electronically or on the paper printed from it. The department
+// keeps every draft, so it can be printed again and a paper scan can name
+// it. ID is the id its commitment will have (CommitmentID of Digest): the
+// printed QR code names it.
 type Draft struct {
-	Letter    *Letter `json:"letter"`
-	Canonical string  `json:"canonical"`
-	Digest    string  `json:"digest"`
+	ID        string    `json:"id"`
+	Letter    *Letter   `json:"letter"`
+	Canonical string    `json:"canonical"`
+	Digest    string    `json:"digest"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+}
+
+// DraftNotKept is a Store's error for a draft id it does not keep.
+func DraftNotKept(id string) error {
+	return Errorf(ENOTFOUND, "no draft %s is kept by this department", id)
 }
 
 // SubmitRequest is a signed letter.
@@ -226,11 +238,15 @@ type SubmitRequest struct {
 	Certificate string `json:"certificate"` // an SM2 X.509 certificate (PEM)
 }
 
-// PaperRequest submits a letter the applicant signed on paper, as a scan.
+// PaperRequest submits a letter the applicant signed on paper, as a scan:
+// the letter printed from Draft (its id, or its digest), signed by hand.
+// The scan must show the draft's QR code. ItemCode, ItemVersion and
+// Applicant are the draft's; given, they must match it.
 type PaperRequest struct {
-	ItemCode    string    `json:"itemCode"`
-	ItemVersion int       `json:"itemVersion"`
-	Applicant   Applicant `json:"applicant"`
+	Draft       string    `json:"draft"`
+	ItemCode    string    `json:"itemCode,omitempty"`
+	ItemVersion int       `json:"itemVersion,omitempty"`
+	Applicant   Applicant `json:"applicant,omitzero"`
 	Scan        string    `json:"scan"`      // base64 of the file
 	MediaType   string    `json:"mediaType"` // application/pdf, image/jpeg, image/png, image/tiff
 }
@@ -261,6 +277,47 @@ type VerifyResult struct {
 	// Height is the number of blocks of the ledger this answer reflects:
 	// the record is as of block Height-1. 0 when it is not known.
 	Height uint64 `json:"height,omitempty"`
+	// Verdict is what the record means to a reader; Names names the
+	// departments the record mentions (MSP id -> name).
+	Verdict *Verdict          `json:"verdict,omitempty"`
+	Names   map[string]string `json:"names,omitempty"`
+}
+
+// ReceiptView is a receipt (回执 / 存证凭证) as the documents print it. The
+// anchoring department's own receipt names the letter's number and the
+// applicant (masked, as on the disclosure list); the public receipt, which
+// any department's gateway gives from the ledger alone, has neither.
+type ReceiptView struct {
+	CommitmentID string    `json:"commitmentId"`
+	LetterDigest string    `json:"letterDigest"`
+	ScanDigest   string    `json:"scanDigest,omitempty"`
+	Number       string    `json:"number,omitempty"`
+	Applicant    string    `json:"applicant,omitempty"` // masked: 张*（1101**********0011）
+	Org          string    `json:"org"`
+	OrgName      string    `json:"orgName"`
+	ItemCode     string    `json:"itemCode"`
+	ItemVersion  int       `json:"itemVersion"`
+	ItemName     string    `json:"itemName"`
+	SignedBy     string    `json:"signedBy"`
+	AnchoredAt   time.Time `json:"anchoredAt,omitzero"`
+	BlockNumber  uint64    `json:"blockNumber,omitempty"`
+	TxID         string    `json:"txId,omitempty"`
+	GenesisHash  string    `json:"genesisHash"`
+	Verdict      Verdict   `json:"verdict"`
+}
+
+// PrintableLetter is a letter as it is printed: the letter exactly as it
+// is (or was) signed, its digest and id (its QR code names the id), the
+// names of the departments it mentions and, for a stored letter, how it
+// was signed and when it was anchored.
+type PrintableLetter struct {
+	Letter       *Letter
+	ID, Digest   string
+	OrgName      string // the issuing department
+	VerifierName string // the verifying department of the notice, if any
+	Draft        bool   // a draft, not signed yet
+	SignedBy     string
+	AnchoredAt   time.Time
 }
 
 // CommitmentView is the anchoring department's full view of a commitment:

@@ -40,13 +40,17 @@ var depRules = map[string]rule{
 	// with Fabric's own libraries and prints with proof's escaping.
 	"node": {project: []string{"proof", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-config", "github.com/hyperledger/fabric-protos-go-apiv2",
 		"google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
-	"notary":  {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
-	"metrics": {project: []string{}, thirdParty: []string{}},
+	"notary": {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "scan", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	// The documents (letter and receipt as PDF and HTML) and what is read
+	// from a paper letter's scan: pure functions, of the domain only.
+	"document": {project: []string{"."}, thirdParty: []string{"codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode"}},
+	"scan":     {project: []string{"."}, thirdParty: []string{"github.com/makiuchi-d/gozxing", "golang.org/x/image"}},
+	"metrics":  {project: []string{}, thirdParty: []string{}},
 	// Who may use the workbench: accounts, sessions, lockout, TOTP.
 	"people": {project: []string{".", "sm"}, thirdParty: []string{"golang.org/x/crypto", "github.com/pquerna/otp"}},
 	// The workbench: an HTTP adapter beside gateway/, over the same Service.
-	"console": {project: []string{".", "letter", "people"}, thirdParty: []string{}},
-	"gateway": {project: []string{".", "metrics", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
+	"console": {project: []string{".", "document", "letter", "people"}, thirdParty: []string{}},
+	"gateway": {project: []string{".", "document", "metrics", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
 	"cmd/chengnuo": {project: []string{".", "letter", "node", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},

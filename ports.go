@@ -132,6 +132,13 @@ type Ledger interface {
 	// every objection, in id order.
 	ListProposals(ctx context.Context, p Page) (*List[*Proposal], error)
 	ListObjections(ctx context.Context, p Page) (*List[*Objection], error)
+
+	// PutDepartment sets the caller's own entry of the department
+	// directory (its name and letter-number prefix). EINVALID for a
+	// malformed name or prefix; ECONFLICT if another department holds it.
+	PutDepartment(ctx context.Context, name, numberPrefix string) (*Department, error)
+	// Departments lists the directory, in MSP id order.
+	Departments(ctx context.Context) ([]*Department, error)
 }
 
 // EventHandler reacts to chaincode events. Every method must be idempotent:
@@ -252,6 +259,10 @@ type Store interface {
 	AddNote(ctx context.Context, id string, n Note) error
 	// NextNumber returns the next letter serial number of a year (1, 2, …).
 	NextNumber(ctx context.Context, year int) (int, error)
+	// PutDraft keeps a draft (a draft kept already is left as it is);
+	// GetDraft returns one by id (DraftNotKept if none).
+	PutDraft(ctx context.Context, d *Draft) error
+	GetDraft(ctx context.Context, id string) (*Draft, error)
 	// PutText keeps a text whose salted digest went on the ledger; GetText
 	// returns it by digest.
 	PutText(ctx context.Context, t *Text) error
@@ -343,8 +354,20 @@ type Service interface {
 	// to read on.
 	Letters(ctx context.Context, f LetterFilter, p Page) (*List[*LetterSummary], error)
 
-	// Draft renders a letter from the current catalog version of an item.
+	// Draft renders a letter from the current catalog version of an item,
+	// numbers it and keeps it.
 	Draft(ctx context.Context, req DraftRequest) (*Draft, error)
+	// GetDraft returns a kept draft by its id or digest.
+	GetDraft(ctx context.Context, id string) (*Draft, error)
+	// PrintDraft and PrintLetter give a kept draft or a stored letter in the
+	// form it is printed; ENOTFOUND for an id this department does not hold.
+	PrintDraft(ctx context.Context, id string) (*PrintableLetter, error)
+	PrintLetter(ctx context.Context, id string) (*PrintableLetter, error)
+	// Receipt is a commitment's receipt (回执): the department's own, from
+	// its store, or (public) the one any gateway gives from the ledger.
+	Receipt(ctx context.Context, id string, public bool) (*ReceiptView, error)
+	// Departments is the department directory (names and number prefixes).
+	Departments(ctx context.Context) (Directory, error)
 	// Submit checks a signed letter, stores it and anchors it. Idempotent:
 	// the same letter again returns the same receipt. When the ledger does
 	// not confirm in time, the letter is kept and a receipt with status

@@ -40,6 +40,7 @@ var (
 	bucketOutgoing    = []byte("outgoing")
 	bucketInbox       = []byte("inbox")
 	bucketInboxOrder  = []byte("inbox-order") // requestedAt|id -> id
+	bucketDrafts      = []byte("drafts")      // id -> Draft (its canonical letter)
 )
 
 // The layout before arrival order, read only to migrate it (migrateLetters).
@@ -53,7 +54,7 @@ var (
 )
 
 var allBuckets = [][]byte{bucketLetterIDs, bucketBodies, bucketStates, bucketQueue, bucketSerials, bucketTexts,
-	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder,
+	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder, bucketDrafts,
 	bucketAccounts, bucketSessions, bucketUserSessions, bucketAuditTrail}
 
 // appendFill is the fill of the pages of buckets written in key order
@@ -586,6 +587,32 @@ func (d *DB) GetText(_ context.Context, digest string) (*chengnuo.Text, error) {
 		return nil, err
 	}
 	return &t, nil
+}
+
+// PutDraft implements chengnuo.Store.
+func (d *DB) PutDraft(_ context.Context, dr *chengnuo.Draft) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketDrafts).Get([]byte(dr.ID)) != nil {
+			return nil
+		}
+		return putJSON(tx, bucketDrafts, dr.ID, dr)
+	})
+}
+
+// GetDraft implements chengnuo.Store.
+func (d *DB) GetDraft(_ context.Context, id string) (*chengnuo.Draft, error) {
+	var dr chengnuo.Draft
+	err := d.view(func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx, bucketDrafts, id, &dr)
+		if err == nil && !ok {
+			err = chengnuo.DraftNotKept(id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &dr, nil
 }
 
 // Disclosures implements chengnuo.Store: rows whose period ends after at,

@@ -110,6 +110,8 @@ var routes = func() map[string]handler {
 	add(route(contract.ListObjections, listRecords[chengnuo.Objection](objectionObject, "objection")))
 	add(route(contract.ShareText, shareText))
 	add(route(contract.GetText, getText))
+	add(route(contract.PutDepartment, putDepartment))
+	add(route(contract.ListDepartments, listDepartments))
 	return m
 }()
 

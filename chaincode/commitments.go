@@ -76,6 +76,7 @@ type batch struct {
 	items    map[string]*chengnuo.Item
 	itemErr  map[string]error
 	created  []*chengnuo.Commitment
+	scans    map[string]bool // scan digests anchored in this transaction
 }
 
 // prefetch reads the commitment and standing keys of every well-formed
@@ -156,6 +157,16 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 	if !isHex64(req.ApplicantKey) {
 		return refuse(chengnuo.EINVALID, "applicantKey must be 64 lower-case hex characters")
 	}
+	if req.ScanDigest != "" {
+		switch {
+		case !isHex64(req.ScanDigest):
+			return refuse(chengnuo.EINVALID, "scanDigest must be 64 lower-case hex characters")
+		case req.SignedBy != chengnuo.SignedPaper:
+			return refuse(chengnuo.EINVALID, "only a letter signed on paper has a scan digest")
+		case req.ScanDigest == req.LetterDigest:
+			return refuse(chengnuo.EINVALID, "the scan digest is the letter's own digest")
+		}
+	}
 	id := chengnuo.CommitmentID(req.LetterDigest)
 	if d, ok := b.ids[id]; ok {
 		if d == req.LetterDigest {
@@ -204,14 +215,54 @@ func anchorOne(stub shim.ChaincodeStubInterface, b *batch, req chengnuo.AnchorRe
 			return refuse(chengnuo.EINELIGIBLE, "the applicant has an unrepaired false-commitment record %s; the commitment route is closed until credit repair", st.Active[0])
 		}
 	}
+	if req.ScanDigest != "" {
+		if refused, code, msg, err := b.checkScan(stub, req.ScanDigest); err != nil || refused {
+			if err != nil {
+				return res, err
+			}
+			return refuse(code, "%s", msg)
+		}
+	}
 	c := chengnuo.NewCommitment(req, b.org, b.at, stub.GetTxID())
 	if err := writeCommitment(stub, key, c); err != nil {
 		return res, err
+	}
+	if req.ScanDigest != "" {
+		// The scan's digest is anchored as naming the commitment, so that
+		// it finds the record (and can never be anchored again).
+		a := &chengnuo.Anchor{Digest: req.ScanDigest, Org: b.org, TxID: stub.GetTxID(), Timestamp: b.at, CommitmentID: id}
+		if _, err := putRecord(stub, anchorObject, req.ScanDigest, a); err != nil {
+			return res, err
+		}
+		b.scans[req.ScanDigest] = true
 	}
 	b.ids[id] = req.LetterDigest
 	b.created = append(b.created, c)
 	res.Created = true
 	return res, nil
+}
+
+// checkScan refuses a scan digest that is anchored already: as a bare
+// anchor or another letter's scan, as a letter of its own, or earlier in
+// the batch.
+func (b *batch) checkScan(stub shim.ChaincodeStubInterface, scan string) (refused bool, code, msg string, err error) {
+	if b.scans[scan] {
+		return true, chengnuo.EINVALID, "the scan appears twice in the batch", nil
+	}
+	if b.ids[chengnuo.CommitmentID(scan)] == scan {
+		return true, chengnuo.EINVALID, "the scan is a letter of this batch", nil
+	}
+	if a, _, err := readRecord[chengnuo.Anchor](stub, anchorObject, scan, "anchor"); err == nil {
+		return true, chengnuo.ECONFLICT, fmt.Sprintf("the scan %s is anchored already (tx %s)", scan, a.TxID), nil
+	} else if chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return false, "", "", err
+	}
+	if c, _, err := readCommitment(stub, chengnuo.CommitmentID(scan)); err == nil && c.LetterDigest == scan {
+		return true, chengnuo.ECONFLICT, fmt.Sprintf("the scan %s is anchored as letter %s", scan, c.ID), nil
+	} else if err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return false, "", "", err
+	}
+	return false, "", "", nil
 }
 
 // writeCommitment writes a new commitment record; the batch writes the
@@ -269,7 +320,7 @@ func anchorCommitments(stub shim.ChaincodeStubInterface, a *contract.AnchorBatch
 		return nil, err
 	}
 	b := &batch{org: org, at: ts, ids: map[string]string{}, existing: map[string][]byte{}, standing: map[string][]byte{},
-		items: map[string]*chengnuo.Item{}, itemErr: map[string]error{}}
+		items: map[string]*chengnuo.Item{}, itemErr: map[string]error{}, scans: map[string]bool{}}
 	if err := b.prefetch(stub, letters); err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -40,7 +41,11 @@ type Options struct {
 	People  *people.Service
 	MSPID   string // the department
 	Organ   string // its name, as letters print it
-	Logger  *slog.Logger
+	// PublicURL is the address of the public verification page's gateway,
+	// which the documents' QR codes open (default: the address the person
+	// reached the workbench at).
+	PublicURL string
+	Logger    *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// RequestTimeout bounds one request's work (default 60 s).
@@ -127,7 +132,9 @@ func (c *Console) parseTemplates() {
 			continue
 		}
 		files := append([]string{"templates/layout.html", n}, partials...)
-		c.pages[base] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...))
+		fm := template.FuncMap{"dept": c.deptName}
+		maps.Copy(fm, funcs)
+		c.pages[base] = template.Must(template.New("layout.html").Funcs(fm).ParseFS(templateFS, files...))
 	}
 }
 
@@ -261,3 +268,12 @@ func (c *Console) record(r *http.Request, action, object string, err error, txID
 
 // errForbidden is an action outside the person's roles.
 var errForbidden = errors.New("forbidden")
+
+// deptName is a department's name, as the departments publish them on the
+// ledger (the service caches the directory), or its MSP id.
+func (c *Console) deptName(msp string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	d, _ := c.svc.Departments(ctx)
+	return d.Name(msp)
+}

@@ -1,13 +1,16 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -25,6 +28,9 @@ import (
 )
 
 var secret = []byte("0123456789abcdef0123")
+
+// prefixes are the test departments' letter-number prefixes.
+var prefixes = map[string]string{"MarketMSP": "虎市监承", "PoliceMSP": "虎公承", "JusticeMSP": "虎司承", "CreditMSP": "虎信承"}
 
 // dept is a department's workbench on an in-memory channel running the
 // real chaincode, with the real service and store.
@@ -47,7 +53,7 @@ func newDeptStore(t testing.TB, net *fabrictest.Network, msp, organ string) (*de
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc, err := notary.New(t.Context(), notary.Config{MSPID: msp, OrganName: organ, ApplicantSecret: secret}, net.Client(t, msp), db)
+	svc, err := notary.New(t.Context(), notary.Config{MSPID: msp, OrganName: organ, NumberPrefix: prefixes[msp], ApplicantSecret: secret}, net.Client(t, msp), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +102,26 @@ func (a *agent) read(res *http.Response, err error) (int, string) {
 func (a *agent) get(path string) (int, string) {
 	a.t.Helper()
 	return a.read(a.hc.Get(a.base + path))
+}
+
+// upload sends a multipart form with a file and the page's CSRF token.
+func (a *agent) upload(path string, form url.Values, field, name, mediaType string, content []byte) (int, string) {
+	a.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	form.Set("csrf", a.csrf)
+	for k, vs := range form {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="`+field+`"; filename="`+name+`"`)
+	h.Set("Content-Type", mediaType)
+	fw, _ := mw.CreatePart(h)
+	_, _ = fw.Write(content)
+	_ = mw.Close()
+	return a.read(a.hc.Post(a.base+path, mw.FormDataContentType(), &buf))
 }
 
 // post sends a form with the page's CSRF token (unless form sets csrf).
@@ -339,13 +365,70 @@ func TestClerkLetterOnPaper(t *testing.T) {
 	if st, body := clerk.post("/console/drafts", bad); st != http.StatusBadRequest || !strings.Contains(body, `aria-invalid="true"`) {
 		t.Fatalf("a bad ID number: %d", st)
 	}
-	st, body := clerk.post("/console/drafts", form)
-	if st != http.StatusOK || !strings.Contains(body, "证明事项告知承诺书") || !strings.Contains(body, "三、申请人承诺") {
-		t.Fatalf("draft: %d", st)
+	st, loc := clerk.post("/console/drafts", form)
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/drafts/CN") {
+		t.Fatalf("draft: %d %s", st, loc)
 	}
+	draftID := strings.TrimPrefix(loc, "/console/drafts/")
+	st, body := clerk.get(loc)
+	if st != http.StatusOK || !strings.Contains(body, "证明事项告知承诺书") || !strings.Contains(body, "三、申请人承诺") ||
+		!strings.Contains(body, "〔") || !strings.Contains(body, "虎市监承第") || !strings.Contains(body, "（十）承诺书是否公开及公开范围、时限") {
+		t.Fatalf("draft page: %d", st)
+	}
+	// Reloading the draft's page shows the same draft: no new number.
+	if _, again := clerk.get(loc); !strings.Contains(again, draftID) {
+		t.Fatal("the draft's page changed")
+	}
+	// The letter to print.
+	res, err := clerk.hc.Get(clerk.base + loc + "/letter.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(printed, []byte("%PDF-")) {
+		t.Fatalf("the letter's PDF: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if st, _ := clerk.get("/console/drafts/CN000000000000000000000000/letter.pdf"); st != http.StatusNotFound {
+		t.Fatalf("the PDF of a draft that does not exist: %d", st)
+	}
+	clerk.get(loc)
+	// Its scan, signed on paper: the PDF stands in for the scanner's.
+	st, letterLoc := clerk.upload("/console/letters/paper", url.Values{"draft": {draftID}}, "scan", "signed.pdf", "application/pdf", printed)
+	if st != http.StatusSeeOther || letterLoc != "/console/letters/"+draftID+"?notice=submitted" {
+		t.Fatalf("paper: %d %s", st, letterLoc)
+	}
+	if st, page := clerk.get(letterLoc); st != http.StatusOK || !strings.Contains(page, "纸质签名") || !strings.Contains(page, "扫描件摘要") ||
+		!strings.Contains(page, "/console/letters/"+draftID+"/receipt.pdf") || !strings.Contains(page, "有效。") {
+		t.Fatalf("the paper letter's page: %d", st)
+	}
+	if st, page := clerk.get("/console/letters/" + draftID + "/receipt"); st != http.StatusOK || !strings.Contains(page, "告知承诺书存证凭证") ||
+		!strings.Contains(page, "张*") || strings.Contains(page, "张三") || !strings.Contains(page, "市市场监管局") || !strings.Contains(page, "data:image/png;base64,") {
+		t.Fatalf("the receipt page: %d", st)
+	}
+	for _, doc := range []string{"/receipt.pdf", "/letter.pdf"} {
+		res, err := clerk.hc.Get(clerk.base + "/console/letters/" + draftID + doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Fatalf("%s: %d", doc, res.StatusCode)
+		}
+	}
+	// A second draft, for the electronic signature.
+	if st, loc = clerk.post("/console/drafts", form); st != http.StatusSeeOther {
+		t.Fatalf("second draft: %d", st)
+	}
+	_, body = clerk.get(loc)
 	canonical := regexp.MustCompile(`name="letter" value="([^"]+)"`).FindStringSubmatch(body)
 	if canonical == nil {
 		t.Fatal("no letter in the draft page")
+	}
+	// A scan of the first letter does not go for the second.
+	if st, page := clerk.upload("/console/letters/paper", url.Values{"draft": {strings.TrimPrefix(loc, "/console/drafts/")}}, "scan", "signed.pdf", "application/pdf", printed); st != http.StatusBadRequest || !strings.Contains(page, "the scan is not of letter") {
+		t.Fatalf("a scan of another letter: %d", st)
 	}
 	// A signature that does not verify: refused, the draft shown again.
 	st, body = clerk.post("/console/letters", url.Values{"letter": {htmlUnescape(canonical[1])}, "signature": {base64.StdEncoding.EncodeToString([]byte("nope"))},
@@ -353,14 +436,14 @@ func TestClerkLetterOnPaper(t *testing.T) {
 	if st != http.StatusBadRequest || !strings.Contains(body, "证明事项告知承诺书") {
 		t.Fatalf("a bad signature: %d", st)
 	}
-	if l, _ := m.svc.Letters(t.Context(), chengnuo.LetterFilter{}, chengnuo.Page{}); len(l.Items) != 0 {
-		t.Fatalf("a refused submission stored %d letters", len(l.Items))
+	if l, _ := m.svc.Letters(t.Context(), chengnuo.LetterFilter{}, chengnuo.Page{}); len(l.Items) != 1 || l.Items[0].ID != draftID {
+		t.Fatalf("refused submissions stored letters: %d", len(l.Items))
 	}
 	// A good one: signed with an SM2 key.
 	key, _ := sm.GenerateKey()
 	sig, _ := sm.Sign(key, []byte(htmlUnescape(canonical[1])))
 	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	st, loc := clerk.post("/console/letters", url.Values{"letter": {htmlUnescape(canonical[1])}, "signature": {base64.StdEncoding.EncodeToString(sig)}, "key": {string(pub)}})
+	st, loc = clerk.post("/console/letters", url.Values{"letter": {htmlUnescape(canonical[1])}, "signature": {base64.StdEncoding.EncodeToString(sig)}, "key": {string(pub)}})
 	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/letters/CN") {
 		t.Fatalf("submit: %d %s", st, loc)
 	}
@@ -384,7 +467,8 @@ func TestClerkLetterOnPaper(t *testing.T) {
 			got = append(got, e.Action+":"+e.Outcome)
 		}
 	}
-	want := "[letter.withdraw:ok letter.submit:ok letter.submit:INVALID_ARGUMENT letter.draft:ok letter.draft:INVALID_ARGUMENT password.change:ok login:ok]"
+	want := "[letter.withdraw:ok letter.submit:ok letter.submit:INVALID_ARGUMENT letter.submit-paper:INVALID_ARGUMENT letter.draft:ok " +
+		"document.letter:ok document.receipt:ok letter.submit-paper:ok document.letter:NOT_FOUND document.letter:ok letter.draft:ok letter.draft:INVALID_ARGUMENT password.change:ok login:ok]"
 	if fmt.Sprint(got) != want {
 		t.Fatalf("audit trail %v\nwant %s", got, want)
 	}

@@ -2,28 +2,27 @@ package console
 
 import (
 	"html/template"
+	"maps"
 
 	"github.com/chengnuo/chengnuo"
 	"strings"
 	"time"
 )
 
-// labels are the Chinese names of the codes the workbench shows.
-var labels = map[string]string{
-	"PENDING": "待存证", "ACTIVE": "有效", "WITHDRAWN": "已撤回", "CONCLUDED": "已办结",
-	"ANSWERED": "已答复", "DECLINED": "已拒绝", "CONSISTENT": "核查一致", "INCONSISTENT": "核查不一致", "UNABLE": "无法核查",
-	"UNDER_VERIFICATION": "核查中", "VERIFIED": "核查属实", "FALSE": "虚假承诺", "UNVERIFIABLE": "无法核实", "EXEMPT": "免于核查",
-	"MINOR": "轻微", "ORDINARY": "一般", "SERIOUS": "严重",
-	"TERMINATED": "终止办理", "RECTIFY": "责令整改", "REVOKED": "撤销决定", "PENALTY": "行政处罚", "REFERRED": "移送司法机关",
-	"REPAIRED": "已修复", "ANNULLED": "已撤销", "UPHELD": "异议成立", "REJECTED": "异议不成立", "APPROVED": "已同意",
-	"SUPERSEDED": "已被新版本取代", "RETIRED": "已废止",
-	"SM2": "SM2 数字证书签名", "SM2_KEY": "SM2 密钥签名", "PAPER": "纸质签名",
-	"RESIDENT_ID": "居民身份证", "USCC": "统一社会信用代码", "PASSPORT": "护照",
-	"ONLINE": "在线核查", "WRITTEN": "书面核查", "ON_SITE": "现场核查", "PUBLIC_NOTICE": "公示",
-	"clerk": "窗口人员", "auditor": "审计", "catalog-admin": "目录管理", "credit-officer": "信用管理", "admin": "账户管理员",
-}
+// labels are the Chinese names of the codes the workbench shows: the
+// domain's words (the public page and the documents use the same), and
+// the workbench's own (roles).
+var labels = func() map[string]string {
+	m := chengnuo.Words()
+	maps.Copy(m, map[string]string{
+		"clerk": "窗口人员", "auditor": "审计", "catalog-admin": "目录管理", "credit-officer": "信用管理", "admin": "账户管理员",
+	})
+	return m
+}()
 
 var funcs = template.FuncMap{
+	// verdict is what a record means to a reader.
+	"verdict": chengnuo.VerdictOf,
 	// label is a code's Chinese name followed by the code.
 	"label": func(code string) string {
 		if l, ok := labels[code]; ok {

@@ -142,8 +142,9 @@ func (c *Console) draft(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, "letter-new", &view{Title: "新建承诺书 New letter", Data: &newLetterData{Items: c.activeItems(r), Form: f}}, err)
 		return
 	}
-	it, _ := c.svc.GetItem(r.Context(), d.Letter.Notice.ItemCode, d.Letter.Notice.ItemVersion)
-	c.render(w, r, http.StatusOK, "letter-draft", &view{Title: "承诺书 " + d.Letter.Number, Data: &draftData{Form: f, Draft: d, Item: it}})
+	// The draft is kept: show it at its own address, so that reloading
+	// the page shows it again rather than drafting (and numbering) anew.
+	redirect(w, r, Prefix+"drafts/"+d.ID)
 }
 
 // submit takes the applicant's SM2 signature over the drafted letter.
@@ -172,7 +173,10 @@ func (c *Console) submit(w http.ResponseWriter, r *http.Request) {
 func (c *Console) redraft(w http.ResponseWriter, r *http.Request, err error) {
 	f := formOf(r)
 	v := &view{Title: "承诺书 Letter"}
-	d, derr := c.draftOf(r.PostFormValue("letter"))
+	d, derr := c.svc.GetDraft(r.Context(), r.PostFormValue("draft"))
+	if derr != nil {
+		d, derr = c.draftOf(r.PostFormValue("letter"))
+	}
 	if derr != nil {
 		v.Data = &newLetterData{Items: c.activeItems(r), Form: f}
 		c.fail(w, r, "letter-new", v, err)
@@ -196,7 +200,6 @@ func (c *Console) submitPaper(w http.ResponseWriter, r *http.Request) {
 		c.redraft(w, r, chengnuo.Errorf(chengnuo.EINVALID, "the scan could not be read (at most 12 MiB) (scan)"))
 		return
 	}
-	f := formOf(r)
 	file, hdr, err := r.FormFile("scan")
 	if err != nil {
 		c.redraft(w, r, chengnuo.Errorf(chengnuo.EINVALID, "choose the scan of the signed letter (scan)"))
@@ -212,10 +215,8 @@ func (c *Console) submitPaper(w http.ResponseWriter, r *http.Request) {
 	if media == "" || media == "application/octet-stream" {
 		media = http.DetectContentType(raw)
 	}
-	version, _ := strconv.Atoi(r.PostFormValue("itemVersion"))
-	rc, err := c.svc.SubmitPaper(r.Context(), chengnuo.PaperRequest{ItemCode: f.ItemCode, ItemVersion: version,
-		Applicant: chengnuo.Applicant{Name: f.Name, IDType: f.IDType, IDNumber: f.IDNumber, Contact: f.Contact},
-		Scan:      base64.StdEncoding.EncodeToString(raw), MediaType: strings.TrimSpace(strings.Split(media, ";")[0])})
+	rc, err := c.svc.SubmitPaper(r.Context(), chengnuo.PaperRequest{Draft: r.PostFormValue("draft"),
+		Scan: base64.StdEncoding.EncodeToString(raw), MediaType: strings.TrimSpace(strings.Split(media, ";")[0])})
 	txID := ""
 	if rc != nil {
 		txID = rc.TxID

@@ -14,7 +14,8 @@ import (
 //   - Letters: one chengnuo.AnchorRequest object per letter;
 //   - Notices and Rows, the compact form the gateway sends: each notice
 //     (item code, version and notice digest) once, then one row per letter,
-//     [letterDigest, applicantKey, notice index, signedBy].
+//     [letterDigest, applicantKey, notice index, signedBy], and a paper
+//     letter's scan digest as a fifth member.
 //
 // The letters of a batch mostly share a few notices, and the arguments of
 // a transaction are kept in its block: the compact form halves a letter's
@@ -34,31 +35,37 @@ type NoticeRef struct {
 }
 
 // AnchorRow is one letter of a compact batch; its JSON is the array
-// [letterDigest, applicantKey, notice, signedBy].
+// [letterDigest, applicantKey, notice, signedBy] or, for a paper letter
+// with its scan, [letterDigest, applicantKey, notice, signedBy, scanDigest].
 type AnchorRow struct {
 	LetterDigest string
 	ApplicantKey string
 	Notice       int // index into AnchorBatchArgs.Notices
 	SignedBy     string
+	ScanDigest   string
 }
 
 // MarshalJSON writes the row as an array.
 func (r AnchorRow) MarshalJSON() ([]byte, error) {
+	if r.ScanDigest != "" {
+		return json.Marshal([]any{r.LetterDigest, r.ApplicantKey, r.Notice, r.SignedBy, r.ScanDigest})
+	}
 	return json.Marshal([]any{r.LetterDigest, r.ApplicantKey, r.Notice, r.SignedBy})
 }
 
-// UnmarshalJSON reads the row's array: exactly four members of the right
-// types.
+// UnmarshalJSON reads the row's array: four members (five with a scan
+// digest) of the right types.
 func (r *AnchorRow) UnmarshalJSON(b []byte) error {
 	var a []json.RawMessage
 	if err := json.Unmarshal(b, &a); err != nil {
-		return errors.New("a row must be an array [letterDigest, applicantKey, notice, signedBy]")
+		return errors.New("a row must be an array [letterDigest, applicantKey, notice, signedBy(, scanDigest)]")
 	}
-	if len(a) != 4 {
-		return fmt.Errorf("a row has 4 members [letterDigest, applicantKey, notice, signedBy], got %d", len(a))
+	if len(a) != 4 && len(a) != 5 {
+		return fmt.Errorf("a row has 4 or 5 members [letterDigest, applicantKey, notice, signedBy(, scanDigest)], got %d", len(a))
 	}
 	var row AnchorRow
-	for i, dst := range []any{&row.LetterDigest, &row.ApplicantKey, &row.Notice, &row.SignedBy} {
+	dsts := []any{&row.LetterDigest, &row.ApplicantKey, &row.Notice, &row.SignedBy, &row.ScanDigest}
+	for i, dst := range dsts[:len(a)] {
 		if bytes.Equal(a[i], []byte("null")) {
 			return fmt.Errorf("row member %d is null", i)
 		}
@@ -84,7 +91,7 @@ func CompactBatch(reqs []chengnuo.AnchorRequest) AnchorBatchArgs {
 			index[n] = k
 			a.Notices = append(a.Notices, n)
 		}
-		a.Rows[i] = AnchorRow{LetterDigest: r.LetterDigest, ApplicantKey: r.ApplicantKey, Notice: k, SignedBy: r.SignedBy}
+		a.Rows[i] = AnchorRow{LetterDigest: r.LetterDigest, ApplicantKey: r.ApplicantKey, Notice: k, SignedBy: r.SignedBy, ScanDigest: r.ScanDigest}
 	}
 	return a
 }
@@ -111,7 +118,7 @@ func (a *AnchorBatchArgs) Requests() ([]chengnuo.AnchorRequest, error) {
 		used[r.Notice] = true
 		n := a.Notices[r.Notice]
 		reqs[i] = chengnuo.AnchorRequest{LetterDigest: r.LetterDigest, ItemCode: n.ItemCode, ItemVersion: n.ItemVersion,
-			NoticeDigest: n.NoticeDigest, ApplicantKey: r.ApplicantKey, SignedBy: r.SignedBy}
+			NoticeDigest: n.NoticeDigest, ApplicantKey: r.ApplicantKey, SignedBy: r.SignedBy, ScanDigest: r.ScanDigest}
 	}
 	for k, u := range used {
 		if !u {

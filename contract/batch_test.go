@@ -20,12 +20,15 @@ func batchOf(n int) []chengnuo.AnchorRequest {
 		if i%3 == 0 {
 			item, notice = "GA-002", hex64("c4")
 		}
-		signed := chengnuo.SignedSM2Key
-		if i%5 == 0 {
+		signed, scan := chengnuo.SignedSM2Key, ""
+		switch {
+		case i%5 == 0:
 			signed = chengnuo.SignedSM2
+		case i%7 == 1:
+			signed, scan = chengnuo.SignedPaper, fmt.Sprintf("%064x", 5000+i) // a paper letter and its scan
 		}
 		reqs[i] = chengnuo.AnchorRequest{LetterDigest: fmt.Sprintf("%064x", i+1), ItemCode: item, ItemVersion: 1,
-			NoticeDigest: notice, ApplicantKey: fmt.Sprintf("%064x", 1000+i), SignedBy: signed}
+			NoticeDigest: notice, ApplicantKey: fmt.Sprintf("%064x", 1000+i), SignedBy: signed, ScanDigest: scan}
 	}
 	return reqs
 }
@@ -73,7 +76,7 @@ func TestBadBatchesAreRefused(t *testing.T) {
 	row := func(notice string) string { return `["` + d + `","` + k + `",` + notice + `,"SM2"]` }
 	for _, tc := range []struct{ name, raw string }{
 		{"row too short", `{"notices":[` + n + `],"rows":[["` + d + `","` + k + `",0]]}`},
-		{"row too long", `{"notices":[` + n + `],"rows":[["` + d + `","` + k + `",0,"SM2","x"]]}`},
+		{"row too long", `{"notices":[` + n + `],"rows":[["` + d + `","` + k + `",0,"PAPER","x","y"]]}`},
 		{"row not an array", `{"notices":[` + n + `],"rows":[{"letterDigest":"` + d + `"}]}`},
 		{"null member", `{"notices":[` + n + `],"rows":[[null,"` + k + `",0,"SM2"]]}`},
 		{"number as text", `{"notices":[` + n + `],"rows":[` + row(`"0"`) + `]}`},

@@ -322,4 +322,15 @@ var (
 
 	ShareText = Fn[ShareArgs, Done]{Name: "ShareText", Submit: true}
 	GetText   = Fn[DigestArgs, chengnuo.SharedText]{Name: "GetText"}
+
+	// PutDepartment sets the caller's entry of the department directory;
+	// ListDepartments reads the whole directory (one entry per member).
+	PutDepartment   = Fn[DepartmentArgs, chengnuo.Department]{Name: "PutDepartment", Submit: true}
+	ListDepartments = Fn[Empty, []*chengnuo.Department]{Name: "ListDepartments"}
 )
+
+// DepartmentArgs is a department's own name and letter-number prefix.
+type DepartmentArgs struct {
+	Name         string `json:"name"`
+	NumberPrefix string `json:"numberPrefix"`
+}

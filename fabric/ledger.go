@@ -333,3 +333,17 @@ func (c *Client) ListObjections(ctx context.Context, p chengnuo.Page) (*chengnuo
 func (c *Client) GetProposal(ctx context.Context, id string) (*chengnuo.Proposal, error) {
 	return value(ctx, c, contract.GetProposal, contract.IDArgs{ID: id})
 }
+
+// PutDepartment implements chengnuo.Ledger.
+func (c *Client) PutDepartment(ctx context.Context, name, numberPrefix string) (*chengnuo.Department, error) {
+	return value(ctx, c, contract.PutDepartment, contract.DepartmentArgs{Name: name, NumberPrefix: numberPrefix})
+}
+
+// Departments implements chengnuo.Ledger.
+func (c *Client) Departments(ctx context.Context) ([]*chengnuo.Department, error) {
+	d, err := value(ctx, c, contract.ListDepartments, contract.Empty{})
+	if err != nil {
+		return nil, err
+	}
+	return *d, nil
+}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -36,6 +37,31 @@ func appendVerifyResult(b []byte, r *chengnuo.VerifyResult) (_ []byte, ok bool) 
 		b = append(b, `,"height":`...)
 		b = strconv.AppendUint(b, r.Height, 10)
 	}
+	if v := r.Verdict; v != nil {
+		b = append(b, `,"verdict":{"kind":`...)
+		b = appendString(b, v.Kind)
+		b = appendField(b, "text", v.Text)
+		b = appendField(b, "english", v.English)
+		b = append(b, '}')
+	}
+	if len(r.Names) > 0 {
+		// encoding/json writes a map's keys sorted.
+		keys := make([]string, 0, len(r.Names))
+		for k := range r.Names {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, `,"names":{`...)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, r.Names[k])
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}'), true
 }
 
@@ -43,6 +69,7 @@ func appendCommitment(b []byte, c *chengnuo.Commitment) (_ []byte, ok bool) {
 	b = append(b, `{"id":`...)
 	b = appendString(b, c.ID)
 	b = appendField(b, "letterDigest", c.LetterDigest)
+	b = appendOptional(b, "scanDigest", c.ScanDigest)
 	b = appendField(b, "itemCode", c.ItemCode)
 	b = append(b, `,"itemVersion":`...)
 	b = strconv.AppendInt(b, int64(c.ItemVersion), 10)

@@ -50,6 +50,19 @@ func fill(rng *rand.Rand, v reflect.Value) {
 				fill(rng, v.Index(i))
 			}
 		}
+	case reflect.Map:
+		if rng.IntN(3) == 0 {
+			v.SetZero()
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		for range rng.IntN(4) {
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(rng, k)
+			fill(rng, e)
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
 			zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("odd", -(3*3600 + 30*60))}
@@ -93,7 +106,7 @@ func TestVerifyAnswerAsEncodingJSON(t *testing.T) {
 	}
 	for _, name := range []string{"anchored", "height", "record.applicantKey", "record.verification", "record.blockNumber",
 		"record.history.reasonDigest", "record.outcome.disposal.measures", "record.outcome.disposal.penaltyDigest",
-		"record.outcome.creditId", "record.outcome.txId"} {
+		"record.outcome.creditId", "record.outcome.txId", "record.scanDigest", "verdict.kind", "verdict.english"} {
 		if !seen[name] {
 			t.Errorf("the filler never produced %s", name)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/letter"
 )
 
 // fake is an in-memory chengnuo.Service: every method records its call and
@@ -320,3 +321,62 @@ func (f *fake) Audit(_ context.Context, p chengnuo.Page) (*chengnuo.AuditReport,
 }
 
 var _ chengnuo.Service = (*fake)(nil)
+
+func (f *fake) Departments(context.Context) (chengnuo.Directory, error) {
+	if err := f.record("Departments"); err != nil {
+		return nil, err
+	}
+	return chengnuo.Directory{
+		"MarketMSP": {MSPID: "MarketMSP", Name: "市市场监管局", NumberPrefix: "虎市监承"},
+		"PoliceMSP": {MSPID: "PoliceMSP", Name: "市公安局", NumberPrefix: "虎公承"},
+	}, nil
+}
+
+// printable is the fake's letter: a real one, so that documents render.
+func printable(draft bool) *chengnuo.PrintableLetter {
+	it := &chengnuo.Item{Code: "T-1", Version: 1, Name: "测试事项", Purpose: "p", LegalBasis: "b", Content: "c", EligibleApplicants: "e",
+		CommitmentMethod: "m", VerificationPower: "v", Liability: "l", Verification: chengnuo.VerificationRule{Exempt: true}}
+	l, c, err := letter.New(it, letter.Applicant{Name: "张三", IDType: letter.IDResident, IDNumber: "11010519491231002X", Contact: "138"},
+		letter.Organ{MSPID: "MarketMSP", Name: "市市场监管局", ContactName: "李四", ContactPhone: "0451"}, "〔2026〕虎市监承第000001号",
+		strings.Repeat("ab", 32), "2026-05-01T08:00:00Z")
+	if err != nil {
+		panic(err)
+	}
+	d := letter.Digest(c)
+	return &chengnuo.PrintableLetter{Letter: l, ID: chengnuo.CommitmentID(d), Digest: d, OrgName: "市市场监管局", Draft: draft}
+}
+
+func (f *fake) GetDraft(_ context.Context, id string) (*chengnuo.Draft, error) {
+	if err := f.record("GetDraft", id); err != nil {
+		return nil, err
+	}
+	p := printable(true)
+	return &chengnuo.Draft{ID: p.ID, Letter: p.Letter, Digest: p.Digest}, nil
+}
+
+func (f *fake) PrintDraft(_ context.Context, id string) (*chengnuo.PrintableLetter, error) {
+	if err := f.record("PrintDraft", id); err != nil {
+		return nil, err
+	}
+	return printable(true), nil
+}
+
+func (f *fake) PrintLetter(_ context.Context, id string) (*chengnuo.PrintableLetter, error) {
+	if err := f.record("PrintLetter", id); err != nil {
+		return nil, err
+	}
+	return printable(false), nil
+}
+
+func (f *fake) Receipt(_ context.Context, id string, public bool) (*chengnuo.ReceiptView, error) {
+	if err := f.record("Receipt", id, public); err != nil {
+		return nil, err
+	}
+	r := &chengnuo.ReceiptView{CommitmentID: id, LetterDigest: digest, Org: "MarketMSP", OrgName: "市市场监管局", ItemCode: "T-1", ItemVersion: 1,
+		ItemName: "测试事项", SignedBy: chengnuo.SignedSM2, AnchoredAt: t0, BlockNumber: 4, TxID: "tx-s", GenesisHash: digest,
+		Verdict: chengnuo.VerdictOf(commitment(id))}
+	if !public {
+		r.Number, r.Applicant = "〔2026〕虎市监承第000001号", "张*"
+	}
+	return r, nil
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
@@ -136,6 +137,7 @@ func (s *Server) routes() {
 		return svc.Commitment(c.Request.Context(), c.Param("id"))
 	}))
 	v1.GET("/commitments/:id/receipt.png", reader, s.receiptPNG)
+	s.documentRoutes(v1, reader)
 	v1.POST("/commitments/:id/withdraw", clerk, serve(s, http.StatusOK, func(c *gin.Context, r *reasonBody) (any, error) {
 		return svc.Withdraw(c.Request.Context(), c.Param("id"), r.Reason)
 	}))
@@ -334,7 +336,8 @@ func receiptHandler[Req any](s *Server, submit func(*gin.Context, *Req) (*chengn
 			return
 		}
 		withTx(c, r.TxID)
-		body := gin.H{"receipt": r, "receiptPng": "/v1/commitments/" + r.CommitmentID + "/receipt.png"}
+		base := "/v1/commitments/" + r.CommitmentID
+		body := gin.H{"receipt": r, "receiptPng": base + "/receipt.png", "receiptPdf": base + "/receipt.pdf", "letterPdf": base + "/letter.pdf"}
 		if r.Status == chengnuo.StatusPending {
 			poll := "/v1/verify/" + r.LetterDigest
 			body["poll"] = poll
@@ -363,9 +366,13 @@ func (s *Server) receiptPNG(c *gin.Context) {
 	c.Data(http.StatusOK, "image/png", png)
 }
 
-// pageURL is the public verification page's address as the client reached
-// this gateway (the scheme a trusted proxy reports, else the connection's).
+// pageURL is the public verification page's address: at the configured
+// public URL, else as the client reached this gateway (the scheme a
+// trusted proxy reports, else the connection's).
 func (s *Server) pageURL(c *gin.Context) string {
+	if s.opts.PublicURL != "" {
+		return strings.TrimRight(s.opts.PublicURL, "/") + "/verify"
+	}
 	scheme := "http"
 	if c.Request.TLS != nil {
 		scheme = "https"

@@ -66,6 +66,11 @@ type Options struct {
 	// client that sends slower is cut off: a slow body holds no more than
 	// what it has sent, for no longer than this.
 	BodyTimeout, ScanBodyTimeout time.Duration
+	// PublicURL is the address the public reaches this gateway at (e.g.
+	// https://chengnuo.market.example.gov.cn): the QR codes of the
+	// documents and receipts open its /verify page. Empty: the address the
+	// client used.
+	PublicURL string
 	// MaxProofs is how many proof bundles the gateway builds at once
 	// (default 4); beyond it a proof request is answered 503 at once. A
 	// bundle's cost grows with the chain (every header down to the genesis).

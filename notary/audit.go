@@ -12,7 +12,7 @@ import (
 
 // Audit implements chengnuo.Service. It trusts neither the store's own
 // bookkeeping nor the gateway that wrote it: the digest is recomputed from
-// the letter's bytes (or the scan's), the applicant key from the applicant
+// the letter's bytes (and a paper letter's scan), the applicant key from the applicant
 // the letter names, and both are compared with what the ledger holds. A
 // gateway that anchored a letter under another applicant key — to slip an
 // applicant past the eligibility gate — shows up here.
@@ -42,7 +42,7 @@ func (s *Service) Audit(ctx context.Context, p chengnuo.Page) (*chengnuo.AuditRe
 func (s *Service) audit(ctx context.Context, st *chengnuo.StoredLetter) ([]string, error) {
 	var problems []string
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
-	var digest string
+	var digest, scanDigest string
 	var applicant *chengnuo.Applicant
 	switch {
 	case st.Canonical != "":
@@ -52,6 +52,15 @@ func (s *Service) audit(ctx context.Context, st *chengnuo.StoredLetter) ([]strin
 			bad("the stored letter does not parse: %s", chengnuo.ErrorMessage(err))
 		} else {
 			applicant = &l.Applicant
+		}
+		if st.Scan != "" {
+			// A paper letter printed from its draft, and its scan.
+			scan, err := base64.StdEncoding.DecodeString(st.Scan)
+			if err != nil {
+				bad("the stored scan is not base64")
+			} else if scanDigest = sm.SM3Hex(scan); scanDigest != st.ScanDigest || scanDigest != st.Request.ScanDigest {
+				bad("the scan's bytes hash to %s, not the stored scan digest %s", scanDigest, st.Request.ScanDigest)
+			}
 		}
 	case st.Scan != "":
 		scan, err := base64.StdEncoding.DecodeString(st.Scan)
@@ -85,6 +94,8 @@ func (s *Service) audit(ctx context.Context, st *chengnuo.StoredLetter) ([]strin
 	switch {
 	case digest != "" && rec.LetterDigest != digest:
 		bad("the ledger's letter digest %s is not the letter's %s", rec.LetterDigest, digest)
+	case scanDigest != "" && rec.ScanDigest != scanDigest:
+		bad("the ledger's scan digest %s is not the scan's %s", rec.ScanDigest, scanDigest)
 	case key != "" && rec.ApplicantKey != key:
 		bad("the ledger's applicant key is not the letter's applicant's")
 	case rec.Org != s.cfg.MSPID:

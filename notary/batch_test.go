@@ -53,7 +53,7 @@ func (e *env) countedDept(cfg notary.Config) (*notary.Service, *countingStore) {
 	}
 	e.t.Cleanup(func() { db.Close() })
 	cs := &countingStore{Store: db}
-	cfg.MSPID, cfg.ApplicantSecret = "MarketMSP", secret
+	cfg.MSPID, cfg.ApplicantSecret, cfg.NumberPrefix = "MarketMSP", secret, prefixes["MarketMSP"]
 	svc, err := notary.New(e.t.Context(), cfg, e.net.Client(e.t, "MarketMSP"), cs)
 	if err != nil {
 		e.t.Fatal(err)

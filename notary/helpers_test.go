@@ -35,6 +35,9 @@ func p256CertPEM(t *testing.T) string {
 
 var secret = []byte("0123456789abcdef0123")
 
+// prefixes are the test departments' letter-number prefixes.
+var prefixes = map[string]string{"MarketMSP": "虎市监承", "PoliceMSP": "虎公承", "JusticeMSP": "虎司承", "CreditMSP": "虎信承", "HrssMSP": "虎人社承"}
+
 // env is a channel (the real chaincode in memory) and departments on it,
 // each with its own store and service.
 type env struct {
@@ -64,6 +67,9 @@ func (e *env) dept(msp string, cfg notary.Config) *dept {
 	e.t.Cleanup(func() { db.Close() })
 	c := e.net.Client(e.t, msp)
 	cfg.MSPID, cfg.ApplicantSecret = msp, secret
+	if cfg.NumberPrefix == "" {
+		cfg.NumberPrefix = prefixes[msp]
+	}
 	svc, err := notary.New(e.t.Context(), cfg, c, db)
 	if err != nil {
 		e.t.Fatal(err)

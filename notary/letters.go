@@ -30,6 +30,12 @@ func (s *Service) Letters(ctx context.Context, f chengnuo.LetterFilter, p chengn
 			id = chengnuo.CommitmentID(strings.ToLower(q))
 		}
 		l, err := s.store.Get(ctx, id)
+		if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND && len(q) == 64 {
+			// A paper letter's scan names its letter.
+			if a, aerr := s.FindAnchor(ctx, strings.ToLower(q)); aerr == nil && a.CommitmentID != "" {
+				l, err = s.store.Get(ctx, a.CommitmentID)
+			}
+		}
 		if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 			return out, nil
 		}

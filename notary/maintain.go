@@ -15,8 +15,8 @@ var maintainPolicy = retry.Policy{Initial: 2 * time.Second, Max: 30 * time.Secon
 // Maintain keeps the department's promises while the gateway runs: every
 // interval — and, after a failure, with backoff until a pass succeeds — it
 // anchors letters stored but not yet anchored, delivers details and texts
-// not yet delivered, and purges answered details whose retention has
-// passed. It returns when ctx ends.
+// not yet delivered, purges answered details whose retention has passed,
+// and puts the department's name in the ledger's directory (once). It returns when ctx ends.
 func (s *Service) Maintain(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -40,7 +40,7 @@ func (s *Service) MaintainOnce(ctx context.Context) error {
 			s.m.recovered.Add(float64(n))
 		}
 	}
-	err = errors.Join(err, s.Deliver(ctx))
+	err = errors.Join(err, s.Deliver(ctx), s.PublishDepartment(ctx))
 	if err != nil {
 		s.log.Warn("maintenance pass", slog.String("error", err.Error()))
 	}

@@ -75,7 +75,7 @@ func TestDeliverPagesThroughEveryDelivery(t *testing.T) {
 	}
 	defer db.Close()
 	ps := &pagingStore{DB: db}
-	svc, err := notary.New(t.Context(), notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, e.net.Client(t, "MarketMSP"), ps)
+	svc, err := notary.New(t.Context(), notary.Config{MSPID: "MarketMSP", NumberPrefix: "虎市监承", ApplicantSecret: secret}, e.net.Client(t, "MarketMSP"), ps)
 	if err != nil {
 		t.Fatal(err)
 	}

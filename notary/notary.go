@@ -27,8 +27,11 @@ import (
 
 // Config configures a Service.
 type Config struct {
-	MSPID           string // this department
-	OrganName       string // this department's name, printed on letters
+	MSPID     string // this department
+	OrganName string // this department's name, printed on letters
+	// NumberPrefix is the prefix of this department's letter numbers
+	// (文号前缀, e.g. 虎市监承): 〔2026〕虎市监承第000123号.
+	NumberPrefix    string
 	ApplicantSecret []byte // consortium secret for applicant keys
 	Roots           *smx509.CertPool
 	Logger          *slog.Logger
@@ -90,6 +93,7 @@ type Service struct {
 	// height is the read model's height, as Follow last applied.
 	height atomic.Uint64
 	m      serviceMetrics
+	dir    directory
 }
 
 // serviceMetrics are the service's own figures; nil fields when no
@@ -179,6 +183,12 @@ func New(ctx context.Context, cfg Config, ledger chengnuo.Ledger, store chengnuo
 	}
 	if cfg.OrganName == "" {
 		cfg.OrganName = cfg.MSPID
+	}
+	if err := chengnuo.ValidateDepartmentName(cfg.OrganName); err != nil {
+		return nil, fmt.Errorf("notary: organ name: %s", chengnuo.ErrorMessage(err))
+	}
+	if err := chengnuo.ValidateNumberPrefix(cfg.NumberPrefix); err != nil {
+		return nil, fmt.Errorf("notary: letter-number prefix (文号前缀): %s", chengnuo.ErrorMessage(err))
 	}
 	if cfg.DetailsRetention <= 0 {
 		cfg.DetailsRetention = DefaultDetailsRetention
@@ -304,25 +314,28 @@ func (s *Service) activeItem(ctx context.Context, code string, version int) (*ch
 }
 
 // Draft implements chengnuo.Service: it renders a letter from the current
-// catalog version of an item.
+// catalog version of an item, numbers it (〔year〕prefix第NNNNNN号, the
+// year China's) and keeps it, so that it can be printed and a paper scan
+// can name it.
 func (s *Service) Draft(ctx context.Context, req chengnuo.DraftRequest) (*chengnuo.Draft, error) {
 	it, err := s.activeItem(ctx, req.ItemCode, req.ItemVersion)
 	if err != nil {
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
+	year := now.In(chengnuo.China).Year()
 	salt := make([]byte, letter.SaltBytes)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, chengnuo.Internal("no randomness", err)
 	}
 	organ := letter.Organ{MSPID: s.cfg.MSPID, Name: s.cfg.OrganName, ContactName: req.ContactName, ContactPhone: req.ContactPhone}
-	number := func(n int) string { return fmt.Sprintf("〔%d〕%s第%06d号", now.Year(), s.cfg.MSPID, n) }
+	number := func(n int) string { return chengnuo.LetterNumber(year, s.cfg.NumberPrefix, n) }
 	// A refused draft takes no number: the letter is checked with a
 	// placeholder number of the same length first.
 	if _, _, err := letter.New(it, req.Applicant, organ, number(999999), hex.EncodeToString(salt), now.Format(time.RFC3339)); err != nil {
 		return nil, err
 	}
-	n, err := s.store.NextNumber(ctx, now.Year())
+	n, err := s.store.NextNumber(ctx, year)
 	if err != nil {
 		return nil, err
 	}
@@ -330,5 +343,11 @@ func (s *Service) Draft(ctx context.Context, req chengnuo.DraftRequest) (*chengn
 	if err != nil {
 		return nil, err
 	}
-	return &chengnuo.Draft{Letter: l, Canonical: string(c), Digest: letter.Digest(c)}, nil
+	digest := letter.Digest(c)
+	d := &chengnuo.Draft{ID: chengnuo.CommitmentID(digest), Canonical: string(c), Digest: digest, CreatedAt: now}
+	if err := s.store.PutDraft(ctx, d); err != nil {
+		return nil, err
+	}
+	d.Letter = l
+	return d, nil
 }

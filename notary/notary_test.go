@@ -9,6 +9,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"math/big"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/bolt"
+	"github.com/chengnuo/chengnuo/document"
 	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/notary"
 	"github.com/chengnuo/chengnuo/sm"
@@ -35,7 +38,7 @@ func TestCrashBetweenStoreAndAnchor(t *testing.T) {
 			e.publish(testItem("T-1"))
 			ctx1, stop1 := context.WithCancel(context.Background())
 			m := e.dept("MarketMSP", notary.Config{})
-			s1, err := notary.New(ctx1, notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, m.ledger, m.db)
+			s1, err := notary.New(ctx1, notary.Config{MSPID: "MarketMSP", NumberPrefix: "虎市监承", ApplicantSecret: secret}, m.ledger, m.db)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +72,7 @@ func TestCrashBetweenStoreAndAnchor(t *testing.T) {
 			}
 			defer db2.Close()
 			ctx2 := t.Context()
-			s2, err := notary.New(ctx2, notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret}, m.ledger, db2)
+			s2, err := notary.New(ctx2, notary.Config{MSPID: "MarketMSP", NumberPrefix: "虎市监承", ApplicantSecret: secret}, m.ledger, db2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,20 +334,62 @@ func TestCertificateSigner(t *testing.T) {
 	}
 }
 
+// A paper letter is the draft printed, signed by hand and scanned: the scan
+// must show the draft's QR code, and the record binds the draft's digest
+// and the scan's, either of which finds it.
 func TestPaperLetters(t *testing.T) {
 	e := newEnv(t)
 	e.publish(testItem("T-1"))
 	m := e.dept("MarketMSP", notary.Config{})
 	ctx := t.Context()
-	scan := []byte("%PDF-1.4 a scanned letter")
-	req := chengnuo.PaperRequest{ItemCode: "T-1", Applicant: alice, Scan: base64.StdEncoding.EncodeToString(scan), MediaType: "application/pdf"}
+	draft := func() (*chengnuo.Draft, []byte) {
+		d, err := m.svc.Draft(ctx, chengnuo.DraftRequest{ItemCode: "T-1", Applicant: alice, ContactName: "李四", ContactPhone: "0451-1234567"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := m.svc.PrintDraft(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf, err := document.LetterPDF(p, "https://gateway.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d, pdf
+	}
+	d, printed := draft()
+	// The "scan" is the printed PDF itself: its pages' QR codes are images.
+	req := chengnuo.PaperRequest{Draft: d.ID, Scan: base64.StdEncoding.EncodeToString(printed), MediaType: "application/pdf"}
 	r, err := m.svc.SubmitPaper(ctx, req)
-	if err != nil || r.LetterDigest != sm.SM3Hex(scan) || r.SignedBy != chengnuo.SignedPaper {
+	if err != nil || r.LetterDigest != d.Digest || r.CommitmentID != d.ID || r.SignedBy != chengnuo.SignedPaper || r.Number != d.Letter.Number {
 		t.Fatalf("paper: %+v %v", r, err)
+	}
+	for _, digest := range []string{d.Digest, sm.SM3Hex(printed)} {
+		v, err := m.svc.VerifyDigest(ctx, digest)
+		if err != nil || !v.Anchored || v.CommitmentID != d.ID || v.Record.ScanDigest != sm.SM3Hex(printed) || v.Record.LetterDigest != d.Digest {
+			t.Fatalf("verify %s: %+v %v", digest, v, err)
+		}
 	}
 	again, err := m.svc.SubmitPaper(ctx, req)
 	if err != nil || again.TxID != r.TxID {
 		t.Fatalf("resubmission: %+v %v", again, err)
+	}
+	other := req
+	other.Scan = base64.StdEncoding.EncodeToString(append(printed, '\n'))
+	if _, err := m.svc.SubmitPaper(ctx, other); chengnuo.ErrorCode(err) != chengnuo.ECONFLICT {
+		t.Fatalf("the same draft with another scan: %v", err)
+	}
+	// A scan of one draft does not go for another.
+	d2, _ := draft()
+	wrong := req
+	wrong.Draft = d2.ID
+	if _, err := m.svc.SubmitPaper(ctx, wrong); chengnuo.ErrorCode(err) != chengnuo.EINVALID || !strings.Contains(chengnuo.ErrorMessage(err), "not of letter "+d2.Letter.Number) {
+		t.Fatalf("a scan of another draft: %v", err)
+	}
+	blank := image.NewGray(image.Rect(0, 0, 600, 800))
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, blank); err != nil {
+		t.Fatal(err)
 	}
 	for name, mut := range map[string]func(*chengnuo.PaperRequest){
 		"media type": func(p *chengnuo.PaperRequest) { p.MediaType = "text/plain" },
@@ -353,17 +398,34 @@ func TestPaperLetters(t *testing.T) {
 		"too large": func(p *chengnuo.PaperRequest) {
 			p.Scan = base64.StdEncoding.EncodeToString(make([]byte, notary.MaxScanBytes+1))
 		},
-		"bad id": func(p *chengnuo.PaperRequest) { p.Applicant.IDNumber = "123" },
-		"no item": func(p *chengnuo.PaperRequest) {
-			p.ItemCode = "NONE"
-			p.Scan = base64.StdEncoding.EncodeToString([]byte("other"))
+		"no draft":      func(p *chengnuo.PaperRequest) { p.Draft = "" },
+		"unknown draft": func(p *chengnuo.PaperRequest) { p.Draft = "CN000000000000000000000000" },
+		"bad draft id":  func(p *chengnuo.PaperRequest) { p.Draft = "../../etc/passwd" },
+		"other applicant": func(p *chengnuo.PaperRequest) {
+			p.Applicant = chengnuo.Applicant{Name: "王五", IDType: alice.IDType, IDNumber: alice.IDNumber, Contact: alice.Contact}
 		},
+		"other item": func(p *chengnuo.PaperRequest) { p.ItemCode = "NONE" },
+		"no QR code": func(p *chengnuo.PaperRequest) {
+			p.Scan, p.MediaType = base64.StdEncoding.EncodeToString(pngBuf.Bytes()), "image/png"
+		},
+		"not an image": func(p *chengnuo.PaperRequest) {
+			p.Scan, p.MediaType = base64.StdEncoding.EncodeToString([]byte("GIF89a")), "image/png"
+		},
+		"not a PDF": func(p *chengnuo.PaperRequest) { p.Scan = base64.StdEncoding.EncodeToString([]byte("a scanned letter")) },
 	} {
 		bad := req
+		bad.Draft = d2.ID
 		mut(&bad)
 		if _, err := m.svc.SubmitPaper(ctx, bad); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// Nothing refused was stored; the audit finds the paper letter whole.
+	if _, err := m.svc.Commitment(ctx, d2.ID); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("a refused paper letter was stored: %v", err)
+	}
+	if a, err := m.svc.Audit(ctx, chengnuo.Page{}); err != nil || len(a.Findings) != 0 || a.Checked != 1 {
+		t.Fatalf("audit: %+v %v", a, err)
 	}
 }
 
@@ -393,7 +455,7 @@ func TestDisclosures(t *testing.T) {
 		t.Fatalf("first page: %+v %v", l, err)
 	}
 	d := l.Items[0]
-	if d.Applicant != "测**" || d.Scope != "政务网" || !d.Until.Equal(d.From.Add(7*24*time.Hour)) || !strings.Contains(d.Number, "MarketMSP") {
+	if d.Applicant != "测**" || d.Scope != "政务网" || !d.Until.Equal(d.From.Add(7*24*time.Hour)) || !strings.HasPrefix(d.Number, "〔") || !strings.Contains(d.Number, "虎市监承第") {
 		t.Fatalf("row %+v", d)
 	}
 	next, err := m.svc.Disclosures(ctx, chengnuo.Page{Size: 2, Bookmark: l.Bookmark})

@@ -37,6 +37,11 @@ func (s *Service) DigestProof(ctx context.Context, digest string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
+	if a.CommitmentID != "" {
+		// A paper letter's scan: the proof is of its commitment, whose
+		// record holds the scan's digest.
+		return s.CommitmentProof(ctx, a.CommitmentID)
+	}
 	return s.buildProof(ctx, proof.Subject{Kind: proof.KindAnchor, LetterDigest: a.Digest}, a.TxID)
 }
 

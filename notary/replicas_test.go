@@ -31,7 +31,7 @@ func TestReplicasShareOneStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		svc, err := notary.New(t.Context(), notary.Config{MSPID: "MarketMSP", ApplicantSecret: secret, RecoverAfter: 20 * time.Second,
+		svc, err := notary.New(t.Context(), notary.Config{MSPID: "MarketMSP", NumberPrefix: "虎市监承", ApplicantSecret: secret, RecoverAfter: 20 * time.Second,
 			Now: func() time.Time { return now.Add(time.Duration(clock.Load()) * time.Second) }}, e.net.Client(t, "MarketMSP"), db)
 		if err != nil {
 			t.Fatal(err)

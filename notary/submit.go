@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -323,14 +325,16 @@ func (s *Service) VerifyFile(ctx context.Context, r io.Reader, maxBytes int64) (
 	return s.VerifyDigest(ctx, hex.EncodeToString(h.Sum(nil)))
 }
 
-// VerifyDigest implements chengnuo.Service.
+// VerifyDigest implements chengnuo.Service: the digest of a letter, or of
+// the scan of a letter signed on paper, finds its record. The answer says
+// what the record means (its verdict) and names its departments.
 func (s *Service) VerifyDigest(ctx context.Context, digest string) (*chengnuo.VerifyResult, error) {
 	digest, err := chengnuo.NormalizeDigest(digest)
 	if err != nil {
 		return nil, err
 	}
 	res := &chengnuo.VerifyResult{LetterDigest: digest, CommitmentID: chengnuo.CommitmentID(digest)}
-	rec, h, err := s.lookup(ctx, res.CommitmentID)
+	rec, h, err := s.findRecord(ctx, digest)
 	res.Height = h
 	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
 		return res, nil
@@ -338,11 +342,54 @@ func (s *Service) VerifyDigest(ctx context.Context, digest string) (*chengnuo.Ve
 	if err != nil {
 		return nil, err
 	}
-	if rec.LetterDigest != digest {
-		return res, nil
+	res.Anchored, res.Record, res.CommitmentID = true, publicRecord(rec), rec.ID
+	v := chengnuo.VerdictOf(rec)
+	res.Verdict = &v
+	names := s.names(ctx)
+	res.Names = map[string]string{}
+	for _, org := range recordOrgs(rec) {
+		res.Names[org] = names.Name(org)
 	}
-	res.Anchored, res.Record = true, publicRecord(rec)
 	return res, nil
+}
+
+// findRecord finds the record of a letter's digest or of a paper letter's
+// scan (anchored as naming its commitment); ENOTFOUND for neither.
+func (s *Service) findRecord(ctx context.Context, digest string) (*chengnuo.Commitment, uint64, error) {
+	rec, h, err := s.lookup(ctx, chengnuo.CommitmentID(digest))
+	if err == nil && rec.LetterDigest == digest {
+		return rec, h, nil
+	}
+	if err != nil && chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		return nil, h, err
+	}
+	a, err := s.FindAnchor(ctx, digest)
+	if err != nil {
+		return nil, h, err
+	}
+	if a.CommitmentID == "" {
+		return nil, h, chengnuo.Errorf(chengnuo.ENOTFOUND, "digest %s is anchored bare, not as a letter", digest)
+	}
+	rec, h2, err := s.lookup(ctx, a.CommitmentID)
+	if err != nil {
+		return nil, max(h, h2), err
+	}
+	if rec.ScanDigest != digest {
+		return nil, max(h, h2), chengnuo.Internal("a scan's anchor names a record without it", fmt.Errorf("scan %s, commitment %s", digest, rec.ID))
+	}
+	return rec, max(h, h2), nil
+}
+
+// recordOrgs are the departments a record mentions: its own and those of
+// its history.
+func recordOrgs(rec *chengnuo.Commitment) []string {
+	orgs := []string{rec.Org}
+	for _, t := range rec.History {
+		if !slices.Contains(orgs, t.Org) {
+			orgs = append(orgs, t.Org)
+		}
+	}
+	return orgs
 }
 
 // lookup reads a commitment from the read model, or from the ledger if the

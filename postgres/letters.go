@@ -382,6 +382,34 @@ func (d *DB) PutText(ctx context.Context, t *chengnuo.Text) error {
 	})
 }
 
+// PutDraft implements chengnuo.Store.
+func (d *DB) PutDraft(ctx context.Context, dr *chengnuo.Draft) error {
+	raw, err := json.Marshal(dr)
+	if err != nil {
+		return chengnuo.Internal("encode draft", err)
+	}
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO drafts (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, dr.ID, raw)
+		return err
+	})
+}
+
+// GetDraft implements chengnuo.Store.
+func (d *DB) GetDraft(ctx context.Context, id string) (*chengnuo.Draft, error) {
+	var dr chengnuo.Draft
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		ok, err := getJSON(ctx, tx, &dr, `SELECT doc FROM drafts WHERE id = $1`, id)
+		if err == nil && !ok {
+			err = chengnuo.DraftNotKept(id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &dr, nil
+}
+
 // GetText implements chengnuo.Store.
 func (d *DB) GetText(ctx context.Context, digest string) (*chengnuo.Text, error) {
 	var t chengnuo.Text

@@ -43,6 +43,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS letters_recent ON letters (stored_at, id)`,
 	`CREATE TABLE IF NOT EXISTS serials (year integer PRIMARY KEY, n bigint NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS texts (digest text PRIMARY KEY, doc jsonb NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS drafts (id text PRIMARY KEY, doc jsonb NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS disclosures (
 		id      text PRIMARY KEY,
 		key     text COLLATE "C" NOT NULL UNIQUE,
@@ -98,7 +99,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // tables are the schema's tables; when all exist, Open changes nothing (so
 // a replica can start on a database that refuses writes for now).
-var tables = []string{"letters", "serials", "texts", "disclosures", "outgoing", "inbox", "accounts", "sessions", "audit_trail"}
+var tables = []string{"letters", "serials", "texts", "drafts", "disclosures", "outgoing", "inbox", "accounts", "sessions", "audit_trail"}
 
 func (d *DB) migrate(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

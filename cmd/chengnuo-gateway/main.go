@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +51,8 @@ type Config struct {
 	APIKeysFile       string
 	RootsFile         string
 	OrganName         string
+	NumberPrefix      string
+	PublicURL         string
 	Checkpoint        string
 	IndexPath         string
 	WebDir            string
@@ -87,7 +90,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&level, "log-level", "info", "log level: debug, info, warn, error")
 	str(&shutdown, "shutdown-timeout", "15s", "graceful shutdown limit")
 	str(&cfg.Fabric.MSPID, "msp-id", "", "MSP id of this department")
-	str(&cfg.OrganName, "organ-name", "", "this department's name as printed on letters (default: the MSP id)")
+	str(&cfg.OrganName, "organ-name", "", "this department's name as people name it, printed on letters (e.g. 市市场监管局)")
+	str(&cfg.NumberPrefix, "number-prefix", "", "the prefix of this department's letter numbers (文号前缀, e.g. 虎市监承: 〔2026〕虎市监承第000123号)")
+	str(&cfg.PublicURL, "public-url", "", "the address the public reaches this gateway at: the documents' QR codes open its /verify page (default: the address a client used)")
 	str(&cfg.StorePath, "store", "", "the department's letter database: a file (embedded bbolt, one replica) or a postgres:// URL (shared by the department's replicas)")
 	str(&cfg.SecretFile, "applicant-secret-file", "", "file holding the consortium secret for applicant keys (hex)")
 	str(&cfg.APIKeysFile, "api-keys-file", "", "JSON file of API keys: [{name, hash (SM3 hex), roles}]")
@@ -121,6 +126,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		{"peer-tls-ca", cfg.Fabric.PeerTLSCAFile}, {"cert", cfg.Fabric.CertFile}, {"key", cfg.Fabric.KeyFile},
 		{"channel", cfg.Fabric.Channel}, {"chaincode", cfg.Fabric.Chaincode}, {"listen", cfg.Listen},
 		{"store", cfg.StorePath}, {"applicant-secret-file", cfg.SecretFile}, {"api-keys-file", cfg.APIKeysFile},
+		{"organ-name", cfg.OrganName}, {"number-prefix", cfg.NumberPrefix},
 	} {
 		if f.val == "" {
 			missing = append(missing, fmt.Sprintf("--%s (or CHENGNUO_%s)", f.name, strings.ToUpper(strings.ReplaceAll(f.name, "-", "_"))))
@@ -128,6 +134,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	if len(missing) > 0 {
 		return cfg, fmt.Errorf("missing configuration: %s", strings.Join(missing, ", "))
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return cfg, fmt.Errorf("--public-url must be an http(s) address such as https://chengnuo.example.gov.cn, got %q", cfg.PublicURL)
+		}
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return cfg, fmt.Errorf("--log-level: %w", err)
@@ -324,7 +336,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
-		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
+		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, NumberPrefix: cfg.NumberPrefix, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
 		DetailsRetention: cfg.DetailsRetain, BatchLinger: cfg.BatchLinger, BatchWorkers: cfg.BatchWorkers, Index: idx, RecoverAfter: recoverAfter, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {
@@ -352,11 +364,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	api := gateway.New(gateway.Options{
 		Service: svc, APIKeys: keys, Logger: log, MSPID: cfg.Fabric.MSPID,
 		WebDir: cfg.WebDir, Metrics: mreg, PublicRate: cfg.PublicRate, PublicBurst: int(2 * cfg.PublicRate), TrustedProxies: cfg.TrustedProxies,
-		MaxProofs: cfg.MaxProofs,
+		MaxProofs: cfg.MaxProofs, PublicURL: cfg.PublicURL,
 	})
 	// The workbench, for the department's people, beside the API.
 	ppl := people.New(people.Config{Store: db, Issuer: cmp.Or(cfg.OrganName, cfg.Fabric.MSPID), Logger: log})
-	wb := console.New(console.Options{Service: svc, People: ppl, MSPID: cfg.Fabric.MSPID, Organ: cfg.OrganName, Logger: log})
+	wb := console.New(console.Options{Service: svc, People: ppl, MSPID: cfg.Fabric.MSPID, Organ: cfg.OrganName, PublicURL: cfg.PublicURL, Logger: log})
 	public := http.NewServeMux()
 	public.Handle(console.Prefix, wb)
 	public.Handle("/", api)

@@ -39,6 +39,7 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 		{"PendingStatsAreExact", pendingStatsAreExact},
 		{"UndeliveredPages", undeliveredPages},
 		{"RecentLetters", recentLetters},
+		{"Drafts", drafts},
 		{"People", func(t *testing.T, open func(*testing.T) Store) { people(t, open, shared) }},
 		{"ConcurrentWriters", func(t *testing.T, open func(*testing.T) Store) { concurrentWriters(t, open, shared) }},
 	} {
@@ -47,6 +48,31 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// drafts: a draft is kept once and for good — a second draft with the same
+// id (the same canonical letter, given again) leaves the first — and an
+// unknown id is ENOTFOUND.
+func drafts(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	d := &chengnuo.Draft{ID: "CN0123456789abcdef01234567", Digest: strings.Repeat("ab", 32), Canonical: `{"number":"〔2026〕虎市监承第000001号"}`, CreatedAt: t0}
+	if err := db.PutDraft(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutDraft(ctx, &chengnuo.Draft{ID: d.ID, Digest: d.Digest, Canonical: "changed"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetDraft(ctx, "CN0000000000000000000000"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("unknown draft: %v", err)
+	}
+	db.Close()
+	db = open(t)
+	defer db.Close()
+	got, err := db.GetDraft(ctx, d.ID)
+	if err != nil || got.Canonical != d.Canonical || got.Digest != d.Digest || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("draft %+v, %v", got, err)
+	}
+}
 
 // pendingStatsAreExact: every pending letter is counted and the oldest is
 // found wherever it sits (a store once looked at the first 1,000 only),
