@@ -63,6 +63,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzLetterOnly -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzVerifyAnswer -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzSubmitOnly -fuzztime $(FUZZTIME) ./gateway
+	go test -run '^$$' -fuzz FuzzQRCodes -fuzztime $(FUZZTIME) ./scan
+	go test -run '^$$' -fuzz FuzzWrap -fuzztime $(FUZZTIME) ./document
 
 .PHONY: demo
 demo:

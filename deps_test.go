@@ -38,7 +38,7 @@ var depRules = map[string]rule{
 	// The node kit's Go half: definitions, configuration updates, the
 	// sealed consortium secret. It reads Fabric's channel configuration
 	// with Fabric's own libraries and prints with proof's escaping.
-	"node": {project: []string{"proof", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-config", "github.com/hyperledger/fabric-protos-go-apiv2",
+	"node": {project: []string{".", "proof", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-config", "github.com/hyperledger/fabric-protos-go-apiv2",
 		"google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
 	"notary": {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "scan", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	// The documents (letter and receipt as PDF and HTML) and what is read
@@ -62,6 +62,7 @@ var depRules = map[string]rule{
 	"internal/a11y":        {project: []string{}, thirdParty: []string{"github.com/chromedp/chromedp"}},
 	"internal/storetest":   {project: []string{"."}, thirdParty: []string{}},
 	"internal/pgtest":      {project: []string{}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
+	"internal/pdftest":     {project: []string{}, thirdParty: []string{}},
 	"integration":          {},
 }
 

@@ -74,8 +74,8 @@ const (
 	pageW, pageH = 210.0, 297.0
 	marginX      = 22.0
 	marginTop    = 20.0
-	footerH      = 30.0 // the bottom margin: the footer and its QR code
-	qrSize       = 20.0
+	footerH      = 34.0 // the bottom margin: the footer and its QR code
+	qrSize       = 24.0
 	bodyW        = pageW - 2*marginX
 )
 
@@ -93,6 +93,7 @@ type doc struct {
 // newDoc starts an A4 document; at is its creation date (the letter's own
 // time, so the bytes are a function of the letter).
 func newDoc(title, author, subject, verifyURL string, at time.Time) (*doc, error) {
+	title, author, subject = settable(title), settable(author), settable(subject)
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetMargins(marginX, marginTop, marginX)
 	f.SetAutoPageBreak(true, footerH)
@@ -136,6 +137,14 @@ func (d *doc) drawQR() {
 	d.font(7)
 	d.SetXY(x-4, y+qrSize)
 	d.put(qrSize+8, 3.5, "扫码核验", "C")
+}
+
+// rendered turns a panic of the PDF writer into an error: a document that
+// cannot be written is an internal error, never a crash.
+func rendered(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("document: the PDF writer failed: %v", r)
+	}
 }
 
 // output writes the document.

@@ -10,6 +10,26 @@ import (
 // end of the line before instead.
 const noStart = "，。、；：？！）》」』】〕〉”’…—,.;:?!)]}%"
 
+// missingGlyph stands for a character the documents cannot set: one outside
+// the Basic Multilingual Plane (an emoji, a rare character of CJK
+// Extension B), which the PDF writer's fonts do not reach. 〓 (the geta
+// mark) is what Chinese typesetting prints for a character it lacks.
+const missingGlyph = '〓'
+
+// settable replaces the characters the documents cannot set, and control
+// characters other than a newline (which letters refuse anyway) by spaces.
+func settable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r > 0xFFFF:
+			return missingGlyph
+		case r != '\n' && (r < 0x20 || r >= 0x7f && r < 0xa0):
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // wrap breaks text into lines no wider than w (millimetres) in the current
 // font. Every character of text is kept: a line breaks between any two
 // Chinese characters, and between words of Latin text where it can (a
@@ -18,7 +38,7 @@ const noStart = "，。、；：？！）》」』】〕〉”’…—,.;:?!)]}
 // space and drops the one it breaks at, so the documents never use it.)
 func (d *doc) wrap(text string, w float64) []string {
 	var lines []string
-	for _, para := range strings.Split(text, "\n") {
+	for _, para := range strings.Split(settable(text), "\n") {
 		lines = append(lines, d.wrapLine([]rune(para), w)...)
 	}
 	return lines
@@ -101,6 +121,7 @@ func (d *doc) width(s string) float64 {
 // in width w, each run of characters in its font; the position moves to
 // the right of the width.
 func (d *doc) put(w, h float64, s, align string) {
+	s = settable(s)
 	x0, y := d.GetX(), d.GetY()
 	x := x0
 	switch align {
@@ -109,7 +130,7 @@ func (d *doc) put(w, h float64, s, align string) {
 	case "R":
 		x += w - d.width(s)
 	}
-	rs := []rune(s)
+	rs := []rune(settable(s))
 	for i := 0; i < len(rs); {
 		fam := familyOf(rs[i])
 		j := i + 1

@@ -139,6 +139,7 @@ var routeTable = []route{
 	{"GET", "/verify?id=CN1", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.js", "", public, 200, "", nil},
 	{"GET", "/verify/assets/page.css", "", public, 200, "", nil},
+	{"GET", "/verify/assets/words.js", "", public, 200, "", nil},
 	{"GET", "/verify/assets/chengnuo.wasm", "", public, 404, "", nil}, // not installed in this test
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -74,6 +75,15 @@ func (s *Server) webRoutes() {
 	e.GET("/verify", s.public, s.pageHeaders, page("index.html", "text/html; charset=utf-8"))
 	e.GET("/verify/assets/page.js", s.public, s.pageHeaders, page("page.js", "text/javascript; charset=utf-8"))
 	e.GET("/verify/assets/page.css", s.public, s.pageHeaders, page("page.css", "text/css; charset=utf-8"))
+	words := wordsJS()
+	wordsTag := etagOf(words)
+	e.GET("/verify/assets/words.js", s.public, s.pageHeaders, func(c *gin.Context) {
+		c.Header("Cache-Control", "no-cache")
+		if notModified(c, wordsTag) {
+			return
+		}
+		c.Data(http.StatusOK, "text/javascript; charset=utf-8", words)
+	})
 	assets := map[string]*webAsset{
 		"chengnuo.wasm": {mediaType: "application/wasm"},
 		"wasm_exec.js":  {mediaType: "text/javascript; charset=utf-8"},
@@ -132,4 +142,15 @@ func (s *Server) pageHeaders(c *gin.Context) {
 	c.Header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Next()
+}
+
+// wordsJS is the page's vocabulary: the Chinese word of every code a
+// record carries (chengnuo.Words), so that the page reads as the
+// workbench and the documents do.
+func wordsJS() []byte {
+	raw, err := json.Marshal(chengnuo.Words())
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	return []byte("// The Chinese words of the records' codes (generated from the domain's words).\n\"use strict\";\nconst WORDS = Object.freeze(" + string(raw) + ");\n")
 }

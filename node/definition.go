@@ -18,9 +18,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
@@ -36,6 +35,7 @@ type Definition struct {
 	MSPID        string   `json:"mspId"`
 	Domain       string   `json:"domain"`
 	Name         string   `json:"name"`
+	NumberPrefix string   `json:"numberPrefix"` // its letter numbers' prefix (文号前缀)
 	Slot         int      `json:"slot"`
 	CA           string   `json:"ca"`
 	TLSCA        string   `json:"tlsCA"`
@@ -120,8 +120,11 @@ func (d *Definition) Validate() error {
 	if err := checkDNSName(d.Domain); err != nil {
 		return invalid("domain", "%v", err)
 	}
-	if err := checkText(d.Name, 64); err != nil {
-		return invalid("name", "%v", err)
+	if err := chengnuo.ValidateDepartmentName(d.Name); err != nil {
+		return invalid("name", "%s", chengnuo.ErrorMessage(err))
+	}
+	if err := chengnuo.ValidateNumberPrefix(d.NumberPrefix); err != nil {
+		return invalid("numberPrefix", "%s", chengnuo.ErrorMessage(err))
 	}
 	if d.Slot < 0 || d.Slot > 63 {
 		return invalid("slot", "must be 0 to 63")
@@ -218,20 +221,6 @@ func checkDNSName(h string) error {
 func checkPort(p int) error {
 	if p < 1 || p > 65535 {
 		return errors.New("must be 1 to 65535")
-	}
-	return nil
-}
-
-// checkText admits printable text of at most max characters: no control
-// or format characters, no quotes or backslashes.
-func checkText(s string, max int) error {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return fmt.Errorf("must be 1 to %d characters of UTF-8", max)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) || strings.ContainsRune(`"'\`+"`", r) {
-			return fmt.Errorf("holds the character %U", r)
-		}
 	}
 	return nil
 }

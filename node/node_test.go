@@ -40,7 +40,7 @@ func newDept(t testing.TB, key, mspID string, slot int) *dept {
 	priv, _ := sm.MarshalPrivateKeyPEM(tk)
 	ip := "198.18.37." + string(rune('0'+slot+1))
 	return &dept{org: org, transportKey: priv, def: &node.Definition{
-		Key: key, MSPID: mspID, Domain: key + ".chengnuo.local", Name: "市" + key, Slot: slot,
+		Key: key, MSPID: mspID, Domain: key + ".chengnuo.local", Name: "市" + key, NumberPrefix: "虎" + key + "承", Slot: slot,
 		CA: string(org.CACert), TLSCA: string(org.CACert), NodeOUs: true,
 		Peer:    node.Endpoint{Host: ip, Port: 37100 + 10*slot, TLSCert: string(org.Issue(t, "peer0-tls", "peer").Cert)},
 		Orderer: node.Orderer{Host: ip, Port: 37010 + 10*slot, Identity: string(org.Orderer.Cert), TLSCert: string(org.Issue(t, "orderer0-tls", "orderer").Cert)},
@@ -99,6 +99,9 @@ func TestDefinitionValidation(t *testing.T) {
 		"slot negative":            edited(t, d, "slot", -1),
 		"name with control":        edited(t, d, "name", "a\x1bb"),
 		"name with quote":          edited(t, d, "name", `a"b`),
+		"prefix missing":           edited(t, d, "numberPrefix", ""),
+		"prefix with brackets":     edited(t, d, "numberPrefix", "虎〔市〕"),
+		"prefix too long":          edited(t, d, "numberPrefix", "一二三四五六七八九十一二三"),
 		"domain with underscore":   edited(t, d, "domain", "a_b.local"),
 		"ca not a certificate":     edited(t, d, "ca", "hello"),
 		"ca two certificates":      edited(t, d, "ca", d.def.CA+d.def.CA),

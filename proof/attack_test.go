@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -337,5 +338,33 @@ func TestLetterSignerNeedsAnApplicantCA(t *testing.T) {
 				t.Fatalf("an unknown key reads as the applicant's: %q", rep.Letter)
 			}
 		})
+	}
+}
+
+// A paper letter's record binds its scan: the proof checks a scan against
+// it, and says so.
+func TestPaperLetterProofBindsTheScan(t *testing.T) {
+	d := prooftest.Departments(t)
+	ch := prooftest.NewChannel(t, "chengnuo", "notary", d[0], d[1], d[2], d[3])
+	draft, scan := []byte("the draft"), []byte("the signed page, scanned")
+	digest := sm.SM3Hex(draft)
+	id := "CN" + digest[:24]
+	record := fmt.Appendf(nil, `{"letterDigest":%q,"scanDigest":%q,"itemCode":"SC-001","itemVersion":1,"org":"MarketMSP","signedBy":"PAPER","status":"ACTIVE"}`,
+		digest, sm.SM3Hex(scan))
+	prop := ch.Endorse(t, d[1].Client, prooftest.Epoch.Add(time.Minute), []prooftest.Write{{Key: prooftest.CommitmentKey(id), Value: record}},
+		d[0].Peer, d[1].Peer, d[2].Peer)
+	ch.Commit(t, [][]byte{prop.Envelope(t)}, nil)
+	b := ch.Bundle(t, proof.Subject{Kind: proof.KindCommitment, ID: id, LetterDigest: digest}, 1, prop.TxID)
+	rep, failed := verify(t, b, proof.Options{GenesisHash: ch.GenesisHash(), Scan: scan, Letter: draft})
+	if failed != "" || rep.ScanDigest != sm.SM3Hex(scan) || !strings.Contains(proof.Describe(rep), "signed on paper: the record binds the scan with SM3 digest "+sm.SM3Hex(scan)) {
+		t.Fatalf("the scan: %q %+v", failed, rep)
+	}
+	if _, failed := verify(t, b, proof.Options{GenesisHash: ch.GenesisHash(), Scan: []byte("another page")}); failed != proof.CheckScan {
+		t.Fatalf("another scan: %q", failed)
+	}
+	// A letter signed electronically has no scan to check.
+	n := newNetwork(t, []byte("letter"), "SM2_KEY")
+	if _, failed := verify(t, n.ch.Bundle(t, n.subject(), 1, n.prop.TxID), proof.Options{Scan: scan}); failed != proof.CheckScan {
+		t.Fatalf("a scan against an electronic letter: %q", failed)
 	}
 }

@@ -29,6 +29,9 @@ func Describe(r *Report) string {
 		fmt.Fprintf(&b, "    %s was recorded on channel %s.\n", what, p(r.Channel))
 		indent = "    "
 	}
+	if r.ScanDigest != "" {
+		fmt.Fprintf(&b, "%ssigned on paper: the record binds the scan with SM3 digest %s\n", indent, p(r.ScanDigest))
+	}
 	fmt.Fprintf(&b, "%sblock %d, transaction %s, at %s\n", indent, r.BlockNumber, p(r.TxID), r.BlockTime.Format("2006-01-02 15:04:05 MST"))
 	if r.Status != "" {
 		fmt.Fprintf(&b, "%sstatus at that height: %s (a later change would be a later proof)\n", indent, p(r.Status))

@@ -23,6 +23,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/chengnuo/chengnuo/sm"
 )
 
 // Checks, in the order Verify runs them: the outer layers first (the hash
@@ -45,6 +47,7 @@ const (
 	CheckOrderers     = "ordering signatures"
 	CheckFlag         = "validation flag"
 	CheckLetter       = "letter"
+	CheckScan         = "scan"
 	CheckSignature    = "applicant signature"
 )
 
@@ -81,7 +84,11 @@ type Report struct {
 	LetterDigest string          `json:"letterDigest"`
 	Record       json.RawMessage `json:"record"`
 	Status       string          `json:"status,omitempty"` // the record's status at this height
-	Letter       string          `json:"letter,omitempty"` // what the letter check established
+	// ScanDigest is the SM3 of a paper letter's scan, as its record holds
+	// it: the letter printed from the draft whose digest is LetterDigest,
+	// signed by hand.
+	ScanDigest string `json:"scanDigest,omitempty"`
+	Letter     string `json:"letter,omitempty"` // what the letter check established
 	// Pinned is true when the genesis block was pinned (Options.GenesisHash)
 	// and matched. Without a pin nothing ties the bundle to the
 	// departments' network: it is consistent, not proven.
@@ -108,6 +115,9 @@ type Options struct {
 	// trusts to name applicants; a letter's certificate that chains to none
 	// of them is "a key of unknown owner".
 	ApplicantCAs []byte
+	// Scan, if set, is the scan of a paper letter: its SM3 must be the
+	// record's scan digest.
+	Scan []byte
 }
 
 // headerHash is Fabric's block header hash: SHA-256 of the ASN.1 form.
@@ -158,6 +168,14 @@ func Verify(b *Bundle, opt Options) (*Report, error) {
 	if opt.Letter != nil {
 		if err := v.letter(opt.Letter, opt.ApplicantCAs); err != nil {
 			return nil, err
+		}
+	}
+	if opt.Scan != nil {
+		if v.rep.ScanDigest == "" {
+			return nil, fail(CheckScan, "the record holds no scan: the letter was not signed on paper")
+		}
+		if d := sm.SM3Hex(opt.Scan); d != v.rep.ScanDigest {
+			return nil, fail(CheckScan, "the scan's SM3 digest is %s, not the proven %s", d, v.rep.ScanDigest)
 		}
 	}
 	return v.rep, nil
@@ -452,6 +470,7 @@ func (v *verifier) write() error {
 			var rec struct {
 				Digest       string `json:"digest"`
 				LetterDigest string `json:"letterDigest"`
+				ScanDigest   string `json:"scanDigest"`
 				Status       string `json:"status"`
 			}
 			if err := json.Unmarshal(w.GetValue(), &rec); err != nil {
@@ -460,7 +479,7 @@ func (v *verifier) write() error {
 			if d := rec.LetterDigest + rec.Digest; d != v.b.Subject.LetterDigest {
 				return fail(CheckWrite, "the record written is of digest %s, not %s", d, v.b.Subject.LetterDigest)
 			}
-			v.rep.Record, v.rep.Status = json.RawMessage(w.GetValue()), rec.Status
+			v.rep.Record, v.rep.Status, v.rep.ScanDigest = json.RawMessage(w.GetValue()), rec.Status, rec.ScanDigest
 			return nil
 		}
 	}

@@ -8,7 +8,9 @@
 # No private key ever leaves DEPT_HOME.
 #
 # Usage: DEPT_HOME=DIR scripts/dept.sh COMMAND [ARGS]
-#   init KEY MSPID DOMAIN NAME SLOT IP     create the CA and every identity; write org.json
+#   init KEY MSPID DOMAIN NAME SLOT IP PREFIX  create the CA and every identity; write org.json
+#                                          (NAME as people name the department, PREFIX its
+#                                          letter numbers' prefix, 文号前缀, e.g. 虎市监承)
 #   definition                             print the organisation definition (public; carry it to the others)
 #   start | stop | status                  the department's processes (CA, orderer, peer, chaincode server, gateway)
 #   start-nodes                            the CA, orderer and peer only
@@ -68,7 +70,7 @@ die() {
 }
 
 # The department's settings, written by init (empty before it).
-KEY="" MSPID="" DOMAIN="" NAME="" SLOT=0 IP=127.0.0.1
+KEY="" MSPID="" DOMAIN="" NAME="" PREFIX="" SLOT=0 IP=127.0.0.1
 if [[ -f "${DEPT_HOME}/dept.env" ]]; then
   # shellcheck source=/dev/null
   source "${DEPT_HOME}/dept.env"
@@ -403,10 +405,11 @@ node_ous() {
 }
 
 cmd_init() {
-  local key="$1" msp="$2" domain="$3" name="$4" slot="$5" ip="$6"
+  local key="$1" msp="$2" domain="$3" name="$4" slot="$5" ip="$6" prefix="${7:-}"
+  [[ -n "$prefix" || -f "${DEPT_HOME}/dept.env" ]] || die "init: the letter-number prefix (文号前缀, e.g. 虎市监承) is required"
   mkdir -p "$DEPT_HOME" "$LOGS" "$RUN" "$DATA"
   if [[ ! -f "${DEPT_HOME}/dept.env" ]]; then
-    printf 'KEY=%q\nMSPID=%q\nDOMAIN=%q\nNAME=%q\nSLOT=%q\nIP=%q\n' "$key" "$msp" "$domain" "$name" "$slot" "$ip" > "${DEPT_HOME}/dept.env"
+    printf 'KEY=%q\nMSPID=%q\nDOMAIN=%q\nNAME=%q\nPREFIX=%q\nSLOT=%q\nIP=%q\n' "$key" "$msp" "$domain" "$name" "$prefix" "$slot" "$ip" > "${DEPT_HOME}/dept.env"
   fi
   # shellcheck source=/dev/null
   source "${DEPT_HOME}/dept.env"
@@ -452,7 +455,7 @@ cmd_init() {
 # the others need — MSP and TLS roots, NodeOUs, endpoints, the orderer's
 # consenter identity and TLS certificates, the transport key.
 write_definition() {
-  jq -n --arg key "$KEY" --arg msp "$MSPID" --arg domain "$DOMAIN" --arg name "$NAME" \
+  jq -n --arg key "$KEY" --arg msp "$MSPID" --arg domain "$DOMAIN" --arg name "$NAME" --arg prefix "$PREFIX" \
     --arg ip "$IP" --argjson slot "$SLOT" \
     --argjson peerPort "$(peer_port)" --argjson ordererPort "$(orderer_port)" --argjson gatewayPort "$(gateway_port)" \
     --rawfile ca "${DEPT_HOME}/msp/cacerts/ca.pem" --rawfile tlsca "${DEPT_HOME}/msp/tlscacerts/ca.pem" \
@@ -460,7 +463,7 @@ write_definition() {
     --rawfile ordererTLS "${DEPT_HOME}/orderer/tls/server.crt" \
     --rawfile peerTLS "${DEPT_HOME}/peer/tls/server.crt" \
     --rawfile transport "${DEPT_HOME}/secret/transport.key.pub" \
-    '{key: $key, mspId: $msp, domain: $domain, name: $name, slot: $slot,
+    '{key: $key, mspId: $msp, domain: $domain, name: $name, numberPrefix: $prefix, slot: $slot,
       ca: $ca, tlsCA: $tlsca, nodeOUs: true,
       peer: {host: $ip, port: $peerPort, tlsCert: $peerTLS},
       orderer: {host: $ip, port: $ordererPort, identity: $ordererIdentity, tlsCert: $ordererTLS},
@@ -1017,6 +1020,8 @@ gateway_proc() {
   fi
   PROC_ENV=(
     CHENGNUO_ORGAN_NAME="$NAME"
+    CHENGNUO_NUMBER_PREFIX="$PREFIX"
+    CHENGNUO_PUBLIC_URL="${CHENGNUO_PUBLIC_URL:-http://${IP}:$(gateway_port)}"
     CHENGNUO_STORE="${DATA}/gateway/letters.db"
     CHENGNUO_APPLICANT_SECRET_FILE="${DEPT_HOME}/secret/consortium.secret"
     CHENGNUO_API_KEYS_FILE="${DEPT_HOME}/gateway/api-keys.json"

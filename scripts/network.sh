@@ -43,10 +43,10 @@ EXCHANGE="${STATE}/exchange"
 DEPTS="${STATE}/depts"
 LOGS="${STATE}/logs"
 
-ORG_KEYS=() ORG_MSP=() ORG_DOMAIN=() ORG_NAME=() ORG_ROLE=() ORG_SLOT=() ORG_FOUNDING=()
-while IFS=$'\t' read -r key msp domain name role slot founding; do
+ORG_KEYS=() ORG_MSP=() ORG_DOMAIN=() ORG_NAME=() ORG_PREFIX=() ORG_ROLE=() ORG_SLOT=() ORG_FOUNDING=()
+while IFS=$'\t' read -r key msp domain name prefix role slot founding; do
   [[ -z "$key" || "$key" == \#* ]] && continue
-  ORG_KEYS+=("$key") ORG_MSP+=("$msp") ORG_DOMAIN+=("$domain") ORG_NAME+=("$name") ORG_ROLE+=("$role")
+  ORG_KEYS+=("$key") ORG_MSP+=("$msp") ORG_DOMAIN+=("$domain") ORG_NAME+=("$name") ORG_PREFIX+=("$prefix") ORG_ROLE+=("$role")
   ORG_SLOT+=("$slot") ORG_FOUNDING+=("$founding")
 done < "${ROOT}/network/orgs.tsv"
 
@@ -198,7 +198,7 @@ check_base() {
 init_dept() {
   local i="$1" key="${ORG_KEYS[$1]}"
   host_up "$i"
-  dept "$i" init "$key" "${ORG_MSP[$i]}" "${ORG_DOMAIN[$i]}" "${ORG_NAME[$i]}" "${ORG_SLOT[$i]}" "$(dept_ip "$i")"
+  dept "$i" init "$key" "${ORG_MSP[$i]}" "${ORG_DOMAIN[$i]}" "${ORG_NAME[$i]}" "${ORG_SLOT[$i]}" "$(dept_ip "$i")" "${ORG_PREFIX[$i]}"
   dept "$i" definition > "${EXCHANGE}/${key}.json.new"
   mv "${EXCHANGE}/${key}.json.new" "${EXCHANGE}/${key}.json"
 }
@@ -325,7 +325,7 @@ load_demo_catalog() {
 write_network_json() {
   local i rows=()
   for i in $(members); do
-    rows+=("$(jq -n --arg key "${ORG_KEYS[$i]}" --arg msp "${ORG_MSP[$i]}" --arg name "${ORG_NAME[$i]}" \
+    rows+=("$(jq -n --arg key "${ORG_KEYS[$i]}" --arg msp "${ORG_MSP[$i]}" --arg name "${ORG_NAME[$i]}" --arg prefix "${ORG_PREFIX[$i]}" \
       --arg ip "$(dept_ip "$i")" --arg home "${DEPTS}/${ORG_KEYS[$i]}" \
       --arg ns "$(netns_mode && ns_name "${ORG_KEYS[$i]}")" \
       --arg gateway "http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))" \
@@ -336,7 +336,7 @@ write_network_json() {
         echo "http://$(dept_ip "$i"):$((BASE + 350 + ORG_SLOT[i]))")" \
       --arg peer "$(dept_ip "$i"):$((BASE + 100 + 10 * ORG_SLOT[i]))" \
       --arg orderer "$(dept_ip "$i"):$((BASE + 10 + 10 * ORG_SLOT[i]))" \
-      '{key: $key, mspId: $msp, name: $name, ip: $ip, netns: $ns, home: $home, gateway: $gateway, gateways: ([$gateway, $gateway2] | map(select(. != ""))), operations: ([$ops, $ops2] | map(select(. != ""))), peer: $peer, orderer: $orderer}')")
+      '{key: $key, mspId: $msp, name: $name, numberPrefix: $prefix, ip: $ip, netns: $ns, home: $home, gateway: $gateway, gateways: ([$gateway, $gateway2] | map(select(. != ""))), operations: ([$ops, $ops2] | map(select(. != ""))), peer: $peer, orderer: $orderer}')")
   done
   printf '%s\n' "${rows[@]}" | jq -s --arg bridge "$(netns_mode && subnet).1" \
     '{channel: "chengnuo", chaincode: "notary", hostAddress: $bridge, departments: .}' > "${STATE}/network.json"

@@ -18,7 +18,7 @@ import (
 // spliced into a configuration file.
 //
 //	chengnuo node import --home DEPT_HOME DEF...          keep other departments' definitions (validated; all or nothing)
-//	chengnuo node show-def --field F DEF                   one field of a validated definition (key, mspId, peer, orderer, tlsCA, transportKey)
+//	chengnuo node show-def --field F DEF                   one field of a validated definition (key, mspId, name, numberPrefix, peer, orderer, tlsCA, transportKey)
 //	chengnuo node configtx --template T --out DIR [--block-interval D] DEF...
 //	chengnuo node propose-join --config BLOCK --org ORG.json --def DEF --out UPDATE
 //	chengnuo node propose-leave --config BLOCK --msp MSPID --out UPDATE
@@ -97,7 +97,7 @@ func runNode(args []string, out io.Writer) error {
 			return errors.New("node show-def: one definition")
 		}
 		d := ds[0]
-		v, ok := map[string]string{"key": d.Key, "mspId": d.MSPID, "peer": d.Peer.Address(), "orderer": d.Orderer.Address(),
+		v, ok := map[string]string{"key": d.Key, "mspId": d.MSPID, "name": d.Name, "numberPrefix": d.NumberPrefix, "peer": d.Peer.Address(), "orderer": d.Orderer.Address(),
 			"tlsCA": d.TLSCA, "ca": d.CA, "transportKey": d.TransportKey, "slot": fmt.Sprint(d.Slot)}[*field]
 		if !ok {
 			return fmt.Errorf("node show-def: unknown field %q", *field)

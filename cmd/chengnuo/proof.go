@@ -24,7 +24,7 @@ const exitUnpinned = 3
 
 func runProof(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("proof: verify BUNDLE [--letter FILE] [--genesis-hash HEX] [--applicant-ca PEM] | genesis-hash BLOCKFILE")
+		return errors.New("proof: verify BUNDLE [--letter FILE] [--scan FILE] [--genesis-hash HEX] [--applicant-ca PEM] | genesis-hash BLOCKFILE")
 	}
 	switch args[0] {
 	case "genesis-hash":
@@ -49,6 +49,7 @@ func runProof(args []string, out io.Writer) error {
 	letterFile := fs.String("letter", "", "the letter: its canonical bytes, or the signed submission JSON (letter, signature, publicKey|certificate)")
 	genesis := fs.String("genesis-hash", "", "hex hash of the channel's genesis block header to pin, as the departments publish it (never from the server that gave you the bundle); without it the bundle is at best consistent (exit 3)")
 	applicantCA := fs.String("applicant-ca", "", "PEM file of the applicant CAs to trust: a letter's certificate names its applicant only when it chains to one of them")
+	scanFile := fs.String("scan", "", "the scan of a letter signed on paper: its SM3 digest must be the one the record binds")
 	// The bundle may come before or after the flags.
 	var bundleFile string
 	rest := args[1:]
@@ -71,6 +72,11 @@ func runProof(args []string, out io.Writer) error {
 	opt := proof.Options{GenesisHash: *genesis}
 	if *letterFile != "" {
 		if opt.Letter, err = os.ReadFile(*letterFile); err != nil {
+			return err
+		}
+	}
+	if *scanFile != "" {
+		if opt.Scan, err = os.ReadFile(*scanFile); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func writeDept(t *testing.T, dir, key, mspID string, slot int) {
 	tk, _ := sm.GenerateKey()
 	pub, _ := sm.MarshalPublicKeyPEM(&tk.PublicKey)
 	priv, _ := sm.MarshalPrivateKeyPEM(tk)
-	d := node.Definition{Key: key, MSPID: mspID, Domain: key + ".local", Name: key, Slot: slot, CA: string(org.CACert), TLSCA: string(org.CACert),
+	d := node.Definition{Key: key, MSPID: mspID, Domain: key + ".local", Name: key, NumberPrefix: key + "承", Slot: slot, CA: string(org.CACert), TLSCA: string(org.CACert),
 		NodeOUs: true, Peer: node.Endpoint{Host: "127.0.0.1", Port: 7051, TLSCert: string(org.Peer.Cert)},
 		Orderer: node.Orderer{Host: "127.0.0.1", Port: 7050, Identity: string(org.Orderer.Cert), TLSCert: string(org.Orderer.Cert)},
 		Gateway: "http://127.0.0.1:8080", TransportKey: string(pub)}

@@ -4,8 +4,10 @@
 // browser rather than trusting the server's answer.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const STATUS = { ACTIVE: "有效 Active", WITHDRAWN: "已撤回 Withdrawn", CONCLUDED: "已办结 Concluded",
-  CONSISTENT: "核查一致 Consistent", INCONSISTENT: "核查不一致 Inconsistent", FALSE: "虚假承诺 False commitment" };
+// WORDS (words.js) holds the Chinese word of every code a record carries.
+const word = (code) => (code && WORDS[code]) || code || "—";
+// The verdict's kinds, from what matters most to a reader, and their look.
+const VERDICT_CLASS = { false: "bad", withdrawn: "warn", concluded: "done", checking: "warn", valid: "ok", pending: "done" };
 let wasm = null;
 let current = null; // {id, digest}
 
@@ -24,26 +26,46 @@ function when(t) { return t ? new Date(t).toLocaleString("zh-CN", { hour12: fals
 function show(v) {
   const out = $("result");
   if (!v.anchored) {
-    out.innerHTML = `<p class="status bad">未找到存证 <span lang="en">Not anchored</span></p>
+    out.innerHTML = `<p class="status bad" id="verdict">未找到存证 <span lang="en">Not anchored</span></p>
       <p>摘要 <code>${esc(v.letterDigest)}</code> 不在账本上（账本高度 ${esc(v.height)}）。若文件有任何改动，摘要就会不同。</p>`;
     $("proof").hidden = true;
     return;
   }
   const r = v.record;
+  const names = v.names || {};
+  const dept = (org) => names[org] || org;
+  const verdict = v.verdict || { kind: "valid", text: word(r.status), english: r.status };
   current = { id: r.id, digest: r.letterDigest };
-  const rows = (r.history || []).map((h) => `<tr><td>${esc(STATUS[h.status] || h.status)}</td><td>${esc(h.org)}</td><td>${esc(when(h.at))}</td></tr>`).join("");
-  out.innerHTML = `<p class="status ok">已存证 <span lang="en">Anchored</span></p>
+  const rows = (r.history || []).map((h) => `<tr><td>${esc(word(h.status))}</td><td>${esc(dept(h.org))}</td><td>${esc(when(h.at))}</td></tr>`).join("");
+  const o = r.outcome;
+  let outcome = "";
+  if (o) {
+    const d = o.disposal;
+    const parts = [word(o.result)];
+    if (o.level) parts.push("失信等级：" + word(o.level));
+    if (d && d.measures && d.measures.length) parts.push("处理措施：" + d.measures.map(word).join("、"));
+    if (d && d.rectificationDeadline) parts.push("整改期限：" + d.rectificationDeadline);
+    outcome = `<dt>核查结论 <span lang="en">Outcome</span></dt><dd id="r-outcome">${esc(parts.join("；"))}（${esc(when(o.at))}）</dd>`;
+  }
+  const scan = r.scanDigest ? `<dt>签字扫描件摘要 <span lang="en">Scan digest</span></dt><dd><code>${esc(r.scanDigest)}</code></dd>` : "";
+  out.innerHTML = `<p class="status verdict-${VERDICT_CLASS[verdict.kind] || "done"}" id="verdict" data-kind="${esc(verdict.kind)}">${esc(verdict.text)}
+      <span lang="en">${esc(verdict.english)}</span></p>
+    <p class="anchored">已在各部门共享的账本上存证 <span lang="en">Anchored on the departments' shared ledger</span></p>
     <dl>
       <dt>回执编号 <span lang="en">Commitment</span></dt><dd id="r-id">${esc(r.id)}</dd>
-      <dt>当前状态 <span lang="en">Status</span></dt><dd id="r-status">${esc(STATUS[r.status] || r.status)}</dd>
+      <dt>受理部门 <span lang="en">Department</span></dt><dd id="r-org">${esc(dept(r.org))}</dd>
       <dt>证明事项 <span lang="en">Item</span></dt><dd>${esc(r.itemCode)} 第 ${esc(r.itemVersion)} 版</dd>
-      <dt>受理部门 <span lang="en">Department</span></dt><dd>${esc(r.org)}</dd>
+      <dt>签署方式 <span lang="en">Signed</span></dt><dd>${esc(word(r.signedBy))}</dd>
+      <dt>承诺书状态 <span lang="en">Status</span></dt><dd id="r-status">${esc(word(r.status))}${r.verification ? "；" + esc(word(r.verification)) : ""}</dd>
+      ${outcome}
       <dt>存证时间 <span lang="en">Anchored at</span></dt><dd>${esc(when(r.anchoredAt))}</dd>
       <dt>区块 <span lang="en">Block</span></dt><dd>${esc(r.blockNumber)}（本回答反映账本高度 ${esc(v.height)}）</dd>
-      <dt>摘要 <span lang="en">SM3 digest</span></dt><dd><code>${esc(r.letterDigest)}</code></dd>
+      <dt>承诺书摘要 <span lang="en">SM3 digest</span></dt><dd><code>${esc(r.letterDigest)}</code></dd>
+      ${scan}
     </dl>
+    <p><a id="receipt-link" href="/verify/receipt?id=${encodeURIComponent(r.id)}">查看存证凭证 <span lang="en">The receipt</span></a></p>
     <h2>办理记录 <span lang="en">History</span></h2>
-    <table><thead><tr><th scope="col">状态 Status</th><th scope="col">部门 Department</th><th scope="col">时间 Time</th></tr></thead><tbody>${rows}</tbody></table>`;
+    <table id="history"><thead><tr><th scope="col">状态 Status</th><th scope="col">部门 Department</th><th scope="col">时间 Time</th></tr></thead><tbody>${rows}</tbody></table>`;
   $("download").href = "/v1/commitments/" + encodeURIComponent(r.id) + "/proof";
   $("proof").hidden = false;
   $("proof-result").textContent = "";
