@@ -119,7 +119,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 		t.Fatalf("drop the letter file: %v", err)
 	}
 	body := text("#result")
-	if shown := text("#r-id"); shown != id || !strings.Contains(body, digest) || !strings.Contains(body, "MarketMSP") {
+	if shown := text("#r-id"); shown != id || !strings.Contains(body, digest) || !strings.Contains(body, "市市场监管局") || strings.Contains(body, "MarketMSP") {
 		t.Fatalf("the dropped letter shows %q: %s", shown, body)
 	}
 	for _, personal := range []string{p.name, p.idNumber, p.phone} {

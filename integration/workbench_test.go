@@ -98,6 +98,16 @@ func (b *browser) waitText(sel, want string) string {
 	}
 }
 
+// attr reads an attribute of the first element matching sel.
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil {
+		b.t.Fatalf("read %s's %s: %v", sel, name, err)
+	}
+	return v.Value
+}
+
 // step checks the page with axe-core (no serious or critical violation)
 // and keeps a screenshot.
 func (b *browser) step(name string) {
@@ -180,6 +190,9 @@ func TestWorkbenchStory(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#contactPhone"), "0571-88888888"))
 	clerk.step("market-clerk-new-letter")
 	clerk.do("render the letter", chromedp.Click(chromedp.CSS("main form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("article.letter")))
+	if href := clerk.attr("#print-draft", "href"); !regexp.MustCompile(`^/console/drafts/CN[0-9a-f]{24}/letter\.pdf$`).MatchString(href) {
+		t.Fatalf("the draft's print link is %q", href)
+	}
 	clerk.step("market-clerk-draft")
 	canonical := clerk.value("#canonical")
 	key, _ := sm.GenerateKey()
@@ -200,6 +213,14 @@ func TestWorkbenchStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := regexp.MustCompile(`CN[0-9a-f]{24}`).FindString(url)
+	// The receipt, as the applicant takes it home.
+	clerk.do("open the receipt", chromedp.Navigate(M+"/console/letters/"+id+"/receipt"), chromedp.WaitVisible(chromedp.CSS(".receipt")))
+	if r := clerk.text(".receipt"); !strings.Contains(r, "告知承诺书存证凭证") || !strings.Contains(r, "市市场监管局") || strings.Contains(r, p.name) ||
+		!strings.Contains(r, string([]rune(p.name)[:1])+"*") || !strings.Contains(r, genesisHash(t)) {
+		t.Fatalf("the receipt page reads %q", r)
+	}
+	clerk.step("market-clerk-receipt-page")
+	clerk.do("back to the letter", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#letter-status")))
 	clerk.do("ask police to verify", chromedp.SetValue(chromedp.CSS("#claim"), "核查申请人住所使用权"),
 		chromedp.Click(chromedp.CSS(`form[action$="/verification"] button`)))
 	clerk.waitText(".notice", "已发起协助核查")
