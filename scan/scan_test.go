@@ -81,7 +81,9 @@ func TestQRCodesOfAScan(t *testing.T) {
 	page := pdftest.Page(t, pdf, 1, 200)
 	gray := pdftest.Page(t, pdf, 2, 150)
 	jpg := reencode(t, page, func(b *bytes.Buffer, img image.Image) error { return jpeg.Encode(b, img, &jpeg.Options{Quality: 70}) })
-	tif := reencode(t, gray, func(b *bytes.Buffer, img image.Image) error { return tiff.Encode(b, img, &tiff.Options{Compression: tiff.Deflate}) })
+	tif := reencode(t, gray, func(b *bytes.Buffer, img image.Image) error {
+		return tiff.Encode(b, img, &tiff.Options{Compression: tiff.Deflate})
+	})
 	blank := reencode(t, page, func(b *bytes.Buffer, img image.Image) error { return png.Encode(b, image.NewGray(img.Bounds())) })
 	for _, c := range []struct {
 		name, media string
