@@ -17,6 +17,7 @@ import (
 	_ "embed"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -139,9 +140,19 @@ func (d *doc) drawQR() {
 	d.put(qrSize+8, 3.5, "扫码核验", "C")
 }
 
-// rendered turns a panic of the PDF writer into an error: a document that
-// cannot be written is an internal error, never a crash.
-func rendered(err *error) {
+// renders bounds the documents written at once. The PDF writer parses the
+// fonts for every document (some 50 MB allocated, 0.1 s, for a letter:
+// make bench), so a burst of prints waits its turn instead of holding that
+// much memory per request.
+var renders = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// rendering takes a turn to write a document; done gives it back and turns a
+// panic of the PDF writer into an error: a document that cannot be written
+// is an internal error, never a crash.
+func rendering() { renders <- struct{}{} }
+
+func done(err *error) {
+	<-renders
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("document: the PDF writer failed: %v", r)
 	}

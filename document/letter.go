@@ -34,7 +34,8 @@ var (
 // the number, the letter's digest (short form), the page and a QR code to
 // the letter's public page on the gateway at verifyBase.
 func LetterPDF(p *chengnuo.PrintableLetter, verifyBase string) (_ []byte, err error) {
-	defer rendered(&err)
+	rendering()
+	defer done(&err)
 	// Both copies are the same text, so they have as many pages: a first
 	// pass lays one copy out to count them, for the footers' "of n".
 	d, err := renderLetter(p, verifyBase, 1, 0)

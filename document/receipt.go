@@ -75,7 +75,8 @@ const receiptNote = "核验方法：扫描二维码，打开公开核验页，�
 // ReceiptPDF renders a receipt on one A4 page: its lines, a QR code to the
 // letter's public page on the gateway at verifyBase, and how to check it.
 func ReceiptPDF(r *chengnuo.ReceiptView, verifyBase string) (_ []byte, err error) {
-	defer rendered(&err)
+	rendering()
+	defer done(&err)
 	at := r.AnchoredAt
 	if at.IsZero() {
 		at = time.Unix(0, 0)

@@ -113,11 +113,16 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 		"联系人姓名：窗口工作人员", "联系方式：0571-87000000", document.NoticeSection}
 	for i, h := range document.NoticeHeadings {
 		template = append(template, h)
-		if i == 2 {
+		switch i {
+		case 2:
 			template = append(template, legalBasis)
+		case 7:
+			template = append(template, "核查方式：在线核查；核查部门：市公安局；核查时限：3 日。")
+		case 9:
+			template = append(template, "本承诺书将予以公开")
 		}
 	}
-	template = append(template, "核查部门：市公安局", document.CommitmentSection, document.CommitmentPreamble)
+	template = append(template, document.CommitmentSection, document.CommitmentPreamble)
 	for _, n := range document.CommitmentNumbers {
 		template = append(template, n)
 	}
@@ -198,6 +203,13 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 		if names["MarketMSP"] != "市市场监管局" {
 			t.Fatalf("verify names %v", names)
 		}
+	}
+	// Anyone holding the scan file checks it by its bytes; an altered one is not anchored.
+	if v := callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan)); v.Body["anchored"] != true {
+		t.Fatalf("verify the scan file: %s", v.Raw)
+	}
+	if v := callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan)+" "); v.Body["anchored"] != false {
+		t.Fatalf("an altered scan verified: %s", v.Raw)
 	}
 	// The proof of the scan's digest is the commitment's, and binds the scan.
 	st, _, bundle := fetch(t, "", gatewayURL(credit)+"/v1/verify/"+scanDigest+"/proof")

@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -420,46 +419,5 @@ func TestSubmissionBadInput(t *testing.T) {
 	// The genuine submission still works afterwards.
 	if r := submit(t, market, sub); r.Status != http.StatusCreated {
 		t.Fatalf("genuine submission: %d %s", r.Status, r.Raw)
-	}
-}
-
-func TestPaperLetterScan(t *testing.T) {
-	code := uniqueCode(t, "PAPER")
-	if r := publish(t, testItem(code)); r.Status != http.StatusCreated {
-		t.Fatalf("publish: %d %s", r.Status, r.Raw)
-	}
-	waitVisible(t, market, "/v1/catalog/items/"+code)
-	scan := []byte("%PDF-1.4\n% scanned paper letter " + randomDigest(t) + "\n%%EOF\n")
-	body := mustJSON(t, map[string]any{
-		"itemCode": code, "mediaType": "application/pdf", "scan": base64.StdEncoding.EncodeToString(scan),
-		"applicant": map[string]any{"name": applicants[2].name, "idType": "RESIDENT_ID", "idNumber": applicants[2].idNumber, "contact": applicants[2].phone},
-	})
-	r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/paper", body)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("paper submit: %d %s", r.Status, r.Raw)
-	}
-	rc := receipt(t, r)
-	if rc["letterDigest"] != sm.SM3Hex(scan) || rc["signedBy"] != chengnuo.SignedPaper {
-		t.Fatalf("paper receipt: %s", r.Raw)
-	}
-	// Anyone holding the scan checks it by its bytes.
-	var v response
-	for i := 0; i < 50; i++ {
-		v = callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan))
-		if v.Body["anchored"] == true {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	rec, _ := v.Body["record"].(map[string]any)
-	if v.Body["anchored"] != true || rec["signedBy"] != chengnuo.SignedPaper || rec["org"] != "MarketMSP" {
-		t.Fatalf("verify scan: %d %s", v.Status, v.Raw)
-	}
-	if v := callType(t, "", "POST", gatewayURL(credit)+"/v1/verify/file", "application/octet-stream", string(scan)+" "); v.Body["anchored"] != false {
-		t.Fatalf("altered scan verified: %s", v.Raw)
-	}
-	bad := strings.Replace(body, `"application/pdf"`, `"text/plain"`, 1)
-	if r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/paper", bad); r.Status != http.StatusBadRequest {
-		t.Fatalf("paper with a bad media type: %d %s", r.Status, r.Raw)
 	}
 }

@@ -124,8 +124,8 @@ func TestPublicPageReadsEveryState(t *testing.T) {
 		chengnuo.VerdictValid:     {"verdict-ok", []string{"有效"}, []string{"撤回", "虚假"}},
 		chengnuo.VerdictChecking:  {"verdict-warn", []string{"有效", "正在核查"}, []string{"虚假"}},
 		chengnuo.VerdictFalse:     {"verdict-bad", []string{"经核查为虚假承诺", "终止办理", "撤销行政决定"}, []string{"有效"}},
-		chengnuo.VerdictWithdrawn: {"verdict-warn", []string{"申请人已撤回承诺", "不再有效"}, []string{"有效。", "有效，"}},
-		chengnuo.VerdictConcluded: {"verdict-done", []string{"事项已办结"}, []string{"有效。", "有效，"}},
+		chengnuo.VerdictWithdrawn: {"verdict-warn", []string{"申请人已撤回承诺", "不再有效"}, []string{"有效，", "核查属实"}},
+		chengnuo.VerdictConcluded: {"verdict-done", []string{"事项已办结"}, []string{"有效"}},
 	}
 	for _, kind := range []string{chengnuo.VerdictValid, chengnuo.VerdictChecking, chengnuo.VerdictFalse, chengnuo.VerdictWithdrawn, chengnuo.VerdictConcluded} {
 		id, w := ids[kind], want[kind]
@@ -152,6 +152,9 @@ func TestPublicPageReadsEveryState(t *testing.T) {
 				t.Errorf("%s: the verdict %q says %q", kind, zh, s)
 			}
 		}
+		if valid := strings.HasPrefix(zh, "有效"); valid != (kind == chengnuo.VerdictValid || kind == chengnuo.VerdictChecking) {
+			t.Errorf("%s: the verdict %q leads with 有效: %v", kind, zh, valid)
+		}
 		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](chinese))
 		if err != nil {
 			t.Fatal(err)
@@ -168,6 +171,9 @@ func TestPublicPageReadsEveryState(t *testing.T) {
 	// the same, at any department, without personal data.
 	if err := chromedp.Do(ctx, chromedp.Navigate(gatewayURL(justice)+"/verify?id="+ids[chengnuo.VerdictFalse]), chromedp.WaitVisible(chromedp.CSS("#r-outcome"))); err != nil {
 		t.Fatal(err)
+	}
+	if st, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#r-status"))); strings.Contains(st, "有效") {
+		t.Errorf("a false commitment's status reads %q", st)
 	}
 	if o, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#r-outcome"))); !strings.Contains(o, "虚假承诺") || !strings.Contains(o, "严重") || !strings.Contains(o, "终止办理、撤销行政决定") {
 		t.Errorf("the outcome reads %q", o)

@@ -56,7 +56,7 @@ function show(v) {
       <dt>受理部门 <span lang="en">Department</span></dt><dd id="r-org">${esc(dept(r.org))}</dd>
       <dt>证明事项 <span lang="en">Item</span></dt><dd>${esc(r.itemCode)} 第 ${esc(r.itemVersion)} 版</dd>
       <dt>签署方式 <span lang="en">Signed</span></dt><dd>${esc(word(r.signedBy))}</dd>
-      <dt>承诺书状态 <span lang="en">Status</span></dt><dd id="r-status">${esc(word(r.status))}${r.verification ? "；" + esc(word(r.verification)) : ""}</dd>
+      <dt>承诺书状态 <span lang="en">Status</span></dt><dd id="r-status">${esc(statusText(r, verdict))}</dd>
       ${outcome}
       <dt>存证时间 <span lang="en">Anchored at</span></dt><dd>${esc(when(r.anchoredAt))}</dd>
       <dt>区块 <span lang="en">Block</span></dt><dd>${esc(r.blockNumber)}（本回答反映账本高度 ${esc(v.height)}）</dd>
@@ -69,6 +69,16 @@ function show(v) {
   $("download").href = "/v1/commitments/" + encodeURIComponent(r.id) + "/proof";
   $("proof").hidden = false;
   $("proof-result").textContent = "";
+}
+
+// statusText is the record's state in words. A commitment found false keeps
+// the status ACTIVE on the ledger (its outcome sits apart): it never reads
+// 有效 here.
+function statusText(r, verdict) {
+  if (verdict.kind === "false") {
+    return word("FALSE") + (r.status !== "ACTIVE" ? "；" + word(r.status) : "");
+  }
+  return word(r.status) + (r.verification ? "；" + word(r.verification) : "");
 }
 
 async function lookup(query) {
