@@ -6,7 +6,7 @@ package chengnuo
 // documents all use these, so a state reads the same everywhere.
 var words = map[string]string{
 	// Letters and commitments.
-	StatePending: "待存证", StatusActive: "有效", StatusWithdrawn: "已撤回", StatusConcluded: "已办结",
+	StatePending: "待存证", StateAnchored: "已存证", StatusActive: "有效", StatusWithdrawn: "已撤回", StatusConcluded: "已办结",
 	// Verification of a commitment.
 	VerifyUnder: "核查中", VerifyVerified: "核查属实", VerifyFalse: "虚假承诺",
 	VerifyUnverifiable: "无法核实", VerifyExempt: "免于核查",
