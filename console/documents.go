@@ -47,7 +47,7 @@ func (c *Console) pdf(kind string, render func(r *http.Request, id string) ([]by
 			return
 		}
 		w.Header().Set("Content-Type", document.MediaType)
-		w.Header().Set("Content-Disposition", `inline; filename="`+kind+"-"+safeName(id)+`.pdf"`)
+		w.Header().Set("Content-Disposition", `inline; filename="`+document.FileName(kind, id)+`"`)
 		_, _ = w.Write(b)
 	}
 }
@@ -97,14 +97,4 @@ func (c *Console) receipt(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Data = &receiptData{ID: id, Receipt: frag}
 	c.render(w, r, http.StatusOK, "receipt", v)
-}
-
-// safeName keeps the letters and digits of an id, for a file name.
-func safeName(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 128 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return r
-		}
-		return -1
-	}, id)
 }

@@ -61,6 +61,18 @@ func qrPNG(s string) ([]byte, error) {
 	return qrcode.Encode(s, qrcode.Medium, 320)
 }
 
+// FileName is a document's file name: its kind and the letters and digits
+// of its id (an id from a request never makes a path or a header of its
+// own).
+func FileName(kind, id string) string {
+	return kind + "-" + strings.Map(func(r rune) rune {
+		if r < 128 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return -1
+	}, id) + ".pdf"
+}
+
 // ShortDigest is a digest in the short form the footer prints: its first
 // and last eight hex digits.
 func ShortDigest(d string) string {

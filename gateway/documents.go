@@ -75,22 +75,12 @@ func (s *Server) pdf(kind string, render func(*gin.Context) ([]byte, error)) gin
 		}
 		c.Header("Cache-Control", "private, no-cache")
 		c.Header("X-Content-Type-Options", "nosniff")
-		c.Header("Content-Disposition", `inline; filename="`+kind+"-"+safeName(c.Param("id"))+`.pdf"`)
+		c.Header("Content-Disposition", `inline; filename="`+document.FileName(kind, c.Param("id"))+`"`)
 		if notModified(c, etagOf(b)) {
 			return
 		}
 		c.Data(http.StatusOK, document.MediaType, b)
 	}
-}
-
-// safeName keeps the letters and digits of an id, for a file name.
-func safeName(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 128 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return r
-		}
-		return -1
-	}, id)
 }
 
 // publicBase is the address of the public page the documents' QR codes

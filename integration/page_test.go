@@ -23,11 +23,56 @@ import (
 // QR address, a digest typed in, the letter file dropped (hashed in the
 // browser by the WebAssembly verifier), and the proof checked in the
 // browser. It saves a screenshot as a test artefact.
-func TestVerificationPageInBrowser(t *testing.T) {
+// chromium starts Debian's headless Chromium (.ci/run installs it) with a
+// window of w×h for a browser test, and gives its allocator and the folder
+// for the test's screenshots; the browser stops when the test ends. It is
+// killed, so the directory it makes for its singleton socket is never
+// removed by it: it makes it in the test's own.
+func chromium(t *testing.T, w, h int) (alloc context.Context, dir string) {
+	t.Helper()
 	chrome, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
 	}
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(w, h),
+		chromedp.Env("TMPDIR="+t.TempDir()))...)
+	t.Cleanup(cancel)
+	dir = filepath.Join(os.TempDir(), "chengnuo-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return alloc, dir
+}
+
+// checkPage runs axe-core on the public page as it stands (every
+// violation fails the test) and saves a screenshot of it,
+// verify-page-NAME.png.
+func checkPage(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	vs, err := a11y.Check(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, v := range vs {
+		t.Errorf("%s: accessibility: %s", name, v)
+	}
+	verdict := "axe-core clean"
+	if len(vs) > 0 {
+		verdict = fmt.Sprintf("%d axe-core violations", len(vs))
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "verify-page-"+name+".png")
+	if err := os.WriteFile(f, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %s; screenshot %s", name, verdict, f)
+}
+
+func TestVerificationPageInBrowser(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "PAGE"), "PoliceMSP", false))
 	p := newPerson(t, "页面甲")
 	sub := signedSubmission(t, code, p)
@@ -44,46 +89,12 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	page := gatewayURL(justice) + "/verify"
 	waitVisible(t, justice, "/v1/verify/"+digest)
 
-	// The browser is killed at the end, so the directory it makes for its
-	// singleton socket is never removed by it: it makes it in the test's own.
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1000, 1400),
-		chromedp.Env("TMPDIR="+t.TempDir()))...)
-	defer cancel()
+	alloc, dir := chromium(t, 1000, 1400)
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-
-	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// checkPage runs axe-core on the page as it stands and saves a
-	// screenshot of it.
-	checkPage := func(ctx context.Context, state string) {
-		t.Helper()
-		vs, err := a11y.Check(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", state, err)
-		}
-		for _, v := range vs {
-			t.Errorf("%s: accessibility: %s", state, v)
-		}
-		verdict := "axe-core clean"
-		if len(vs) > 0 {
-			verdict = fmt.Sprintf("%d axe-core violations", len(vs))
-		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := filepath.Join(dir, "verify-page-"+state+".png")
-		if err := os.WriteFile(f, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: %s; screenshot %s", state, verdict, f)
-	}
+	checkPage := func(ctx context.Context, state string) { checkPage(t, ctx, dir, state) }
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))

@@ -3,9 +3,6 @@ package integration
 import (
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/chengnuo/chengnuo"
-	"github.com/chengnuo/chengnuo/internal/a11y"
 )
 
 // waitRecord polls a commitment's public record at a department until ok.
@@ -40,10 +36,6 @@ func waitRecord(t *testing.T, slot int, id string, ok func(map[string]any) bool)
 // is in Chinese words (no code shows). Checked at another department's
 // gateway than the one that anchored the letters.
 func TestPublicPageReadsEveryState(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
-	}
 	online := publishVisible(t, verifiedItem(uniqueCode(t, "STATE"), "PoliceMSP", false))
 	written := verifiedItem(uniqueCode(t, "STATEW"), "PoliceMSP", false)
 	written["verification"].(map[string]any)["method"] = "WRITTEN" // answered by an officer, so it stays open
@@ -76,35 +68,12 @@ func TestPublicPageReadsEveryState(t *testing.T) {
 	waitRecord(t, justice, ids[chengnuo.VerdictChecking], func(b map[string]any) bool { return b["verification"] == chengnuo.VerifyUnder })
 	waitRecord(t, justice, ids[chengnuo.VerdictValid], func(map[string]any) bool { return true })
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1000, 1400),
-		chromedp.Env("TMPDIR="+t.TempDir()))...)
-	defer cancel()
+	alloc, dir := chromium(t, 1000, 1400)
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	check := func(name string) {
-		t.Helper()
-		vs, err := a11y.Check(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		for _, v := range vs {
-			t.Errorf("%s: accessibility: %s", name, v)
-		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "verify-page-"+name+".png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	check := func(name string) { checkPage(t, ctx, dir, name) }
 	// The codes a record carries, which the page must put in words.
 	var codes []string
 	for code := range chengnuo.Words() {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -154,10 +153,6 @@ func (b *browser) login(gw, user, pw string) {
 // justice officer publishes a new version of the item. Every page is
 // checked with axe-core and photographed.
 func TestWorkbenchStory(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
-	}
 	// Written verification: police's registry answers only online
 	// verification, so an officer answers this one.
 	it := verifiedItem(uniqueCode(t, "BENCH"), "PoliceMSP", false)
@@ -169,14 +164,7 @@ func TestWorkbenchStory(t *testing.T) {
 	pwCredit := accountAdd(t, "credit", "sun.credit", "credit-officer,auditor")
 	pwJustice := accountAdd(t, "justice", "qian.catalog", "catalog-admin")
 
-	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768),
-		chromedp.Env("TMPDIR="+t.TempDir()))...)
-	defer cancel()
+	alloc, dir := chromium(t, 1366, 768)
 	n := 0
 	M, P, C, J := gatewayURL(market), gatewayURL(police), gatewayURL(credit), gatewayURL(justice)
 
@@ -344,16 +332,8 @@ func TestWorkbenchStory(t *testing.T) {
 // visits every page of the workbench; axe-core finds no serious or
 // critical violation on any of them, the login page included.
 func TestWorkbenchEveryPage(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is needed for the browser test (apt-get install chromium; .ci/run installs it)")
-	}
 	pw := accountAdd(t, "market", "ma.admin", "admin,clerk,auditor,catalog-admin,credit-officer")
-	dir := filepath.Join(os.TempDir(), "chengnuo-artifacts")
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1366, 768),
-		chromedp.Env("TMPDIR="+t.TempDir()))...)
-	defer cancel()
+	alloc, dir := chromium(t, 1366, 768)
 	n := 100
 	b := newBrowser(t, alloc, dir, &n)
 	M := gatewayURL(market)
