@@ -144,7 +144,7 @@ func TestReceipt(t *testing.T) {
 	}
 	pdftest.InOrder(t, "the receipt", strings.Join(strings.Fields(text[0]), ""), []string{document.ReceiptTitle,
 		"受理部门", "市市场监管局", "证明事项", "无犯罪记录证明（SC-001第2版）", "承诺书编号", r.Number, "申请人", "张*", "签署方式", "纸质签名",
-		"存证时间", "2026-12-0718:00:00（北京时间）", "回执编号", r.CommitmentID, "承诺书摘要（SM3）", r.LetterDigest, "签字扫描件摘要（SM3）", r.ScanDigest,
+		"存证时间", "2026-12-0718:00:00（北京时间）", "回执编号", r.CommitmentID, "承诺书摘要（SM3）", r.LetterDigest, "扫描件摘要（SM3）", r.ScanDigest,
 		"区块号", "42", "交易编号", r.TxID, "账本创世区块哈希", r.GenesisHash, "当前状态", "有效。", "chengnuoproofverify"})
 	if codes := pdftest.QRCodes(t, pdftest.Page(t, pdf, 1, 150)); len(codes) != 2 || codes[0] != base+"/verify?id="+r.CommitmentID {
 		t.Fatalf("QR codes %q", codes)

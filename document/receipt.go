@@ -41,7 +41,7 @@ func ReceiptRows(r *chengnuo.ReceiptView) []Row {
 		Row{Label: "回执编号", Value: r.CommitmentID, Code: true},
 		Row{Label: "承诺书摘要（SM3）", Value: r.LetterDigest, Code: true})
 	if r.ScanDigest != "" {
-		rows = append(rows, Row{Label: "签字扫描件摘要（SM3）", Value: r.ScanDigest, Code: true})
+		rows = append(rows, Row{Label: "扫描件摘要（SM3）", Value: r.ScanDigest, Code: true})
 	}
 	block, tx := "尚未上链（正在存证）", "—"
 	if r.TxID != "" {
@@ -109,14 +109,17 @@ func ReceiptPDF(r *chengnuo.ReceiptView, verifyBase string) (_ []byte, err error
 			d.font(8.2) // a digest on one line
 		}
 		lines := d.wrap(row.Value, bodyW-labelW-4)
-		h := float64(len(lines))*lineH + 3
+		size := d.size
+		d.font(10.5)
+		labels := d.wrap(row.Label, labelW-4)
+		h := float64(max(len(lines), len(labels)))*lineH + 3
 		y := d.GetY()
 		d.Rect(marginX, y, labelW, h, "D")
 		d.Rect(marginX+labelW, y, bodyW-labelW, h, "D")
-		size := d.size
-		d.font(10.5)
-		d.SetXY(marginX+2, y+1.5)
-		d.put(labelW-4, lineH, row.Label, "L")
+		for i, l := range labels {
+			d.SetXY(marginX+2, y+1.5+float64(i)*lineH)
+			d.put(labelW-4, lineH, l, "L")
+		}
 		d.font(size)
 		for i, line := range lines {
 			d.SetXY(marginX+labelW+2, y+1.5+float64(i)*lineH)

@@ -155,7 +155,7 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 		}
 	}
 	for page := 1; page <= pages; page++ {
-		saveArtifact(t, fmt.Sprintf("letter-page-%d.png", page), pdftest.Page(t, pdf, page, 60))
+		saveArtifact(t, fmt.Sprintf("letter-page-%d.png", page), pdftest.Page(t, pdf, page, 72))
 	}
 	if st, _, _ := fetch(t, clerk, gw+"/v1/drafts/CN000000000000000000000000/letter.pdf"); st != http.StatusNotFound {
 		t.Fatalf("the PDF of a draft that does not exist: %d", st)
@@ -239,7 +239,7 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 		jr = r.Body
 	}
 	pdftest.InOrder(t, "the receipt", rtext, []string{document.ReceiptTitle, "受理部门", "市市场监管局", "证明事项", code, "承诺书编号", number,
-		"申请人", masked, "签署方式", "纸质签名", "存证时间", "回执编号", id, "承诺书摘要（SM3）", digest, "签字扫描件摘要（SM3）", scanDigest,
+		"申请人", masked, "签署方式", "纸质签名", "存证时间", "回执编号", id, "承诺书摘要（SM3）", digest, "扫描件摘要（SM3）", scanDigest,
 		"区块号", fmt.Sprint(jr["blockNumber"]), "交易编号", jr["txId"].(string), "账本创世区块哈希", genesisHash(t), "当前状态", "有效"})
 	for _, personal := range []string{p.name, p.idNumber, p.phone} {
 		if strings.Contains(rtext, personal) {
@@ -249,7 +249,7 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 	if codes := pdftest.QRCodes(t, pdftest.Page(t, rpdf, 1, 150)); len(codes) != 2 || codes[0] != verifyURL || codes[1] != verifyURL {
 		t.Fatalf("the receipt's QR codes: %q", codes)
 	}
-	saveArtifact(t, "receipt-page-1.png", pdftest.Page(t, rpdf, 1, 60))
+	saveArtifact(t, "receipt-page-1.png", pdftest.Page(t, rpdf, 1, 72))
 	if pi := pdftest.Info(t, rpdf); pi["Pages"] != "1" || !strings.Contains(pi["Title"], document.ReceiptTitle) || pi["Author"] != "市市场监管局" {
 		t.Fatalf("the receipt's metadata: %v", pi)
 	}

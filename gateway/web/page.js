@@ -47,7 +47,7 @@ function show(v) {
     if (d && d.rectificationDeadline) parts.push("整改期限：" + d.rectificationDeadline);
     outcome = `<dt>核查结论 <span lang="en">Outcome</span></dt><dd id="r-outcome">${esc(parts.join("；"))}（${esc(when(o.at))}）</dd>`;
   }
-  const scan = r.scanDigest ? `<dt>签字扫描件摘要 <span lang="en">Scan digest</span></dt><dd><code>${esc(r.scanDigest)}</code></dd>` : "";
+  const scan = r.scanDigest ? `<dt>扫描件摘要 <span lang="en">Scan digest</span></dt><dd><code>${esc(r.scanDigest)}</code></dd>` : "";
   out.innerHTML = `<p class="status verdict-${VERDICT_CLASS[verdict.kind] || "done"}" id="verdict" data-kind="${esc(verdict.kind)}">${esc(verdict.text)}
       <span lang="en">${esc(verdict.english)}</span></p>
     <p class="anchored">已在各部门共享的账本上存证 <span lang="en">Anchored on the departments' shared ledger</span></p>
