@@ -56,5 +56,27 @@ type VerificationRule struct {
 	TimeLimitDays int    `json:"timeLimitDays,omitempty"`
 }
 
+// CatalogChange is a change of the catalog (目录调整) — an item published,
+// a new version, an item retired — and its report to the higher level's
+// justice administration, due within CatalogReportDays working days.
+type CatalogChange struct {
+	ID          string    `json:"id"` // code and version: SC-001@2 (a retirement: SC-001@2-retired)
+	Code        string    `json:"code"`
+	Version     int       `json:"version"`
+	Kind        string    `json:"kind"` // PUBLISH or RETIRE
+	At          time.Time `json:"at"`
+	TxID        string    `json:"txId"`
+	ReportBy    time.Time `json:"reportBy"`
+	DueCalendar string    `json:"dueCalendar"`
+	ReportedAt  time.Time `json:"reportedAt,omitzero"`
+	ReportTx    string    `json:"reportTx,omitempty"`
+}
+
+// Kinds of catalog change.
+const (
+	ChangePublish = "PUBLISH"
+	ChangeRetire  = "RETIRE"
+)
+
 // VerificationMethods lists the accepted verification methods.
 var VerificationMethods = []string{"ONLINE", "WRITTEN", "ON_SITE", "PUBLIC_NOTICE"}

@@ -61,6 +61,38 @@ type InboxEntry struct {
 	Handlings  int                  `json:"handlings"` // how often it was handled; stays 1
 	Note       string               `json:"note,omitempty"`
 	Registry   *AnswerRequest       `json:"registry,omitempty"` // the registry's answer, kept before submitting it
+	// Reminded is the last urgency announced by the reminder webhook
+	// (UrgencyDueSoon, then UrgencyOverdue): each is announced once.
+	Reminded string `json:"reminded,omitempty"`
+}
+
+// Urgencies of an open verification request, judged by ledger time on the
+// calendar of working days.
+const (
+	UrgencyDueSoon = "DUE_SOON" // due by the end of the next working day
+	UrgencyOverdue = "OVERDUE"
+)
+
+// Remind records that urgency u was announced; false if it (or a later
+// one) already was.
+func (e *InboxEntry) Remind(u string) bool {
+	if e.Reminded == u || e.Reminded == UrgencyOverdue {
+		return false
+	}
+	e.Reminded = u
+	return true
+}
+
+// Reminder is what the reminder webhook announces: a request addressed to
+// the department is due soon, or overdue. No personal data.
+type Reminder struct {
+	RequestID    string    `json:"requestId"`
+	CommitmentID string    `json:"commitmentId"`
+	From         string    `json:"from"`
+	ItemCode     string    `json:"itemCode"`
+	DueAt        time.Time `json:"dueAt"`
+	DueDay       string    `json:"dueDay"` // the last day, YYYY-MM-DD (China)
+	Urgency      string    `json:"urgency"`
 }
 
 // LetterNotHeld is a Store's error for a letter id it does not hold (every
@@ -345,9 +377,9 @@ type OutcomeRequest struct {
 
 // DisposalRequest is a disposal as a clerk gives it, with the penalty's text.
 type DisposalRequest struct {
-	Measures              []string `json:"measures"`
-	RectificationDeadline string   `json:"rectificationDeadline"`
-	Penalty               string   `json:"penalty"`
+	Measures          []string `json:"measures"`
+	RectificationDays int      `json:"rectificationDays"` // working days, with RECTIFY
+	Penalty           string   `json:"penalty"`
 }
 
 // ProposalRequest is a department's catalog change proposal as a clerk gives it.
@@ -370,6 +402,9 @@ type RequestFilter struct {
 type RequestList struct {
 	List[*VerificationRequest]
 	LedgerTime time.Time `json:"ledgerTime"`
+	// Urgent flags the open requests due by the end of the next working
+	// day (UrgencyDueSoon) or overdue (UrgencyOverdue), by id.
+	Urgent map[string]string `json:"urgent,omitempty"`
 }
 
 // DisclosureList is one page of the public disclosure list, judged by ledger time.

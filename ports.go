@@ -139,6 +139,17 @@ type Ledger interface {
 	PutDepartment(ctx context.Context, name, numberPrefix string) (*Department, error)
 	// Departments lists the directory, in MSP id order.
 	Departments(ctx context.Context) ([]*Department, error)
+
+	// PutCalendar publishes a year's calendar of working days as a new
+	// version (catalog authority only); GetCalendar reads one (version 0:
+	// the current one), ENOTFOUND if none is published.
+	PutCalendar(ctx context.Context, c *Calendar) (*Calendar, error)
+	GetCalendar(ctx context.Context, year, version int) (*Calendar, error)
+	// ReportCatalogChange records a catalog change's report to the higher
+	// level (catalog authority only); ListCatalogChanges pages through the
+	// changes.
+	ReportCatalogChange(ctx context.Context, id string) (*CatalogChange, error)
+	ListCatalogChanges(ctx context.Context, p Page) (*List[*CatalogChange], error)
 }
 
 // EventHandler reacts to chaincode events. Every method must be idempotent:
@@ -286,6 +297,9 @@ type Store interface {
 	MarkHandled(ctx context.Context, requestID, note string) (bool, error)
 	// InboxEntry returns one entry.
 	InboxEntry(ctx context.Context, requestID string) (*InboxEntry, error)
+	// MarkReminded records that an entry's urgency was announced; false if
+	// it (or a later one) already was (InboxEntry.Remind).
+	MarkReminded(ctx context.Context, requestID, urgency string) (bool, error)
 	// SetRegistryAnswer keeps the registry's answer of an entry before it is submitted.
 	SetRegistryAnswer(ctx context.Context, requestID string, a AnswerRequest) error
 	// Inbox returns one page of the inbox, oldest request first.
@@ -315,6 +329,13 @@ type RegistryAnswer struct {
 type Registry interface {
 	// Check asks the registry; EUNAVAILABLE if it did not answer usably.
 	Check(ctx context.Context, q RegistryQuery) (*RegistryAnswer, error)
+}
+
+// Notifier announces reminders: the department's webhook (package
+// registry) tells its people or systems that a request is due soon or
+// overdue.
+type Notifier interface {
+	Remind(ctx context.Context, r Reminder) error
 }
 
 // Service is everything a department's HTTP gateway serves (package notary
@@ -368,6 +389,16 @@ type Service interface {
 	Receipt(ctx context.Context, id string, public bool) (*ReceiptView, error)
 	// Departments is the department directory (names and number prefixes).
 	Departments(ctx context.Context) (Directory, error)
+
+	// Working days: the calendars on the ledger (see Ledger), and the
+	// catalog changes with their reports.
+	PutCalendar(ctx context.Context, c *Calendar) (*Calendar, error)
+	Calendar(ctx context.Context, year, version int) (*Calendar, error)
+	// MissingCalendars lists the years — this one and the next — for which
+	// no calendar is published: their deadlines count Monday to Friday.
+	MissingCalendars(ctx context.Context) ([]int, error)
+	ReportCatalogChange(ctx context.Context, id string) (*CatalogChange, error)
+	CatalogChanges(ctx context.Context, p Page) (*List[*CatalogChange], error)
 	// Submit checks a signed letter, stores it and anchors it. Idempotent:
 	// the same letter again returns the same receipt. When the ledger does
 	// not confirm in time, the letter is kept and a receipt with status

@@ -59,15 +59,19 @@ const (
 // data: only their SM3 digest is here; the details themselves live in the
 // target organization's implicit private data collection.
 type VerificationRequest struct {
-	ID            string    `json:"id"`
-	CommitmentID  string    `json:"commitmentId"`
-	ItemCode      string    `json:"itemCode"`
-	ItemVersion   int       `json:"itemVersion"`
-	From          string    `json:"from"`
-	To            string    `json:"to"`
-	Method        string    `json:"method"`
-	RequestedAt   time.Time `json:"requestedAt"`
+	ID           string    `json:"id"`
+	CommitmentID string    `json:"commitmentId"`
+	ItemCode     string    `json:"itemCode"`
+	ItemVersion  int       `json:"itemVersion"`
+	From         string    `json:"from"`
+	To           string    `json:"to"`
+	Method       string    `json:"method"`
+	RequestedAt  time.Time `json:"requestedAt"`
+	// DueAt is the end of the item's time limit in working days (24:00
+	// China time of its last day); DueCalendar the calendar versions it
+	// was computed with (Calendars.Versions).
 	DueAt         time.Time `json:"dueAt"`
+	DueCalendar   string    `json:"dueCalendar,omitempty"`
 	TxID          string    `json:"txId"`
 	DetailsDigest string    `json:"detailsDigest"`
 	Status        string    `json:"status"`
@@ -112,9 +116,13 @@ type Outcome struct {
 // Disposal records what was done about a false commitment. The penalty's
 // description is free text: the ledger holds its salted digest only.
 type Disposal struct {
-	Measures              []string `json:"measures"`
-	RectificationDeadline string   `json:"rectificationDeadline,omitempty"` // YYYY-MM-DD, with RECTIFY
-	PenaltyDigest         string   `json:"penaltyDigest,omitempty"`         // with PENALTY
+	Measures []string `json:"measures"`
+	// With RECTIFY: the time limit in working days, and the last day the
+	// chaincode computed from it (YYYY-MM-DD) with the calendar versions.
+	RectificationDays     int    `json:"rectificationDays,omitempty"`
+	RectificationDeadline string `json:"rectificationDeadline,omitempty"`
+	DeadlineCalendar      string `json:"deadlineCalendar,omitempty"`
+	PenaltyDigest         string `json:"penaltyDigest,omitempty"` // with PENALTY
 }
 
 // CreditRecord is a dishonesty record created by a false commitment.
@@ -133,13 +141,17 @@ type CreditRecord struct {
 // Objection (异议) to a credit record, filed through a department and decided
 // by the credit platform.
 type Objection struct {
-	ID             string    `json:"id"`
-	CreditID       string    `json:"creditId"`
-	From           string    `json:"from"`
-	ReasonDigest   string    `json:"reasonDigest"`
-	Status         string    `json:"status"`
-	FiledAt        time.Time `json:"filedAt"`
-	TxID           string    `json:"txId"`
+	ID           string    `json:"id"`
+	CreditID     string    `json:"creditId"`
+	From         string    `json:"from"`
+	ReasonDigest string    `json:"reasonDigest"`
+	Status       string    `json:"status"`
+	FiledAt      time.Time `json:"filedAt"`
+	TxID         string    `json:"txId"`
+	// DueAt is when the credit platform should have decided it
+	// (ObjectionDays working days), with the calendar versions used.
+	DueAt          time.Time `json:"dueAt,omitzero"`
+	DueCalendar    string    `json:"dueCalendar,omitempty"`
 	DecisionDigest string    `json:"decisionDigest,omitempty"` // salted SM3 of the decision's reason, kept by the credit platform
 	DecidedAt      time.Time `json:"decidedAt,omitzero"`
 	DecisionTx     string    `json:"decisionTx,omitempty"`

@@ -139,6 +139,11 @@ func (d *DB) MarkHandled(_ context.Context, id, note string) (bool, error) {
 	return d.updateInbox(id, func(e *chengnuo.InboxEntry) bool { return e.Handle(note) })
 }
 
+// MarkReminded implements chengnuo.Store.
+func (d *DB) MarkReminded(_ context.Context, id, urgency string) (bool, error) {
+	return d.updateInbox(id, func(e *chengnuo.InboxEntry) bool { return e.Remind(urgency) })
+}
+
 // SetRegistryAnswer implements chengnuo.Store.
 func (d *DB) SetRegistryAnswer(_ context.Context, id string, a chengnuo.AnswerRequest) error {
 	_, err := d.updateInbox(id, func(e *chengnuo.InboxEntry) bool {

@@ -133,6 +133,9 @@ func publish(stub shim.ChaincodeStubInterface, it *chengnuo.Item) (*chengnuo.Ite
 	if _, err := putJSON(stub, hk, head); err != nil {
 		return nil, err
 	}
+	if err := recordCatalogChange(stub, it.Code, it.Version, chengnuo.ChangePublish, ts); err != nil {
+		return nil, err
+	}
 	return it, nil
 }
 
@@ -173,6 +176,13 @@ func retire(stub shim.ChaincodeStubInterface, code string) (*chengnuo.Item, erro
 		return nil, err
 	}
 	it.Status = chengnuo.ItemRetired
+	ts, err := txTime(stub)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordCatalogChange(stub, it.Code, it.Version, chengnuo.ChangeRetire, ts); err != nil {
+		return nil, err
+	}
 	if err := setEvent(stub, contract.ItemRetired, *it); err != nil {
 		return nil, err
 	}

@@ -112,6 +112,10 @@ var routes = func() map[string]handler {
 	add(route(contract.GetText, getText))
 	add(route(contract.PutDepartment, putDepartment))
 	add(route(contract.ListDepartments, listDepartments))
+	add(route(contract.PutCalendar, putCalendar))
+	add(route(contract.GetCalendar, getCalendar))
+	add(route(contract.ReportCatalogChange, reportCatalogChange))
+	add(route(contract.ListCatalogChanges, listRecords[chengnuo.CatalogChange](catalogChangeObject, "catalog change")))
 	return m
 }()
 

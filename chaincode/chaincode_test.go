@@ -83,7 +83,8 @@ func TestEveryContractFunctionIsServed(t *testing.T) {
 		contract.RecordOutcome.Name, contract.GetStanding.Name, contract.GetCredit.Name, contract.RepairCredit.Name,
 		contract.FileObjection.Name, contract.DecideObjection.Name, contract.DrawSample.Name, contract.GetSample.Name,
 		contract.ProposeItemChange.Name, contract.DecideProposal.Name, contract.GetProposal.Name, contract.ListProposals.Name, contract.ListObjections.Name, contract.PublishSample.Name,
-		contract.ShareText.Name, contract.GetText.Name, contract.ContributeSample.Name, contract.PutDepartment.Name, contract.ListDepartments.Name}
+		contract.ShareText.Name, contract.GetText.Name, contract.ContributeSample.Name, contract.PutDepartment.Name, contract.ListDepartments.Name,
+		contract.PutCalendar.Name, contract.GetCalendar.Name, contract.ReportCatalogChange.Name, contract.ListCatalogChanges.Name}
 	got := chaincode.Functions()
 	slices.Sort(names)
 	slices.Sort(got)

@@ -3,7 +3,6 @@ package chaincode
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -66,10 +65,14 @@ func validateDisposal(d *chengnuo.Disposal, level string) error {
 			return chengnuo.Errorf(chengnuo.EINVALID, "unknown disposal measure %q (known: %v)", m, measures)
 		}
 	}
-	if slices.Contains(d.Measures, chengnuo.MeasureRectify) {
-		if _, err := time.Parse("2006-01-02", d.RectificationDeadline); err != nil {
-			return chengnuo.Errorf(chengnuo.EINVALID, "rectification needs a deadline (YYYY-MM-DD)")
-		}
+	rectify := slices.Contains(d.Measures, chengnuo.MeasureRectify)
+	switch {
+	case d.RectificationDeadline != "" || d.DeadlineCalendar != "":
+		return chengnuo.Errorf(chengnuo.EINVALID, "a rectification deadline is computed from rectificationDays (working days), not given")
+	case rectify && (d.RectificationDays < 1 || d.RectificationDays > 365):
+		return chengnuo.Errorf(chengnuo.EINVALID, "rectification needs its time limit in working days (rectificationDays, 1 to 365)")
+	case !rectify && d.RectificationDays != 0:
+		return chengnuo.Errorf(chengnuo.EINVALID, "rectificationDays goes with the measure RECTIFY")
 	}
 	if slices.Contains(d.Measures, chengnuo.MeasurePenalty) != (d.PenaltyDigest != "") || (d.PenaltyDigest != "" && !isHex64(d.PenaltyDigest)) {
 		return chengnuo.Errorf(chengnuo.EINVALID, "a penalty, and only a penalty, needs the salted SM3 of its description")
@@ -141,6 +144,13 @@ func recordOutcome(stub shim.ChaincodeStubInterface, a *contract.OutcomeArgs) (*
 	o := &chengnuo.Outcome{Result: a.Result, ReasonDigest: a.ReasonDigest, RequestID: a.RequestID, At: ts, TxID: stub.GetTxID()}
 	if a.Result == chengnuo.VerifyFalse {
 		o.Disposal, o.Level = a.Disposal, a.Level
+		if d := o.Disposal; d.RectificationDays > 0 {
+			due, versions, err := deadline(stub, ts, d.RectificationDays)
+			if err != nil {
+				return nil, err
+			}
+			d.RectificationDeadline, d.DeadlineCalendar = chengnuo.DeadlineDay(due), versions
+		}
 		cr := &chengnuo.CreditRecord{
 			ID: deriveID("CR", stub, c.ID), ApplicantKey: c.ApplicantKey, CommitmentID: c.ID, Org: org, Level: a.Level,
 			Status: chengnuo.CreditActive, CreatedAt: ts, TxID: stub.GetTxID(),
@@ -289,8 +299,12 @@ func fileObjection(stub shim.ChaincodeStubInterface, a *contract.ReasonArgs) (*c
 	if err != nil {
 		return nil, err
 	}
+	due, versions, err := deadline(stub, ts, chengnuo.ObjectionDays)
+	if err != nil {
+		return nil, err
+	}
 	o := &chengnuo.Objection{ID: deriveID("OB", stub, r.ID), CreditID: r.ID, From: org, ReasonDigest: a.ReasonDigest,
-		Status: chengnuo.ObjectionPending, FiledAt: ts, TxID: stub.GetTxID()}
+		Status: chengnuo.ObjectionPending, FiledAt: ts, TxID: stub.GetTxID(), DueAt: due, DueCalendar: versions}
 	if _, err := putRecord(stub, objectionObject, o.ID, o); err != nil {
 		return nil, err
 	}

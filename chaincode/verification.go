@@ -3,7 +3,6 @@ package chaincode
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -47,10 +46,15 @@ func requestVerification(stub shim.ChaincodeStubInterface, a *contract.RequestAr
 	if err != nil {
 		return nil, err
 	}
+	// The item's time limit is in working days, on the ledger's calendar.
+	due, versions, err := deadline(stub, ts, it.Verification.TimeLimitDays)
+	if err != nil {
+		return nil, err
+	}
 	r := &chengnuo.VerificationRequest{
 		ID: deriveID("VR", stub, c.ID), CommitmentID: c.ID, ItemCode: c.ItemCode, ItemVersion: c.ItemVersion,
 		From: org, To: it.Verification.Department, Method: it.Verification.Method, RequestedAt: ts,
-		DueAt: ts.Add(time.Duration(it.Verification.TimeLimitDays) * 24 * time.Hour), TxID: stub.GetTxID(),
+		DueAt: due, DueCalendar: versions, TxID: stub.GetTxID(),
 		DetailsDigest: a.DetailsDigest, Status: chengnuo.RequestPending,
 	}
 	if _, err := putRecord(stub, requestObject, r.ID, r); err != nil {

@@ -26,21 +26,25 @@ func request(t *testing.T, l *ledger, id string) *chengnuo.VerificationRequest {
 // Overdue is judged by ledger time: the answer transaction's timestamp
 // against the due date derived from the request's timestamp.
 func TestAnswerOverdueByLedgerTime(t *testing.T) {
+	// Requested on Friday 2026-01-02 at 11:04 Beijing time, with two working
+	// days and no calendar of 2026 published (Monday to Friday): Monday
+	// and Tuesday count; due at 24:00 of Tuesday 2026-01-06.
+	due := time.Date(2026, 1, 7, 0, 0, 0, 0, chengnuo.China)
 	for _, tc := range []struct {
-		after   time.Duration
+		at      time.Time
 		overdue bool
-	}{{47 * time.Hour, false}, {49 * time.Hour, true}} {
+	}{{due.Add(-time.Minute), false}, {due.Add(time.Minute), true}} {
 		l, _, id := seed(t)
 		r := request(t, l, id)
-		if r.To != "PoliceMSP" || !r.DueAt.Equal(l.now.Add(48*time.Hour)) || l.events[contract.VerificationRequested.Name] == nil {
+		if r.To != "PoliceMSP" || !r.DueAt.Equal(due) || r.DueCalendar != "2026v0" || l.events[contract.VerificationRequested.Name] == nil {
 			t.Fatalf("request: %+v", r)
 		}
-		l.now = l.now.Add(tc.after)
+		l.now = tc.at
 		answer := contract.AnswerArgs{RequestID: r.ID, Result: chengnuo.AnswerConsistent, EvidenceDigest: digest}
 		refused(t, l.as(t, "MarketMSP"), contract.AnswerVerification, answer, chengnuo.EFORBIDDEN)
 		a := must(t, l.as(t, "PoliceMSP"), contract.AnswerVerification, answer)
 		if a.Status != chengnuo.RequestAnswered || a.Answer.Overdue != tc.overdue {
-			t.Errorf("answered %s after the request: overdue %v, want %v", tc.after, a.Answer.Overdue, tc.overdue)
+			t.Errorf("answered at %s: overdue %v, want %v", tc.at, a.Answer.Overdue, tc.overdue)
 		}
 		if l.events[contract.VerificationAnswered.Name] == nil {
 			t.Error("no VerificationAnswered event")
@@ -181,6 +185,9 @@ func TestOutcomeRules(t *testing.T) {
 		"false no level":      {CommitmentID: id, Result: chengnuo.VerifyFalse, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}}},
 		"unknown measure":     {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"JAIL"}}},
 		"rectify no deadline": {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"RECTIFY"}}},
+		"rectify by a date":   {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"RECTIFY"}, RectificationDays: 5, RectificationDeadline: "2026-02-01"}},
+		"rectify 366 days":    {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"RECTIFY"}, RectificationDays: 366}},
+		"days, no rectify":    {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}, RectificationDays: 5}},
 		"penalty no digest":   {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}}},
 		"penalty in clear":    {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"PENALTY"}, PenaltyDigest: "罚款五千元"}},
 		"digest, no penalty":  {CommitmentID: id, Result: chengnuo.VerifyFalse, Level: chengnuo.LevelMinor, Disposal: &chengnuo.Disposal{Measures: []string{"TERMINATED"}, PenaltyDigest: digest}},

@@ -140,7 +140,10 @@ func (c *Console) parseTemplates() {
 
 // view is what every page is rendered with.
 type view struct {
-	Title   string
+	// CalendarWarning lists the years (this one, the next) whose calendar
+	// of working days is not published.
+	CalendarWarning []int
+	Title           string
 	Org     string
 	MSPID   string
 	Account *chengnuo.Account
@@ -177,6 +180,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if a := accountOf(r); a != nil {
 		v.Account = a
 		v.Nav = c.nav(a, r.URL.Path)
+		// Deadlines count working days on the ledger's calendars: a year
+		// without one counts Monday to Friday, and every page says so.
+		if years, err := c.svc.MissingCalendars(r.Context()); err == nil && len(years) > 0 {
+			v.CalendarWarning = years
+		}
 	}
 	if s := sessionOf(r); s != nil {
 		v.CSRF = s.CSRF
@@ -235,7 +243,7 @@ func statusOf(code string) int {
 // fields are the form fields an error message may name, longest first.
 var fields = []string{"contactPhone", "contactName", "idNumber", "idType", "itemCode", "declineReason", "evidence",
 	"reason", "claim", "signature", "publicKey", "certificate", "scan", "mediaType", "name", "contact", "password", "code",
-	"username", "roles", "result", "level", "measures", "rectificationDeadline", "penalty", "basePermille", "inspectors"}
+	"username", "roles", "result", "level", "measures", "rectificationDays", "penalty", "basePermille", "inspectors"}
 
 // fieldOf is the form field an error message concerns, or "".
 func fieldOf(msg string) string {

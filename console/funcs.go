@@ -21,6 +21,10 @@ var labels = func() map[string]string {
 }()
 
 var funcs = template.FuncMap{
+	// dueDay is a deadline's last day (it ends at 24:00 Beijing time);
+	// calendars names the calendar versions it was computed with.
+	"dueDay":    chengnuo.DeadlineDay,
+	"calendars": chengnuo.CalendarNotice,
 	// verdict is what a record means to a reader.
 	"verdict": chengnuo.VerdictOf,
 	// label is a code's Chinese name followed by the code.

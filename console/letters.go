@@ -333,8 +333,15 @@ func (c *Console) outcome(w http.ResponseWriter, r *http.Request) {
 		o := chengnuo.OutcomeRequest{Result: r.PostFormValue("result"), Reason: r.PostFormValue("reason"),
 			RequestID: r.PostFormValue("requestId"), Level: r.PostFormValue("level")}
 		if o.Result == "FALSE" {
-			o.Disposal = &chengnuo.DisposalRequest{Measures: r.PostForm["measures"], RectificationDeadline: r.PostFormValue("rectificationDeadline"),
-				Penalty: r.PostFormValue("penalty")}
+			days := 0
+			if v := strings.TrimSpace(r.PostFormValue("rectificationDays")); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return "", chengnuo.Errorf(chengnuo.EINVALID, "the rectification time limit is a number of working days (rectificationDays)")
+				}
+				days = n
+			}
+			o.Disposal = &chengnuo.DisposalRequest{Measures: r.PostForm["measures"], RectificationDays: days, Penalty: r.PostFormValue("penalty")}
 		}
 		rec, err := c.svc.RecordOutcome(r.Context(), id, o)
 		return txOf(rec), err

@@ -53,8 +53,9 @@ func (c *Console) inboxLines(r *http.Request) (*inboxData, error) {
 		for _, q := range l.Items {
 			line := inboxLine{Request: q}
 			if q.Status == chengnuo.RequestPending {
-				line.Overdue = q.DueAt.Before(d.LedgerTime)
-				line.DueSoon = !line.Overdue && q.DueAt.Sub(d.LedgerTime) < 24*time.Hour
+				// Judged by the service on the calendar of working days.
+				line.Overdue = l.Urgent[q.ID] == chengnuo.UrgencyOverdue
+				line.DueSoon = l.Urgent[q.ID] == chengnuo.UrgencyDueSoon
 				d.Open = append(d.Open, line)
 			} else {
 				d.Done = append(d.Done, line)

@@ -327,7 +327,23 @@ var (
 	// ListDepartments reads the whole directory (one entry per member).
 	PutDepartment   = Fn[DepartmentArgs, chengnuo.Department]{Name: "PutDepartment", Submit: true}
 	ListDepartments = Fn[Empty, []*chengnuo.Department]{Name: "ListDepartments"}
+
+	// PutCalendar publishes a year's calendar of working days (catalog
+	// authority), as a new version; GetCalendar reads one (version 0: the
+	// current one).
+	PutCalendar = Fn[chengnuo.Calendar, chengnuo.Calendar]{Name: "PutCalendar", Submit: true}
+	GetCalendar = Fn[CalendarArgs, chengnuo.Calendar]{Name: "GetCalendar"}
+	// ReportCatalogChange records that a catalog change (code@version) was
+	// reported to the higher level; ListCatalogChanges pages through them.
+	ReportCatalogChange = Fn[IDArgs, chengnuo.CatalogChange]{Name: "ReportCatalogChange", Submit: true}
+	ListCatalogChanges  = Fn[PageArgs, chengnuo.List[*chengnuo.CatalogChange]]{Name: "ListCatalogChanges"}
 )
+
+// CalendarArgs names a year's calendar and a version of it (0: current).
+type CalendarArgs struct {
+	Year    int `json:"year"`
+	Version int `json:"version,omitempty"`
+}
 
 // DepartmentArgs is a department's own name and letter-number prefix.
 type DepartmentArgs struct {

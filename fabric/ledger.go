@@ -347,3 +347,27 @@ func (c *Client) Departments(ctx context.Context) ([]*chengnuo.Department, error
 	}
 	return *d, nil
 }
+
+// PutCalendar implements chengnuo.Ledger.
+func (c *Client) PutCalendar(ctx context.Context, cal *chengnuo.Calendar) (*chengnuo.Calendar, error) {
+	return value(ctx, c, contract.PutCalendar, *cal)
+}
+
+// GetCalendar implements chengnuo.Ledger.
+func (c *Client) GetCalendar(ctx context.Context, year, version int) (*chengnuo.Calendar, error) {
+	return value(ctx, c, contract.GetCalendar, contract.CalendarArgs{Year: year, Version: version})
+}
+
+// ReportCatalogChange implements chengnuo.Ledger.
+func (c *Client) ReportCatalogChange(ctx context.Context, id string) (*chengnuo.CatalogChange, error) {
+	return value(ctx, c, contract.ReportCatalogChange, contract.IDArgs{ID: id})
+}
+
+// ListCatalogChanges implements chengnuo.Ledger.
+func (c *Client) ListCatalogChanges(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.CatalogChange], error) {
+	pa, err := pageArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	return value(ctx, c, contract.ListCatalogChanges, pa)
+}

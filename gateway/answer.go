@@ -142,7 +142,12 @@ func appendOutcome(b []byte, o *chengnuo.Outcome) (_ []byte, ok bool) {
 			}
 			b = append(b, ']')
 		}
+		if d.RectificationDays != 0 {
+			b = append(b, `,"rectificationDays":`...)
+			b = strconv.AppendInt(b, int64(d.RectificationDays), 10)
+		}
 		b = appendOptional(b, "rectificationDeadline", d.RectificationDeadline)
+		b = appendOptional(b, "deadlineCalendar", d.DeadlineCalendar)
 		b = appendOptional(b, "penaltyDigest", d.PenaltyDigest)
 		b = append(b, '}')
 	}

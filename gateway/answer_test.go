@@ -106,7 +106,8 @@ func TestVerifyAnswerAsEncodingJSON(t *testing.T) {
 	}
 	for _, name := range []string{"anchored", "height", "record.applicantKey", "record.verification", "record.blockNumber",
 		"record.history.reasonDigest", "record.outcome.disposal.measures", "record.outcome.disposal.penaltyDigest",
-		"record.outcome.creditId", "record.outcome.txId", "record.scanDigest", "verdict.kind", "verdict.english"} {
+		"record.outcome.creditId", "record.outcome.txId", "record.scanDigest", "verdict.kind", "verdict.english",
+		"record.outcome.disposal.rectificationDays", "record.outcome.disposal.deadlineCalendar"} {
 		if !seen[name] {
 			t.Errorf("the filler never produced %s", name)
 		}

@@ -380,3 +380,46 @@ func (f *fake) Receipt(_ context.Context, id string, public bool) (*chengnuo.Rec
 	}
 	return r, nil
 }
+
+func calendar(year int) *chengnuo.Calendar {
+	return &chengnuo.Calendar{Year: year, Version: 1, Holidays: []string{"2026-10-01"}, Workdays: []string{"2026-10-10"}, PublishedAt: t0, TxID: "tx-cal"}
+}
+
+func (f *fake) PutCalendar(_ context.Context, c *chengnuo.Calendar) (*chengnuo.Calendar, error) {
+	if err := f.record("PutCalendar", c.Year, len(c.Holidays)); err != nil {
+		return nil, err
+	}
+	return calendar(c.Year), nil
+}
+
+func (f *fake) Calendar(_ context.Context, year, version int) (*chengnuo.Calendar, error) {
+	if err := f.record("Calendar", year, version); err != nil {
+		return nil, err
+	}
+	return calendar(year), nil
+}
+
+func (f *fake) MissingCalendars(context.Context) ([]int, error) {
+	if err := f.record("MissingCalendars"); err != nil {
+		return nil, err
+	}
+	return []int{2027}, nil
+}
+
+func catalogChange(id string) *chengnuo.CatalogChange {
+	return &chengnuo.CatalogChange{ID: id, Code: "T-1", Version: 1, Kind: chengnuo.ChangePublish, At: t0, TxID: "tx-i", ReportBy: t0.Add(9 * 24 * time.Hour), DueCalendar: "2026v1"}
+}
+
+func (f *fake) ReportCatalogChange(_ context.Context, id string) (*chengnuo.CatalogChange, error) {
+	if err := f.record("ReportCatalogChange", id); err != nil {
+		return nil, err
+	}
+	return catalogChange(id), nil
+}
+
+func (f *fake) CatalogChanges(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.CatalogChange], error) {
+	if err := f.record("CatalogChanges", p.Size); err != nil {
+		return nil, err
+	}
+	return &chengnuo.List[*chengnuo.CatalogChange]{Items: []*chengnuo.CatalogChange{catalogChange("T-1@1")}}, nil
+}

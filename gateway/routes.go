@@ -123,6 +123,41 @@ func (s *Server) routes() {
 		return svc.DecideProposal(c.Request.Context(), c.Param("id"), chengnuo.ProposalDecision{Approve: *d.Approve, Reason: d.Reason})
 	}))
 
+	// Working days (工作日): the calendars, and the catalog changes to report.
+	v1.GET("/calendar/:year", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		year, version, err := yearVersion(c)
+		if err != nil {
+			return nil, err
+		}
+		return svc.Calendar(c.Request.Context(), year, version)
+	}))
+	v1.PUT("/calendar/:year", admin, serve(s, http.StatusOK, func(c *gin.Context, b *calendarBody) (any, error) {
+		year, _, err := yearVersion(c)
+		if err != nil {
+			return nil, err
+		}
+		if b.Year != 0 && b.Year != year {
+			return nil, chengnuo.Errorf(chengnuo.EINVALID, "the body's year %d is not the path's %d", b.Year, year)
+		}
+		cal, err := svc.PutCalendar(c.Request.Context(), &chengnuo.Calendar{Year: year, Source: b.Source, Holidays: b.Holidays, Workdays: b.Workdays})
+		if err == nil {
+			withTx(c, cal.TxID)
+		}
+		return cal, err
+	}))
+	v1.GET("/catalog/changes", public, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.CatalogChange], error) {
+			return svc.CatalogChanges(c.Request.Context(), p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return listBody("changes", *l, nil), nil
+	}))
+	v1.POST("/catalog/changes/:id/report", admin, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
+		return svc.ReportCatalogChange(c.Request.Context(), c.Param("id"))
+	}))
+
 	// Letters (告知承诺书).
 	v1.POST("/drafts", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.DraftRequest) (any, error) {
 		return svc.Draft(c.Request.Context(), *r)
@@ -208,7 +243,11 @@ func (s *Server) routes() {
 		if err != nil {
 			return nil, err
 		}
-		return listBody("requests", l.List, gin.H{"ledgerTime": l.LedgerTime}), nil
+		urgent := l.Urgent
+		if urgent == nil {
+			urgent = map[string]string{}
+		}
+		return listBody("requests", l.List, gin.H{"ledgerTime": l.LedgerTime, "urgent": urgent}), nil
 	}))
 	v1.GET("/verification/inbox", reader, get(s, http.StatusOK, func(c *gin.Context) (any, error) {
 		l, err := paged(c, func(p chengnuo.Page) (*chengnuo.List[*chengnuo.InboxEntry], error) {
@@ -286,6 +325,29 @@ func (s *Server) routes() {
 			return svc.Sample(c.Request.Context(), c.Param("id"), p)
 		})
 	}))
+}
+
+// calendarBody is a year's calendar as the catalog authority gives it.
+type calendarBody struct {
+	Year     int      `json:"year"`
+	Source   string   `json:"source"`
+	Holidays []string `json:"holidays"`
+	Workdays []string `json:"workdays"`
+}
+
+// yearVersion reads a calendar's year (path) and version (query, 0: current).
+func yearVersion(c *gin.Context) (int, int, error) {
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil || year < 2000 || year > 2100 {
+		return 0, 0, chengnuo.Errorf(chengnuo.EINVALID, "the year must be 2000 to 2100")
+	}
+	version := 0
+	if q := c.Query("version"); q != "" {
+		if version, err = strconv.Atoi(q); err != nil || version < 1 {
+			return 0, 0, chengnuo.Errorf(chengnuo.EINVALID, "version must be a positive integer")
+		}
+	}
+	return year, version, nil
 }
 
 type anchorBody struct {

@@ -270,7 +270,7 @@ func TestWorkbenchStory(t *testing.T) {
 	}
 	clerk.do("record FALSE", chromedp.SetValue(chromedp.CSS("#result"), "FALSE"), chromedp.SetValue(chromedp.CSS("#reason-outcome"), "经协助核查，承诺不实"),
 		chromedp.SetValue(chromedp.CSS("#requestId"), reqID), chromedp.Click(chromedp.CSS(`input[value="RECTIFY"]`)),
-		chromedp.SetValue(chromedp.CSS("#rectificationDeadline"), time.Now().AddDate(0, 1, 0).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS("#rectificationDays"), "20"),
 		chromedp.SetValue(chromedp.CSS("#level"), "ORDINARY"), chromedp.Click(chromedp.CSS(`form[action$="/outcome"] button`)))
 	clerk.waitText(".notice", "已记录核查结果")
 	creditID := regexp.MustCompile(`CR[0-9a-f]{24}`).FindString(clerk.text("main"))

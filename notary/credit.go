@@ -33,7 +33,7 @@ func (s *Service) RecordOutcome(ctx context.Context, commitmentID string, o chen
 		notes, out.ReasonDigest = append(notes, n), n.Digest
 	}
 	if d := o.Disposal; d != nil {
-		out.Disposal = &chengnuo.Disposal{Measures: d.Measures, RectificationDeadline: d.RectificationDeadline}
+		out.Disposal = &chengnuo.Disposal{Measures: d.Measures, RectificationDays: d.RectificationDays}
 		if d.Penalty != "" {
 			if err := checkReason(d.Penalty); err != nil {
 				return nil, err

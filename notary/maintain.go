@@ -16,7 +16,9 @@ var maintainPolicy = retry.Policy{Initial: 2 * time.Second, Max: 30 * time.Secon
 // interval — and, after a failure, with backoff until a pass succeeds — it
 // anchors letters stored but not yet anchored, delivers details and texts
 // not yet delivered, purges answered details whose retention has passed,
-// and puts the department's name in the ledger's directory (once). It returns when ctx ends.
+// puts the department's name in the ledger's directory (once), checks the
+// calendars of working days, and announces the requests addressed to the
+// department that became due soon or overdue. It returns when ctx ends.
 func (s *Service) Maintain(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -40,7 +42,8 @@ func (s *Service) MaintainOnce(ctx context.Context) error {
 			s.m.recovered.Add(float64(n))
 		}
 	}
-	err = errors.Join(err, s.Deliver(ctx), s.PublishDepartment(ctx))
+	_, cerr := s.checkCalendars(ctx)
+	err = errors.Join(err, s.Deliver(ctx), s.PublishDepartment(ctx), cerr, s.Remind(ctx))
 	if err != nil {
 		s.log.Warn("maintenance pass", slog.String("error", err.Error()))
 	}

@@ -67,6 +67,9 @@ type Config struct {
 	// Registry answers verification requests addressed to this department
 	// automatically (online verification); nil: clerks answer them.
 	Registry chengnuo.Registry
+	// Notifier announces the requests addressed to this department that
+	// are due soon or overdue (once each); nil: none are announced.
+	Notifier chengnuo.Notifier
 }
 
 // Service is a department's application service.
@@ -91,9 +94,12 @@ type Service struct {
 	// lastEvent is the last block Follow applied that holds a chaincode event.
 	lastEvent atomic.Uint64
 	// height is the read model's height, as Follow last applied.
-	height atomic.Uint64
-	m      serviceMetrics
-	dir    directory
+	height  atomic.Uint64
+	m       serviceMetrics
+	dir     directory
+	missing missingYears // years without a calendar, as last checked
+	cals    calendarCache
+	overdue atomic.Int64 // open requests to this department past their due time, as the last pass counted
 }
 
 // serviceMetrics are the service's own figures; nil fields when no
@@ -104,6 +110,7 @@ type serviceMetrics struct {
 	batchTime *metrics.Histogram
 	recovered *metrics.Counter
 	dropped   *metrics.Counter
+	reminders *metrics.Counter
 }
 
 func (s *Service) registerMetrics(r *metrics.Registry) {
@@ -115,9 +122,20 @@ func (s *Service) registerMetrics(r *metrics.Registry) {
 		batchSize: r.Histogram("chengnuo_anchor_batch_letters", "letters per anchoring transaction", []float64{1, 2, 5, 10, 20, 50, 100, 200, 500}),
 		batchTime: r.Histogram("chengnuo_anchor_batch_seconds", "time from storing a batch of letters to the commit of its anchoring transaction", []float64{.1, .2, .3, .4, .5, .75, 1, 1.5, 2, 5, 10, 30, 60}),
 		recovered: r.Counter("chengnuo_recovered_letters_total", "pending letters anchored by the background recovery"),
+		reminders: r.Counter("chengnuo_reminders_total", "requests addressed to this department announced by the reminder webhook, by urgency (DUE_SOON, OVERDUE)", "urgency"),
 		dropped: r.Counter("chengnuo_letters_dropped_total",
 			"letters still waiting for an anchoring worker when their request's time ran out: answered 503, nothing stored"),
 	}
+	r.GaugeFunc("chengnuo_requests_overdue", "open verification requests addressed to this department past their due time (working days), as the last maintenance pass counted", func() (float64, bool) {
+		return float64(s.overdue.Load()), true
+	})
+	r.GaugeFunc("chengnuo_calendar_missing", "years, of this one and the next, without a published calendar of working days (their deadlines count Monday to Friday)", func() (float64, bool) {
+		m := s.missing.Load()
+		if m == nil {
+			return 0, false
+		}
+		return float64(len(*m)), true
+	})
 	r.GaugeFunc("chengnuo_anchor_queue_letters", "letters waiting for an anchoring worker", func() (float64, bool) {
 		return float64(s.waiting.Load()), true
 	})

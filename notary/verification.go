@@ -259,7 +259,11 @@ func (s *Service) Requests(ctx context.Context, f chengnuo.RequestFilter, p chen
 	if err != nil {
 		return nil, err
 	}
-	out := &chengnuo.RequestList{LedgerTime: now}
+	cals, err := s.calendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &chengnuo.RequestList{LedgerTime: now, Urgent: map[string]string{}}
 	out.Items, out.More, out.Bookmark = []*chengnuo.VerificationRequest{}, all.More, all.Bookmark
 	for _, r := range all.Items {
 		pending := r.Status == chengnuo.RequestPending
@@ -268,6 +272,9 @@ func (s *Service) Requests(ctx context.Context, f chengnuo.RequestFilter, p chen
 			continue
 		}
 		out.Items = append(out.Items, r)
+		if u := urgency(r, now, cals); u != "" {
+			out.Urgent[r.ID] = u
+		}
 	}
 	return out, nil
 }

@@ -100,6 +100,11 @@ func (d *DB) MarkHandled(ctx context.Context, id, note string) (bool, error) {
 	return d.updateInbox(ctx, id, func(e *chengnuo.InboxEntry) bool { return e.Handle(note) })
 }
 
+// MarkReminded implements chengnuo.Store.
+func (d *DB) MarkReminded(ctx context.Context, id, urgency string) (bool, error) {
+	return d.updateInbox(ctx, id, func(e *chengnuo.InboxEntry) bool { return e.Remind(urgency) })
+}
+
 // SetRegistryAnswer implements chengnuo.Store.
 func (d *DB) SetRegistryAnswer(ctx context.Context, id string, a chengnuo.AnswerRequest) error {
 	_, err := d.updateInbox(ctx, id, func(e *chengnuo.InboxEntry) bool {

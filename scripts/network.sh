@@ -31,6 +31,7 @@
 #   CHENGNUO_BASE_PORT  every port is derived from it (default: 17000)
 #   CHENGNUO_NETNS      1 = one network namespace per department, 0 = loopback (default: 1 as root)
 #   CHENGNUO_WEBHOOK_<KEY>  a department gateway's registry webhook (e.g. CHENGNUO_WEBHOOK_POLICE)
+#   CHENGNUO_REMINDER_WEBHOOK_<KEY>  where a department's reminders (requests due soon, overdue) are posted
 #   CHENGNUO_REPLICAS_<KEY> 2: that department runs two gateway replicas sharing a PostgreSQL store
 #                       (chosen at its gateway's first start; default 1, the embedded store)
 set -euo pipefail
@@ -233,11 +234,12 @@ roles_of() {
 }
 
 start_gateway() {
-  local i="$1" var replicas
+  local i="$1" var reminders replicas
   var="CHENGNUO_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
+  reminders="CHENGNUO_REMINDER_WEBHOOK_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
   replicas="CHENGNUO_REPLICAS_$(tr '[:lower:]' '[:upper:]' <<< "${ORG_KEYS[$i]}")"
   CHENGNUO_GATEWAY_REPLICAS="${!replicas:-}" \
-    CHENGNUO_VERIFY_WEBHOOK="${!var:-}" CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem" \
+    CHENGNUO_VERIFY_WEBHOOK="${!var:-}" CHENGNUO_REMINDER_WEBHOOK="${!reminders:-}" CHENGNUO_CERT_ROOTS="${STATE}/applicant-ca/ca.pem" \
     CHENGNUO_DETAILS_RETENTION="${CHENGNUO_DETAILS_RETENTION:-1m}" \
     CHENGNUO_MAINTAIN_EVERY="${CHENGNUO_MAINTAIN_EVERY:-30s}" \
     CHENGNUO_PUBLIC_RATE="${CHENGNUO_PUBLIC_RATE:-20}" \
@@ -319,6 +321,25 @@ load_demo_catalog() {
     published=$((published + 1))
   done
   log "demo catalog: ${published} item(s) published, ${n} in the file"
+  load_calendars
+}
+
+# load_calendars: the official calendars of working days (network/calendars/),
+# each published once (a year already on the ledger is left as it is: a
+# correction is the justice bureau's new version, not a restart's).
+load_calendars() {
+  local i url key f year
+  i="$(org_index JusticeMSP)"
+  url="http://$(dept_ip "$i"):$((BASE + 80 + ORG_SLOT[i]))/v1/calendar"
+  key="$(sed -n 's/^CATALOG_ADMIN_KEY=//p' "${DEPTS}/justice/gateway/keys.env")"
+  for f in "${ROOT}"/network/calendars/*.json; do
+    year="$(basename "$f" .json)"
+    if curl -fsS --max-time 10 "${url}/${year}" > /dev/null 2>&1; then continue; fi
+    curl -fsS --max-time 60 --config <(printf 'header = "Authorization: Bearer %s"\n' "$key") -X PUT \
+      -H 'Content-Type: application/json' --data-binary @"$f" "${url}/${year}" > /dev/null ||
+      die "could not publish the calendar of ${year}"
+    log "calendar of ${year} published"
+  done
 }
 
 # write_network_json: where everything is, for the demo, tests and benchmarks.

@@ -57,6 +57,7 @@ type Config struct {
 	IndexPath         string
 	WebDir            string
 	Webhook           string
+	ReminderWebhook   string
 	DebugListen       string
 	PublicRate        float64
 	MaxProofs         int
@@ -108,6 +109,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.WebDir, "web-dir", "", "directory of the public page's WebAssembly verifier (chengnuo.wasm, wasm_exec.js) (default: web/ next to this binary)")
 	str(&cfg.IndexPath, "index", "", "read model file: public records fed by the peer's blocks, with its height (default: the store path + .index)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
+	str(&cfg.ReminderWebhook, "reminder-webhook", "", "URL the department's reminders are posted to: a request addressed to it that is due by the end of the next working day, or overdue, is announced once each")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
 	str(&cfg.DebugListen, "debug-listen", "", "loopback address serving /debug/pprof (default: off)")
 	str(&cfg.Fabric.PeerEndpoint, "peer-endpoint", "", "host:port of this department's peer")
@@ -297,6 +299,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
+	var notifier chengnuo.Notifier
+	if cfg.ReminderWebhook != "" {
+		if notifier, err = registry.NewNotifier(cfg.ReminderWebhook, 10*time.Second); err != nil {
+			return err
+		}
+	}
 	mreg := metrics.New()
 	resubmits := mreg.Counter("chengnuo_ledger_resubmissions_total", "transactions submitted again because their outcome was unknown")
 	cfg.Fabric.OnResubmit = func() { resubmits.Inc() }
@@ -336,7 +344,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer idx.Close()
 	svc, err := notary.New(ctx, notary.Config{
-		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, NumberPrefix: cfg.NumberPrefix, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg,
+		MSPID: cfg.Fabric.MSPID, OrganName: cfg.OrganName, NumberPrefix: cfg.NumberPrefix, ApplicantSecret: secret, Roots: roots, Logger: log, Registry: reg, Notifier: notifier,
 		DetailsRetention: cfg.DetailsRetain, BatchLinger: cfg.BatchLinger, BatchWorkers: cfg.BatchWorkers, Index: idx, RecoverAfter: recoverAfter, Metrics: mreg, Channel: cfg.Fabric.Channel, Chaincode: cfg.Fabric.Chaincode,
 	}, fc, db)
 	if err != nil {

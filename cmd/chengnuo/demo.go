@@ -273,7 +273,7 @@ func (d *demo) run(ctx context.Context) error {
 
 	st, oc, err := d.call(ctx, "market", "CLERK", "POST", "/v1/commitments/"+id+"/outcome", map[string]any{
 		"result": "FALSE", "requestId": rid, "reason": "协助核查结果不一致", "level": "SERIOUS",
-		"disposal": map[string]any{"measures": []string{"TERMINATED", "REVOKED", "RECTIFY"}, "rectificationDeadline": time.Now().AddDate(0, 1, 0).Format("2006-01-02")}})
+		"disposal": map[string]any{"measures": []string{"TERMINATED", "REVOKED", "RECTIFY"}, "rectificationDays": 20}})
 	if err != nil {
 		return err
 	}
