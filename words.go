@@ -20,7 +20,7 @@ var words = map[string]string{
 	// Credit records, objections, proposals and catalog items.
 	CreditRepaired: "已修复", CreditAnnulled: "已撤销", ObjectionUpheld: "异议成立", ObjectionRejected: "异议不成立",
 	"APPROVED": "已同意", ItemSuperseded: "已被新版本取代", ItemRetired: "已废止",
-	"ADD": "新增事项", "CHANGE": "变更事项", "RETIRE": "废止事项",
+	"ADD": "新增事项", "CHANGE": "变更事项", "RETIRE": "废止事项", ChangePublish: "发布事项",
 	// Draws.
 	SampleDrawn: "已抽取", SampleContributed: "已提交随机数", SamplePublished: "已公布",
 	// Signing methods, ID types, verification methods.

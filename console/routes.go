@@ -75,6 +75,7 @@ var routeTable = []route{
 	{"GET /console/catalog/{code}", anyone, func(c *Console) http.HandlerFunc { return c.item }},
 	{"POST /console/catalog", catalogue, func(c *Console) http.HandlerFunc { return c.publish }},
 	{"POST /console/catalog/{code}/retire", catalogue, func(c *Console) http.HandlerFunc { return c.retire }},
+	{"POST /console/catalog/changes/{id}/report", catalogue, func(c *Console) http.HandlerFunc { return c.reportChange }},
 	{"POST /console/proposals", clerks, func(c *Console) http.HandlerFunc { return c.propose }},
 	{"GET /console/proposals", anyone, func(c *Console) http.HandlerFunc { return c.proposal }},
 	{"POST /console/proposals/decision", catalogue, func(c *Console) http.HandlerFunc { return c.decideProposal }},

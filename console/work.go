@@ -305,9 +305,11 @@ func (c *Console) decideObjection(w http.ResponseWriter, r *http.Request) {
 // ---------------------------------------------------------------- catalog
 
 type catalogData struct {
-	Items []*chengnuo.Item
-	Item  *chengnuo.Item
-	Form  *chengnuo.Item
+	Items   []*chengnuo.Item
+	Item    *chengnuo.Item
+	Form    *chengnuo.Item
+	Changes []*chengnuo.CatalogChange
+	Now     time.Time // ledger time, for what is overdue
 }
 
 func (c *Console) catalog(w http.ResponseWriter, r *http.Request) {
@@ -327,8 +329,57 @@ func (c *Console) catalog(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Bookmark = l.Bookmark
 	}
+	c.catalogChanges(r, d)
 	v.Data = d
 	c.render(w, r, http.StatusOK, "catalog", v)
+}
+
+// catalogChanges lists the catalog's changes with their reports, the
+// unreported first, and judges which are overdue by ledger time.
+func (c *Console) catalogChanges(r *http.Request, d *catalogData) {
+	d.Now = c.opts.Now()
+	if l, err := c.svc.Requests(r.Context(), chengnuo.RequestFilter{Side: "to", State: "pending"}, chengnuo.Page{Size: 1}); err == nil {
+		d.Now = l.LedgerTime
+	}
+	p := chengnuo.Page{Size: chengnuo.MaxPageSize}
+	for range 20 {
+		l, err := c.svc.CatalogChanges(r.Context(), p)
+		if err != nil {
+			return
+		}
+		d.Changes = append(d.Changes, l.Items...)
+		if !l.More {
+			break
+		}
+		p.Bookmark = l.Bookmark
+	}
+	slices.SortStableFunc(d.Changes, func(a, b *chengnuo.CatalogChange) int {
+		if a.ReportedAt.IsZero() != b.ReportedAt.IsZero() {
+			if a.ReportedAt.IsZero() {
+				return -1
+			}
+			return 1
+		}
+		return b.At.Compare(a.At)
+	})
+}
+
+// reportChange records that a catalog change was reported to the higher level.
+func (c *Console) reportChange(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ch, err := c.svc.ReportCatalogChange(r.Context(), id)
+	tx := ""
+	if ch != nil {
+		tx = ch.ReportTx
+	}
+	c.record(r, "catalog.report", id, err, tx)
+	if err != nil {
+		d := &catalogData{}
+		c.catalogChanges(r, d)
+		c.fail(w, r, "catalog", &view{Title: "证明事项目录 Catalog", Data: d}, err)
+		return
+	}
+	redirect(w, r, Prefix+"catalog#changes")
 }
 
 func (c *Console) item(w http.ResponseWriter, r *http.Request) {

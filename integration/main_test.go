@@ -186,6 +186,7 @@ func scriptEnv(timeout time.Duration, env []string, args ...string) (string, err
 	}
 	cmd.Env = append(os.Environ(), "CHENGNUO_STATE="+net.state, "CHENGNUO_BASE_PORT="+strconv.Itoa(net.base), "CHENGNUO_NETNS="+netns,
 		fmt.Sprintf("CHENGNUO_WEBHOOK_POLICE=http://127.0.0.1:%d/verify", net.base+90),
+		fmt.Sprintf("CHENGNUO_REMINDER_WEBHOOK_POLICE=http://127.0.0.1:%d/reminders", net.base+90),
 		// Short retention and maintenance pace, so that automatic purges show within a test.
 		"CHENGNUO_DETAILS_RETENTION=10s", "CHENGNUO_MAINTAIN_EVERY=2s",
 		// Market runs two gateway replicas sharing a PostgreSQL store; the

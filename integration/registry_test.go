@@ -22,6 +22,8 @@ var registry struct {
 	mu    sync.Mutex
 	calls map[string]int // request id -> calls
 	last  map[string]map[string]any
+	// reminders are what police's reminder webhook (/reminders) received.
+	reminders []map[string]any
 }
 
 func startRegistry(port int) (func(), error) {
@@ -44,6 +46,13 @@ func startRegistry(port int) (func(), error) {
 		var q map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if r.URL.Path == "/reminders" {
+			registry.mu.Lock()
+			registry.reminders = append(registry.reminders, q)
+			registry.mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		id, _ := q["requestId"].(string)

@@ -462,6 +462,21 @@ func numbersTextsAndInbox(t *testing.T, open func(*testing.T) Store) {
 	if changed, _ := db.MarkHandled(ctx, "VRa", "done"); !changed {
 		t.Fatal("not marked")
 	}
+	// Reminders: each urgency once, none back from overdue.
+	for i, c := range []struct {
+		urgency string
+		want    bool
+	}{{chengnuo.UrgencyDueSoon, true}, {chengnuo.UrgencyDueSoon, false}, {chengnuo.UrgencyOverdue, true}, {chengnuo.UrgencyDueSoon, false}, {chengnuo.UrgencyOverdue, false}} {
+		if got, err := db.MarkReminded(ctx, "VRb", c.urgency); err != nil || got != c.want {
+			t.Fatalf("reminder %d (%s): %v %v", i, c.urgency, got, err)
+		}
+	}
+	if e, err := db.InboxEntry(ctx, "VRb"); err != nil || e.Reminded != chengnuo.UrgencyOverdue {
+		t.Fatalf("reminded %+v %v", e, err)
+	}
+	if _, err := db.MarkReminded(ctx, "VRnone", chengnuo.UrgencyDueSoon); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("an unknown request: %v", err)
+	}
 	if changed, _ := db.MarkHandled(ctx, "VRa", "again"); changed {
 		t.Fatal("marked twice")
 	}
