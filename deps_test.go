@@ -27,7 +27,7 @@ var depRules = map[string]rule{
 	"sm":        {project: []string{}, thirdParty: []string{"github.com/emmansun/gmsm", "github.com/gowebpki/jcs"}},
 	"letter":    {project: []string{".", "sm"}, thirdParty: []string{}},
 	"chaincode": {project: []string{".", "contract", "letter", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go", "github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
-	"fabric": {project: []string{".", "contract", "retry"}, thirdParty: []string{"github.com/hyperledger/fabric-gateway",
+	"fabric": {project: []string{".", "blocks", "contract", "retry"}, thirdParty: []string{"github.com/hyperledger/fabric-gateway",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
 	"postgres": {project: []string{"."}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
@@ -40,7 +40,11 @@ var depRules = map[string]rule{
 	// with Fabric's own libraries and prints with proof's escaping.
 	"node": {project: []string{".", "proof", "sm"}, thirdParty: []string{"github.com/hyperledger/fabric-config", "github.com/hyperledger/fabric-protos-go-apiv2",
 		"google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
-	"notary": {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "scan", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"notary": {project: []string{".", "contract", "letter", "metrics", "proof", "retry", "scan", "sm", "supervision"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	// The supervision figures, from a read model or a peer's blocks, and
+	// their CSV and workbook; the records of blocks.
+	"supervision": {project: []string{"."}, thirdParty: []string{"github.com/xuri/excelize/v2"}},
+	"blocks":      {project: []string{"."}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
 	// The documents (letter and receipt as PDF and HTML) and what is read
 	// from a paper letter's scan: pure functions, of the domain only.
 	"document": {project: []string{"."}, thirdParty: []string{"codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode"}},
@@ -49,11 +53,11 @@ var depRules = map[string]rule{
 	// Who may use the workbench: accounts, sessions, lockout, TOTP.
 	"people": {project: []string{".", "sm"}, thirdParty: []string{"golang.org/x/crypto", "github.com/pquerna/otp"}},
 	// The workbench: an HTTP adapter beside gateway/, over the same Service.
-	"console": {project: []string{".", "document", "letter", "people"}, thirdParty: []string{}},
-	"gateway": {project: []string{".", "document", "metrics", "sm"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
+	"console": {project: []string{".", "document", "letter", "people", "supervision"}, thirdParty: []string{}},
+	"gateway": {project: []string{".", "document", "metrics", "sm", "supervision"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
-	"cmd/chengnuo": {project: []string{".", "letter", "node", "proof", "retry", "sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"cmd/chengnuo": {project: []string{".", "blocks", "letter", "node", "proof", "retry", "sm", "supervision"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	"cmd/chengnuo-cc": {project: []string{"chaincode", "internal/debugsrv"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc"}},
 	"cmd/chengnuo-gateway": {},

@@ -184,6 +184,27 @@ type LedgerBlock struct {
 	// Events says that a valid transaction of the block emitted a chaincode
 	// event (what the department's event listener must handle).
 	Events bool
+	// Records are the block's other records kept for supervision
+	// (requests, credit records, objections, samples, catalog changes), as
+	// written; Time the latest timestamp of its valid transactions.
+	Records []*LedgerRecord
+	Time    time.Time
+}
+
+// Kinds of LedgerRecord.
+const (
+	RecordRequest       = "request"
+	RecordCredit        = "credit"
+	RecordObjection     = "objection"
+	RecordSample        = "sample"
+	RecordCatalogChange = "catalog-change"
+)
+
+// LedgerRecord is a record a block wrote: its kind, id and JSON.
+type LedgerRecord struct {
+	Kind  string
+	ID    string
+	Value []byte
 }
 
 // BlockSource streams the blocks the department's own peer has committed.
@@ -216,6 +237,12 @@ type Index interface {
 	// Configs returns the serialized configuration blocks before block n,
 	// the genesis block first.
 	Configs(ctx context.Context, n uint64) ([][]byte, error)
+	// LedgerTime is the latest transaction time applied; Commitments and
+	// Records walk every commitment, and every record of a kind
+	// (LedgerBlock.Records), as last written.
+	LedgerTime(ctx context.Context) (time.Time, error)
+	Commitments(ctx context.Context, fn func(*Commitment) error) error
+	Records(ctx context.Context, kind string, fn func(id string, value []byte) error) error
 }
 
 // LedgerEvents delivers the chaincode events a department reacts to.
@@ -399,6 +426,10 @@ type Service interface {
 	MissingCalendars(ctx context.Context) ([]int, error)
 	ReportCatalogChange(ctx context.Context, id string) (*CatalogChange, error)
 	CatalogChanges(ctx context.Context, p Page) (*List[*CatalogChange], error)
+
+	// Stats are the supervision figures (督促检查), from the read model of
+	// the ledger alone: the same at every department.
+	Stats(ctx context.Context, f StatsFilter) (*StatsReport, error)
 	// Submit checks a signed letter, stores it and anchors it. Idempotent:
 	// the same letter again returns the same receipt. When the ledger does
 	// not confirm in time, the letter is kept and a receipt with status

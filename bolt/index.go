@@ -55,6 +55,11 @@ var (
 	// applicant key (64 hex) + anchoring block (8 bytes, big endian) +
 	// commitment id -> nothing: an applicant's letters in anchoring order.
 	idxApplicants = []byte("applicants")
+	// kind + 0x00 + id -> the record as last written: the records kept for
+	// supervision (chengnuo.LedgerRecord). A read model from before it
+	// existed is rebuilt from block 0 (OpenIndex).
+	idxSupervision = []byte("supervision")
+	idxTime        = []byte("time") // in idxMeta: the latest transaction time applied (RFC 3339)
 )
 
 // OpenIndex opens or creates the index file. byApplicant keeps the
@@ -68,7 +73,18 @@ func OpenIndex(path string, byApplicant bool) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
+		if tx.Bucket(idxSupervision) == nil && tx.Bucket(idxMeta) != nil && height(tx) > 0 {
+			// Kept before the supervision records: start again from the
+			// genesis block (the peer has every block).
+			for _, b := range [][]byte{idxRecordIDs, idxRecords, legacyIdxRecs, idxAnchors, idxMeta, idxHeaders, idxConfigs, idxApplicants} {
+				if tx.Bucket(b) != nil {
+					if err := tx.DeleteBucket(b); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		for _, b := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs, idxSupervision} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -190,6 +206,16 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 		}
 		for _, a := range b.Anchors {
 			if err := putJSON(tx, idxAnchors, a.Digest, a); err != nil {
+				return err
+			}
+		}
+		for _, r := range b.Records {
+			if err := tx.Bucket(idxSupervision).Put([]byte(r.Kind+"\x00"+r.ID), r.Value); err != nil {
+				return err
+			}
+		}
+		if b.Time.After(indexTime(tx)) {
+			if err := tx.Bucket(idxMeta).Put(idxTime, []byte(b.Time.UTC().Format(time.RFC3339Nano))); err != nil {
 				return err
 			}
 		}
@@ -378,4 +404,54 @@ func (x *Index) Configs(_ context.Context, n uint64) ([][]byte, error) {
 		return nil
 	})
 	return out, storeError(err)
+}
+
+// indexTime is the latest transaction time applied.
+func indexTime(tx *bbolt.Tx) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, string(tx.Bucket(idxMeta).Get(idxTime)))
+	return t
+}
+
+// LedgerTime implements chengnuo.Index.
+func (x *Index) LedgerTime(context.Context) (time.Time, error) {
+	var t time.Time
+	err := x.db.View(func(tx *bbolt.Tx) error {
+		t = indexTime(tx)
+		return nil
+	})
+	return t, storeError(err)
+}
+
+// Records implements chengnuo.Index.
+func (x *Index) Records(ctx context.Context, kind string, fn func(id string, value []byte) error) error {
+	prefix := []byte(kind + "\x00")
+	return storeError(x.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(idxSupervision).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(string(k[len(prefix):]), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// Commitments implements chengnuo.Index: every record, in the order first
+// applied.
+func (x *Index) Commitments(ctx context.Context, fn func(*chengnuo.Commitment) error) error {
+	return storeError(x.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(idxRecords).ForEach(func(_, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var c chengnuo.Commitment
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			return fn(&c)
+		})
+	}))
 }

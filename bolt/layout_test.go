@@ -210,7 +210,7 @@ func TestIndexKeptByIDMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{legacyIdxRecs, idxMeta} {
+		for _, name := range [][]byte{legacyIdxRecs, idxMeta, idxSupervision} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -384,5 +384,48 @@ func TestDisclosureIndexByIDMigrates(t *testing.T) {
 	}
 	if got := listed(); got != "CNc until day 10, CNa until day 30" {
 		t.Fatalf("listed after withdrawing CNb and marking CNc again: %s", got)
+	}
+}
+
+// A read model kept before the supervision records starts again from the
+// genesis block: records it never kept cannot be made up.
+func TestIndexWithoutSupervisionStartsAgain(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.index")
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(idxMeta).Put(idxHeight, blockKey(7))
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := OpenIndex(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if h, _ := idx.Height(ctx); h != 0 {
+		t.Fatalf("height %d, want 0: the read model must be rebuilt", h)
+	}
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	if err := idx.Apply(ctx, &chengnuo.LedgerBlock{Number: 0, Time: at, Records: []*chengnuo.LedgerRecord{
+		{Kind: chengnuo.RecordRequest, ID: "VR1", Value: []byte(`{"id":"VR1"}`)}, {Kind: chengnuo.RecordCredit, ID: "CR1", Value: []byte(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	if err := idx.Records(ctx, chengnuo.RecordRequest, func(id string, v []byte) error { ids = append(ids, id+string(v)); return nil }); err != nil || len(ids) != 1 || ids[0] != `VR1{"id":"VR1"}` {
+		t.Fatalf("records %v %v", ids, err)
+	}
+	if lt, _ := idx.LedgerTime(ctx); !lt.Equal(at) {
+		t.Fatalf("ledger time %s", lt)
 	}
 }

@@ -72,6 +72,7 @@ var routeTable = []route{
 
 	// Justice bureau: the catalog and proposals.
 	{"GET /console/catalog", anyone, func(c *Console) http.HandlerFunc { return c.catalog }},
+	{"GET /console/supervision", anyone, func(c *Console) http.HandlerFunc { return c.supervision }},
 	{"GET /console/catalog/{code}", anyone, func(c *Console) http.HandlerFunc { return c.item }},
 	{"POST /console/catalog", catalogue, func(c *Console) http.HandlerFunc { return c.publish }},
 	{"POST /console/catalog/{code}/retire", catalogue, func(c *Console) http.HandlerFunc { return c.retire }},
@@ -133,6 +134,7 @@ func (c *Console) nav(a *chengnuo.Account, path string) []navItem {
 	add(Prefix+"credit", "信用 Credit", officers...)
 	add(Prefix+"catalog", "证明事项目录 Catalog")
 	add(Prefix+"proposals", "目录调整建议 Proposals")
+	add(Prefix+"supervision", "督促检查 Supervision")
 	add(Prefix+"audit-trail", "操作日志 Audit trail", auditors...)
 	add(Prefix+"audit", "账本核对 Store audit", auditors...)
 	add(Prefix+"accounts", "账户 Accounts", admins...)

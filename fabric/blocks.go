@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/blocks"
 )
 
 // qscc runs a query of the peer's query system chaincode and decodes its
@@ -107,12 +108,12 @@ func (c *Client) LedgerTime(ctx context.Context) (time.Time, error) {
 // the committing peer flagged VALID.
 func newestValidTime(block *common.Block) (time.Time, bool) {
 	data := block.GetData().GetData()
-	flags := txFlags(block)
+	flags := blocks.Flags(block)
 	for i := len(data) - 1; i >= 0; i-- {
 		if i >= len(flags) || peer.TxValidationCode(flags[i]) != peer.TxValidationCode_VALID {
 			continue
 		}
-		if _, ch, err := openEnvelope(data[i]); err == nil && ch.GetTimestamp() != nil {
+		if _, ch, err := blocks.OpenEnvelope(data[i]); err == nil && ch.GetTimestamp() != nil {
 			return ch.GetTimestamp().AsTime().UTC(), true
 		}
 	}

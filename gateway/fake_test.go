@@ -423,3 +423,11 @@ func (f *fake) CatalogChanges(_ context.Context, p chengnuo.Page) (*chengnuo.Lis
 	}
 	return &chengnuo.List[*chengnuo.CatalogChange]{Items: []*chengnuo.CatalogChange{catalogChange("T-1@1")}}, nil
 }
+
+func (f *fake) Stats(_ context.Context, flt chengnuo.StatsFilter) (*chengnuo.StatsReport, error) {
+	if err := f.record("Stats", flt.From.Format(time.DateOnly), flt.Department); err != nil {
+		return nil, err
+	}
+	r := &chengnuo.StatsRow{Department: "MarketMSP", Item: "T-1", LettersAnchored: 3, RequestsSent: 1}
+	return &chengnuo.StatsReport{From: flt.From, To: flt.To, AsOf: t0, Rows: []*chengnuo.StatsRow{r}, Totals: *r}, nil
+}

@@ -158,6 +158,9 @@ func (s *Server) routes() {
 		return svc.ReportCatalogChange(c.Request.Context(), c.Param("id"))
 	}))
 
+	// Supervision figures (督促检查): public aggregates of the ledger.
+	v1.GET("/stats", public, s.stats)
+
 	// Letters (告知承诺书).
 	v1.POST("/drafts", clerk, serve(s, http.StatusCreated, func(c *gin.Context, r *chengnuo.DraftRequest) (any, error) {
 		return svc.Draft(c.Request.Context(), *r)

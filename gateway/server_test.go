@@ -103,6 +103,7 @@ var routeTable = []route{
 	{"GET", "/v1/drafts/CN1", "", reader, 200, "GetDraft", []any{"CN1"}},
 	{"GET", "/v1/drafts/CN1/letter.pdf", "", reader, 200, "PrintDraft", []any{"CN1"}},
 	{"GET", "/v1/departments", "", public, 200, "Departments", nil},
+	{"GET", "/v1/stats?from=2026-01-01&to=2026-12-31&department=MarketMSP", "", public, 200, "Stats", []any{"2026-01-01", "MarketMSP"}},
 	{"GET", "/v1/calendar/2026?version=2", "", public, 200, "Calendar", []any{2026, 2}},
 	{"PUT", "/v1/calendar/2026", `{"holidays":["2026-10-01"],"workdays":["2026-10-10"],"source":"通知"}`, admin, 200, "PutCalendar", []any{2026, 1}},
 	{"GET", "/v1/catalog/changes", "", public, 200, "CatalogChanges", nil},

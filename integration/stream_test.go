@@ -10,7 +10,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
-	"github.com/chengnuo/chengnuo/fabric"
+	"github.com/chengnuo/chengnuo/blocks"
 )
 
 // TestLetterStreamAnchoredOnceVerifiableEverywhere submits a concurrent
@@ -92,13 +92,13 @@ func creations(t *testing.T, first, last uint64) map[string][]uint64 {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := dialOrg(t, justice)
-	blocks, err := c.Network().BlockEvents(ctx, client.WithStartBlock(first))
+	stream, err := c.Network().BlockEvents(ctx, client.WithStartBlock(first))
 	if err != nil {
 		t.Fatal(err)
 	}
 	created := map[string][]uint64{}
-	for b := range blocks {
-		lb, err := fabric.RecordsOf(b, "notary")
+	for b := range stream {
+		lb, err := blocks.Records(b, "notary")
 		if err != nil {
 			t.Fatal(err)
 		}

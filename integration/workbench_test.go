@@ -359,7 +359,7 @@ func TestWorkbenchEveryPage(t *testing.T) {
 	}
 	b.step("accounts")
 	for _, page := range []string{"", "letters", "letters/new", "inbox", "requests", "samples", "credit", "catalog", "catalog/SC-001",
-		"proposals", "audit-trail", "audit", "password"} {
+		"proposals", "supervision", "audit-trail", "audit", "password"} {
 		b.do("open /console/"+page, chromedp.Navigate(M+"/console/"+page), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		name := strings.ReplaceAll(cmpOr(page, "home"), "/", "-")
 		b.step("page-" + name)

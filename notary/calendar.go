@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/supervision"
 )
 
 // PutCalendar implements chengnuo.Service.
@@ -173,4 +174,16 @@ func (s *Service) Remind(ctx context.Context) error {
 	}
 	s.overdue.Store(int64(overdue))
 	return nil
+}
+
+// Stats implements chengnuo.Service: computed from the read model, which
+// holds every record the blocks wrote.
+func (s *Service) Stats(ctx context.Context, f chengnuo.StatsFilter) (*chengnuo.StatsReport, error) {
+	if s.cfg.Index == nil {
+		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this gateway keeps no read model, so it cannot compute the figures")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return nil, chengnuo.Errorf(chengnuo.EINVALID, "from must be before to")
+	}
+	return supervision.Compute(ctx, s.cfg.Index, f)
 }

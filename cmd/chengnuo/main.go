@@ -51,6 +51,8 @@ func main() {
 		err = runProof(os.Args[2:], os.Stdout)
 	case "demo":
 		err = runDemo(ctx, os.Args[2:], os.Stdout)
+	case "stats":
+		err = runStats(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -78,6 +80,8 @@ commands:
   ca      --dir DIR                  create a demo applicant CA (DIR/ca.key, DIR/ca.pem) for gateways' --cert-roots
   enrol   --ca DIR --name N --id-number X [--id-type T] --out FILE   issue an applicant a key and certificate
   apikeys --dir DIR --roles a,b      create a gateway's API keys (DIR/api-keys.json, DIR/keys.env)
+  stats   --blocks DIR [--from D] [--to D] [--department M] [--item C] [--as-of T] [--format json|csv]
+                                     recompute the supervision figures from a peer's blocks
   secret  seal --from-def OWN --admin-cert C --admin-key K --to-def DEF --in F --out F
           | open --self-def OWN --key KEY --from-def DEF --fingerprint FP --in F --out F | fingerprint --in F
           hand the consortium secret to a department: encrypted to its SM2 transport key, signed by the sender's admin
