@@ -71,6 +71,8 @@ func TestSupervisionFigures(t *testing.T) {
 		"MarketMSP": {"lettersAnchored": 3, "lettersWithdrawn": 1, "requestsSent": 2, "outcomesFalse": 1, "falseOrdinary": 1,
 			"creditRecords": 1, "creditRepairs": 1},
 		"PoliceMSP": {"lettersAnchored": 1, "requestsReceived": 2, "answeredOnTime": 1, "declined": 1},
+		// The item's publication: a catalog change to report within 7 working days.
+		"JusticeMSP": {"catalogChanges": 1},
 	}
 	check := func(where string, raw []byte) {
 		t.Helper()
@@ -78,7 +80,7 @@ func TestSupervisionFigures(t *testing.T) {
 		if err := json.Unmarshal(raw, &rep); err != nil {
 			t.Fatalf("%s: %v %s", where, err, raw)
 		}
-		if len(rep.Rows) != 2 {
+		if len(rep.Rows) != 3 {
 			t.Fatalf("%s: %d rows: %s", where, len(rep.Rows), raw)
 		}
 		for _, r := range rep.Rows {
@@ -125,7 +127,7 @@ func TestSupervisionFigures(t *testing.T) {
 	}
 	defer res.Body.Close()
 	lines, err := csv.NewReader(res.Body).ReadAll()
-	if err != nil || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || len(lines) != 4 {
+	if err != nil || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || len(lines) != 5 {
 		t.Fatalf("CSV: %v %s %d lines", err, res.Header.Get("Content-Type"), len(lines))
 	}
 	st, media, xl := fetch(t, "", gatewayURL(justice)+query+"&format=xlsx")
@@ -137,7 +139,7 @@ func TestSupervisionFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := wb.GetRows(supervision.SheetFigures)
-	if err != nil || len(rows) != 4 {
+	if err != nil || len(rows) != 5 {
 		t.Fatalf("workbook rows %d %v", len(rows), err)
 	}
 	for i := range rows {
@@ -145,7 +147,7 @@ func TestSupervisionFigures(t *testing.T) {
 			t.Fatalf("workbook row %d %v, CSV %v", i, rows[i], lines[i])
 		}
 	}
-	for _, r := range rows[1:3] {
+	for _, r := range rows[1:4] {
 		if r[0] == "MarketMSP" && (r[1] != "市市场监管局" || r[3] != "3") {
 			t.Fatalf("market's row in the workbook: %v", r)
 		}
