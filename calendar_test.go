@@ -27,7 +27,9 @@ func official(t *testing.T) *chengnuo.Calendar {
 	return &c
 }
 
-func china(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, chengnuo.China) }
+func china(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, chengnuo.China)
+}
 
 // Deadlines as a person counts them on the official calendar: the day of
 // the event does not count, holidays do not, adjusted working weekend days

@@ -144,15 +144,15 @@ type view struct {
 	// of working days is not published.
 	CalendarWarning []int
 	Title           string
-	Org     string
-	MSPID   string
-	Account *chengnuo.Account
-	CSRF    string
-	Nav     []navItem
-	Path    string
-	Notice  string // a success message
-	Problem *problem
-	Data    any
+	Org             string
+	MSPID           string
+	Account         *chengnuo.Account
+	CSRF            string
+	Nav             []navItem
+	Path            string
+	Notice          string // a success message
+	Problem         *problem
+	Data            any
 }
 
 // problem is an error shown on a page: its message, and the form field it
