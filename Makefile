@@ -65,6 +65,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzSubmitOnly -fuzztime $(FUZZTIME) ./gateway
 	go test -run '^$$' -fuzz FuzzQRCodes -fuzztime $(FUZZTIME) ./scan
 	go test -run '^$$' -fuzz FuzzWrap -fuzztime $(FUZZTIME) ./document
+	go test -run '^$$' -fuzz FuzzDeserialize -fuzztime $(FUZZTIME) ./blocks
 
 .PHONY: demo
 demo:
