@@ -176,10 +176,9 @@ type LedgerBlock struct {
 	Number      uint64
 	Commitments []*Commitment
 	Anchors     []*Anchor
-	// Header is the block's serialized header, kept for proofs (the hash
-	// chain); Config the whole serialized block if it is a configuration
-	// block (the organisations, CAs and consenters in force from it on).
-	Header []byte
+	// Config is the whole serialized block if it is a configuration block
+	// (the organisations, CAs and consenters in force from it on), kept
+	// for proofs.
 	Config []byte
 	// Events says that a valid transaction of the block emitted a chaincode
 	// event (what the department's event listener must handle).
@@ -232,10 +231,9 @@ type Index interface {
 	// ApplicantCommitments returns one page of an applicant's commitments,
 	// in the order of their anchoring blocks (then of their ids).
 	ApplicantCommitments(ctx context.Context, applicantKey string, p Page) (*List[*Commitment], error)
-	// Headers returns the serialized headers of blocks 0 .. n-1.
-	Headers(ctx context.Context, n uint64) ([][]byte, error)
 	// Configs returns the serialized configuration blocks before block n,
-	// the genesis block first.
+	// the genesis block first; EUNAVAILABLE while fewer than n blocks are
+	// applied.
 	Configs(ctx context.Context, n uint64) ([][]byte, error)
 	// LedgerTime is the latest transaction time applied; Commitments and
 	// Records walk every commitment, and every record of a kind
@@ -452,7 +450,7 @@ type Service interface {
 	VerifyDigest(ctx context.Context, digest string) (*VerifyResult, error)
 	VerifyFile(ctx context.Context, r io.Reader, maxBytes int64) (*VerifyResult, error)
 	// CommitmentProof and DigestProof return a proof bundle (JSON, schema
-	// chengnuo-proof/1, package proof) of the latest write of a commitment,
+	// chengnuo-proof/2, package proof) of the latest write of a commitment,
 	// or of the record of a digest (a letter's commitment, else a bare
 	// anchor): checkable offline against the pinned genesis block.
 	CommitmentProof(ctx context.Context, id string) ([]byte, error)

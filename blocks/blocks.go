@@ -61,9 +61,6 @@ func parseBlock(raw []byte) (*common.Block, error) {
 func Records(b *common.Block, chaincode string) (*chengnuo.LedgerBlock, error) {
 	out := &chengnuo.LedgerBlock{Number: b.GetHeader().GetNumber()}
 	var err error
-	if out.Header, err = proto.Marshal(b.GetHeader()); err != nil {
-		return nil, err
-	}
 	if isConfig(b) {
 		if out.Config, err = proto.Marshal(b); err != nil {
 			return nil, err

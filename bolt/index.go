@@ -49,9 +49,12 @@ var (
 	legacyIdxRecs = []byte("commitments")        // commitment id -> record: the layout before
 	idxAnchors    = []byte("anchors")
 	idxMeta       = []byte("meta")
-	idxHeaders    = []byte("headers") // block number (8 bytes, big endian) -> serialized header
-	idxConfigs    = []byte("configs") // block number -> serialized configuration block
-	idxHeight     = []byte("height")
+	// legacyIdxHeaders held every block's header for proofs of schema 1;
+	// bundles of schema 2 need only the configuration blocks, so it is
+	// dropped on open.
+	legacyIdxHeaders = []byte("headers")
+	idxConfigs       = []byte("configs") // block number -> serialized configuration block
+	idxHeight        = []byte("height")
 	// applicant key (64 hex) + anchoring block (8 bytes, big endian) +
 	// commitment id -> nothing: an applicant's letters in anchoring order.
 	idxApplicants = []byte("applicants")
@@ -76,7 +79,7 @@ func OpenIndex(path string, byApplicant bool) (*Index, error) {
 		if tx.Bucket(idxSupervision) == nil && tx.Bucket(idxMeta) != nil && height(tx) > 0 {
 			// Kept before the supervision records: start again from the
 			// genesis block (the peer has every block).
-			for _, b := range [][]byte{idxRecordIDs, idxRecords, legacyIdxRecs, idxAnchors, idxMeta, idxHeaders, idxConfigs, idxApplicants} {
+			for _, b := range [][]byte{idxRecordIDs, idxRecords, legacyIdxRecs, idxAnchors, idxMeta, idxConfigs, idxApplicants} {
 				if tx.Bucket(b) != nil {
 					if err := tx.DeleteBucket(b); err != nil {
 						return err
@@ -84,7 +87,12 @@ func OpenIndex(path string, byApplicant bool) (*Index, error) {
 				}
 			}
 		}
-		for _, b := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs, idxSupervision} {
+		if tx.Bucket(legacyIdxHeaders) != nil {
+			if err := tx.DeleteBucket(legacyIdxHeaders); err != nil {
+				return err
+			}
+		}
+		for _, b := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxConfigs, idxSupervision} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -218,9 +226,6 @@ func (x *Index) Apply(_ context.Context, b *chengnuo.LedgerBlock) error {
 			if err := tx.Bucket(idxMeta).Put(idxTime, []byte(b.Time.UTC().Format(time.RFC3339Nano))); err != nil {
 				return err
 			}
-		}
-		if err := tx.Bucket(idxHeaders).Put(blockKey(b.Number), b.Header); err != nil {
-			return err
 		}
 		if b.Config != nil {
 			if err := tx.Bucket(idxConfigs).Put(blockKey(b.Number), b.Config); err != nil {
@@ -371,32 +376,13 @@ func blockKey(n uint64) []byte {
 	return k[:]
 }
 
-// Headers implements chengnuo.Index.
-func (x *Index) Headers(_ context.Context, n uint64) ([][]byte, error) {
-	out := make([][]byte, 0, n)
-	err := x.db.View(func(tx *bbolt.Tx) error {
-		if height(tx) < n {
-			return chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the read model has %d blocks, not yet %d; retry shortly", height(tx), n)
-		}
-		c := tx.Bucket(idxHeaders).Cursor()
-		for k, v := c.First(); k != nil && uint64(len(out)) < n; k, v = c.Next() {
-			if binary.BigEndian.Uint64(k) != uint64(len(out)) {
-				return chengnuo.Internal("the read model lacks a block header", fmt.Errorf("header %d missing", len(out)))
-			}
-			out = append(out, bytes.Clone(v))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, storeError(err)
-	}
-	return out, nil
-}
-
 // Configs implements chengnuo.Index.
 func (x *Index) Configs(_ context.Context, n uint64) ([][]byte, error) {
 	var out [][]byte
 	err := x.db.View(func(tx *bbolt.Tx) error {
+		if height(tx) < n {
+			return chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the read model has %d blocks, not yet %d; retry shortly", height(tx), n)
+		}
 		c := tx.Bucket(idxConfigs).Cursor()
 		for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) < n; k, v = c.Next() {
 			out = append(out, bytes.Clone(v))

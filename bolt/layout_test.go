@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -397,7 +398,7 @@ func TestIndexWithoutSupervisionStartsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, idxHeaders, idxConfigs} {
+		for _, name := range [][]byte{idxRecordIDs, idxRecords, idxAnchors, idxMeta, legacyIdxHeaders, idxConfigs} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -427,5 +428,63 @@ func TestIndexWithoutSupervisionStartsAgain(t *testing.T) {
 	}
 	if lt, _ := idx.LedgerTime(ctx); !lt.Equal(at) {
 		t.Fatalf("ledger time %s", lt)
+	}
+}
+
+// Issue 33: a read model that kept every block's header (for bundles of
+// schema 1) drops them on open and keeps its height and configuration
+// blocks: bundles of schema 2 need nothing else.
+func TestIndexDropsBlockHeaders(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "headers.index")
+	idx, err := OpenIndex(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range uint64(3) {
+		b := &chengnuo.LedgerBlock{Number: n}
+		if n == 0 {
+			b.Config = []byte("genesis")
+		}
+		if err := idx.Apply(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx.Close()
+	raw, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Update(func(tx *bbolt.Tx) error {
+		hb, err := tx.CreateBucket(legacyIdxHeaders)
+		for n := range uint64(3) {
+			err = errors.Join(err, hb.Put(blockKey(n), []byte("header")))
+		}
+		return err
+	})
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx, err = OpenIndex(path, false); err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if h, _ := idx.Height(ctx); h != 3 {
+		t.Fatalf("height %d after dropping the headers, want 3", h)
+	}
+	if err := idx.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(legacyIdxHeaders) != nil {
+			return errors.New("the headers are still kept")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := idx.Configs(ctx, 3); err != nil || len(cs) != 1 || string(cs[0]) != "genesis" {
+		t.Fatalf("configs %q %v", cs, err)
+	}
+	if _, err := idx.Configs(ctx, 4); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
+		t.Fatalf("configs before block 4 of 3 applied: %v", err)
 	}
 }

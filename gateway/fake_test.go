@@ -185,11 +185,11 @@ func (f *fake) VerifyDigest(_ context.Context, d string) (*chengnuo.VerifyResult
 }
 
 func (f *fake) CommitmentProof(_ context.Context, id string) ([]byte, error) {
-	return []byte(`{"version":"chengnuo-proof/1","subject":{"kind":"commitment","id":"` + id + `"}}`), f.record("CommitmentProof", id)
+	return []byte(`{"version":"chengnuo-proof/2","subject":{"kind":"commitment","id":"` + id + `"}}`), f.record("CommitmentProof", id)
 }
 
 func (f *fake) DigestProof(_ context.Context, d string) ([]byte, error) {
-	return []byte(`{"version":"chengnuo-proof/1","subject":{"kind":"anchor","letterDigest":"` + d + `"}}`), f.record("DigestProof", d)
+	return []byte(`{"version":"chengnuo-proof/2","subject":{"kind":"anchor","letterDigest":"` + d + `"}}`), f.record("DigestProof", d)
 }
 
 func (f *fake) GenesisHash(context.Context) (string, error) {

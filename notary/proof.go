@@ -46,7 +46,8 @@ func (s *Service) DigestProof(ctx context.Context, digest string) ([]byte, error
 }
 
 // buildProof assembles the bundle of transaction txID from the peer's block
-// and the read model's headers and configuration blocks.
+// and the read model's configuration blocks: its size and cost do not grow
+// with the ledger's height.
 func (s *Service) buildProof(ctx context.Context, subject proof.Subject, txID string) ([]byte, error) {
 	if s.cfg.Index == nil {
 		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this gateway keeps no read model, so it cannot build proofs")
@@ -59,15 +60,11 @@ func (s *Service) buildProof(ctx context.Context, subject proof.Subject, txID st
 	if err != nil {
 		return nil, chengnuo.Internal("the peer's block could not be read", err)
 	}
-	headers, err := s.cfg.Index.Headers(ctx, n)
-	if err != nil {
-		return nil, err
-	}
 	configs, err := s.cfg.Index.Configs(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	b, err := proof.Build(s.cfg.Channel, s.cfg.Chaincode, subject, block, txID, headers, configs)
+	b, err := proof.Build(s.cfg.Channel, s.cfg.Chaincode, subject, block, txID, configs)
 	if err != nil {
 		return nil, chengnuo.Internal("the proof could not be built", err)
 	}

@@ -182,7 +182,7 @@ func TestMalformedMetadataNamesACheck(t *testing.T) {
 	for name, f := range map[string]func(b *proof.Bundle){
 		"no transactions":   func(b *proof.Bundle) { b.Block.Data = nil },
 		"empty transaction": func(b *proof.Bundle) { b.Block.Data[0] = nil },
-		"no headers":        func(b *proof.Bundle) { b.Headers = nil },
+		"earlier headers":   func(b *proof.Bundle) { b.Headers = []proof.B64{b.Block.Header} },
 		"no configs":        func(b *proof.Bundle) { b.Configs = []proof.B64{nil} },
 		"huge height":       func(b *proof.Bundle) { b.Height = 1 << 62 },
 		"negative index":    func(b *proof.Bundle) { b.TxIndex = -1 },

@@ -10,8 +10,16 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Version names the bundle schema.
-const Version = "chengnuo-proof/1"
+// Bundle schemas. Version is what Build writes: the proven block and the
+// chain of configuration blocks from the genesis block, each signed by a
+// quorum of the consenters of the one before — a size that grows with the
+// configuration changes, not with the height. VersionHashChain, the first
+// schema, also carried the header of every earlier block (the hash chain
+// down to the genesis block); bundles of it still verify.
+const (
+	Version          = "chengnuo-proof/2"
+	VersionHashChain = "chengnuo-proof/1"
+)
 
 // Subject kinds.
 const (
@@ -19,7 +27,7 @@ const (
 	KindAnchor     = "anchor"
 )
 
-// Bundle is a proof bundle (schema Version). Binary parts are protobuf
+// Bundle is a proof bundle (schema Version or VersionHashChain). Binary parts are protobuf
 // messages of Fabric, base64 (standard, padded) in JSON.
 type Bundle struct {
 	Version   string  `json:"version"`
@@ -36,10 +44,12 @@ type Bundle struct {
 	// transaction envelope) and metadata (ordering signatures, validation
 	// flags), each a serialized protobuf.
 	Block Block `json:"block"`
-	// Headers are the serialized headers of blocks 0 .. Height-2, in order.
-	Headers []B64 `json:"headers"`
-	// Configs are the configuration blocks from the genesis block on, up to
-	// the one in force at the proven block, each a serialized common.Block.
+	// Headers, in schema VersionHashChain only, are the serialized headers
+	// of blocks 0 .. Height-2, in order.
+	Headers []B64 `json:"headers,omitempty"`
+	// Configs are every configuration block from the genesis block on, up
+	// to the one in force at the proven block, each a serialized
+	// common.Block.
 	Configs []B64 `json:"configs"`
 }
 
@@ -85,24 +95,24 @@ func Parse(raw []byte) (*Bundle, error) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return nil, &Failure{Check: CheckBundle, Reason: fmt.Sprintf("not a proof bundle: %v", err)}
 	}
-	if b.Version != Version {
-		return nil, &Failure{Check: CheckBundle, Reason: fmt.Sprintf("unknown bundle version %q (this verifier reads %s)", b.Version, Version)}
+	if b.Version != Version && b.Version != VersionHashChain {
+		return nil, &Failure{Check: CheckBundle, Reason: Printable(fmt.Sprintf("unknown bundle version %q (this verifier reads %s and %s)", b.Version, Version, VersionHashChain))}
 	}
 	return &b, nil
 }
 
-// Build assembles a bundle: block is the serialized block holding
-// transaction txID, headers the serialized headers of every block before
-// it, configs the serialized configuration blocks up to it (the genesis
-// block first).
-func Build(channel, chaincode string, subject Subject, block []byte, txID string, headers, configs [][]byte) (*Bundle, error) {
+// Build assembles a bundle of schema Version: block is the serialized
+// block holding transaction txID, configs every serialized configuration
+// block before it (the genesis block first). Nothing else of the ledger is
+// needed, however high it is.
+func Build(channel, chaincode string, subject Subject, block []byte, txID string, configs [][]byte) (*Bundle, error) {
 	var b common.Block
 	if err := proto.Unmarshal(block, &b); err != nil {
 		return nil, fmt.Errorf("block: %w", err)
 	}
 	n := b.GetHeader().GetNumber()
-	if uint64(len(headers)) != n {
-		return nil, fmt.Errorf("%d headers for block %d", len(headers), n)
+	if len(configs) == 0 {
+		return nil, fmt.Errorf("no configuration blocks for block %d", n)
 	}
 	idx := -1
 	for i, raw := range b.GetData().GetData() {
@@ -126,9 +136,6 @@ func Build(channel, chaincode string, subject Subject, block []byte, txID string
 		Block: Block{Header: hdr, Metadata: md}}
 	for _, d := range b.GetData().GetData() {
 		out.Block.Data = append(out.Block.Data, d)
-	}
-	for _, h := range headers {
-		out.Headers = append(out.Headers, h)
 	}
 	for _, c := range configs {
 		out.Configs = append(out.Configs, c)

@@ -38,7 +38,14 @@ func Describe(r *Report) string {
 	}
 	fmt.Fprintf(&b, "%ssubmitted by %s; endorsed by %d of the %d departments: %s\n", indent, p(r.Creator), len(r.Endorsers), len(r.Departments), p(strings.Join(r.Endorsers, ", ")))
 	fmt.Fprintf(&b, "%sordered and signed by %d orderers (a BFT quorum is %d): %s\n", indent, len(r.Orderers), r.Quorum, p(strings.Join(r.Orderers, ", ")))
-	fmt.Fprintf(&b, "%sunder the configuration of block %d, hash-linked to the genesis block %s", indent, r.ConfigBlock, p(r.GenesisHash))
+	if r.Schema == VersionHashChain {
+		fmt.Fprintf(&b, "%sunder the configuration of block %d, hash-linked to the genesis block %s", indent, r.ConfigBlock, p(r.GenesisHash))
+	} else if r.Configurations <= 1 {
+		fmt.Fprintf(&b, "%sunder the genesis configuration, of the genesis block %s", indent, p(r.GenesisHash))
+	} else {
+		fmt.Fprintf(&b, "%sunder the configuration of block %d, reached from the genesis block %s by %d change%s, each signed by a quorum of the consenters before it",
+			indent, r.ConfigBlock, p(r.GenesisHash), r.Configurations-1, map[bool]string{true: "s"}[r.Configurations > 2])
+	}
 	if r.Pinned {
 		b.WriteString(" (pinned)\n")
 	} else {

@@ -106,6 +106,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(fixture(f))
 	f.Add([]byte(`{"version":"chengnuo-proof/1","height":2,"headers":["AA=="],"configs":["AA=="],"block":{"header":"AA=="}}`))
 	f.Add([]byte(`{"version":"chengnuo-proof/1","height":18446744073709551615,"txIndex":9223372036854775807,"headers":[],"configs":[],"block":{"data":[]}}`))
+	f.Add([]byte(`{"version":"chengnuo-proof/2","height":2,"configs":["AA=="],"block":{"header":"CAE="}}`))
+	f.Add([]byte(`{"version":"chengnuo-proof/2","height":18446744073709551615,"configs":[],"block":{"header":"CP////////////8B"}}`))
 	for _, seed := range syntheticSeeds(f) {
 		f.Add(seed)
 	}
@@ -146,7 +148,9 @@ func syntheticSeeds(tb testing.TB) [][]byte {
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 5) },
 		func(_ *proof.Bundle, md *common.BlockMetadata) { md.Metadata = make([][]byte, 1000) },
 		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Block.Data = nil },
-		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Headers, b.Configs = nil, nil },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Configs = nil },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Configs = append(b.Configs, b.Configs[0]) },
+		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Version = proof.VersionHashChain },
 		func(b *proof.Bundle, _ *common.BlockMetadata) { b.Height, b.TxIndex = 1<<63, 1<<62 },
 	}
 	var seeds [][]byte

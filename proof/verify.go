@@ -68,22 +68,26 @@ func fail(check, format string, a ...any) error {
 
 // Report is what a bundle proved.
 type Report struct {
-	Channel      string          `json:"channel"`
-	GenesisHash  string          `json:"genesisHash"` // hex SHA-256 of the genesis block header
-	BlockNumber  uint64          `json:"blockNumber"`
-	BlockTime    time.Time       `json:"blockTime"` // the transaction's timestamp
-	TxID         string          `json:"txId"`
-	Creator      string          `json:"creator"`   // MSP id of the submitting department
-	Endorsers    []string        `json:"endorsers"` // MSP ids whose peers endorsed
-	Departments  []string        `json:"departments"`
-	Orderers     []string        `json:"orderers"` // "MSP (consenter n)" of each valid ordering signature
-	Quorum       int             `json:"quorum"`
-	ConfigBlock  uint64          `json:"configBlock"`
-	Kind         string          `json:"kind"`
-	ID           string          `json:"id,omitempty"`
-	LetterDigest string          `json:"letterDigest"`
-	Record       json.RawMessage `json:"record"`
-	Status       string          `json:"status,omitempty"` // the record's status at this height
+	Channel     string    `json:"channel"`
+	GenesisHash string    `json:"genesisHash"` // hex SHA-256 of the genesis block header
+	BlockNumber uint64    `json:"blockNumber"`
+	BlockTime   time.Time `json:"blockTime"` // the transaction's timestamp
+	TxID        string    `json:"txId"`
+	Creator     string    `json:"creator"`   // MSP id of the submitting department
+	Endorsers   []string  `json:"endorsers"` // MSP ids whose peers endorsed
+	Departments []string  `json:"departments"`
+	Orderers    []string  `json:"orderers"` // "MSP (consenter n)" of each valid ordering signature
+	Quorum      int       `json:"quorum"`
+	ConfigBlock uint64    `json:"configBlock"`
+	// Schema is the bundle's schema; Configurations the number of
+	// configuration blocks it carried (the genesis block's included).
+	Schema         string          `json:"schema"`
+	Configurations int             `json:"configurations"`
+	Kind           string          `json:"kind"`
+	ID             string          `json:"id,omitempty"`
+	LetterDigest   string          `json:"letterDigest"`
+	Record         json.RawMessage `json:"record"`
+	Status         string          `json:"status,omitempty"` // the record's status at this height
 	// ScanDigest is the SM3 of a paper letter's scan, as its record holds
 	// it: the letter printed from the draft whose digest is LetterDigest,
 	// signed by hand.
@@ -141,7 +145,7 @@ func headerBytes(h *common.BlockHeader) []byte {
 // Verify checks a bundle (and, if given, the letter) and reports what it
 // proved, or returns the first failed check as a *Failure.
 func Verify(b *Bundle, opt Options) (*Report, error) {
-	v := &verifier{b: b, rep: &Report{Channel: b.Channel, Kind: b.Subject.Kind, ID: b.Subject.ID, LetterDigest: b.Subject.LetterDigest}}
+	v := &verifier{b: b, rep: &Report{Schema: b.Version, Channel: b.Channel, Kind: b.Subject.Kind, ID: b.Subject.ID, LetterDigest: b.Subject.LetterDigest}}
 	pin := func() error {
 		if opt.GenesisHash == "" {
 			return nil
@@ -184,7 +188,8 @@ func Verify(b *Bundle, opt Options) (*Report, error) {
 type verifier struct {
 	b       *Bundle
 	rep     *Report
-	headers []*common.BlockHeader // 0 .. N
+	headers []*common.BlockHeader // 0 .. N, schema VersionHashChain only
+	top     *common.BlockHeader   // the proven block's
 	block   *common.Block
 	config  *channelConfig // in force at the block
 	env     *common.Envelope
@@ -197,16 +202,45 @@ type verifier struct {
 	ca  *peer.ChaincodeAction
 }
 
-// chain: every header decodes, numbers run 0..N, each links to the one
-// before, and the genesis is the first configuration block.
+// chain: the proven block's header decodes and the bundle's height is its.
+// In schema VersionHashChain every earlier header decodes too, numbers run
+// 0..N and each links to the one before; the genesis hash is then the
+// chain's first header's (configs checks that the genesis block is it).
+// In schema Version there are no earlier headers: the genesis hash is the
+// first configuration block's, and configs links the blocks by signatures.
 func (v *verifier) chain() error {
 	b := v.b
-	if b.Height == 0 || uint64(len(b.Headers)) != b.Height-1 {
-		return fail(CheckChain, "%d earlier headers for a block at height %d", len(b.Headers), b.Height)
+	if b.Version != Version && b.Version != VersionHashChain {
+		return fail(CheckBundle, "unknown bundle version %q (this verifier reads %s and %s)", b.Version, Version, VersionHashChain)
 	}
 	var top common.BlockHeader
 	if err := proto.Unmarshal(b.Block.Header, &top); err != nil {
 		return fail(CheckChain, "the block header does not decode: %v", err)
+	}
+	if b.Height == 0 || top.GetNumber() != b.Height-1 {
+		return fail(CheckChain, "the block is block %d, not block %d of a bundle of height %d", top.GetNumber(), b.Height-1, b.Height)
+	}
+	v.top = &top
+	v.rep.BlockNumber = top.GetNumber()
+	if b.Version == Version {
+		if len(b.Headers) != 0 {
+			return fail(CheckChain, "a bundle of %s carries no earlier headers", Version)
+		}
+		if len(b.Configs) == 0 {
+			return fail(CheckConfig, "no configuration blocks (the genesis block comes first)")
+		}
+		var genesis common.Block
+		if err := proto.Unmarshal(b.Configs[0], &genesis); err != nil || genesis.GetHeader() == nil {
+			return fail(CheckConfig, "the genesis block does not decode: %v", err)
+		}
+		if genesis.GetHeader().GetNumber() != 0 {
+			return fail(CheckConfig, "the first configuration block is block %d, not the genesis block", genesis.GetHeader().GetNumber())
+		}
+		v.rep.GenesisHash = hex.EncodeToString(headerHash(genesis.GetHeader()))
+		return nil
+	}
+	if uint64(len(b.Headers)) != b.Height-1 {
+		return fail(CheckChain, "%d earlier headers for a block at height %d", len(b.Headers), b.Height)
 	}
 	for i, raw := range b.Headers {
 		var h common.BlockHeader
@@ -225,13 +259,17 @@ func (v *verifier) chain() error {
 		}
 	}
 	v.rep.GenesisHash = hex.EncodeToString(headerHash(v.headers[0]))
-	v.rep.BlockNumber = top.GetNumber()
 	return nil
 }
 
-// configs: each configuration block is in the chain, its data is what its
-// header hashes, and (after the genesis) a BFT quorum of the consenters of
-// the configuration before it signed it.
+// configs: the configuration blocks are every one from the genesis block
+// to the one in force at the proven block: their numbers rise and stay
+// below the proven block's, their configuration sequences run on without a
+// gap (Fabric numbers each configuration one more than the last, so none
+// can be left out), each one's data is what its header hashes, and each
+// after the genesis block is signed by a BFT quorum of the consenters of
+// the configuration before it. In schema VersionHashChain each is also the
+// block of that number in the hash chain.
 func (v *verifier) configs() error {
 	if len(v.b.Configs) == 0 {
 		return fail(CheckConfig, "no configuration blocks (the genesis block comes first)")
@@ -244,10 +282,10 @@ func (v *verifier) configs() error {
 			return fail(CheckConfig, "configuration block %d does not decode: %v", i, err)
 		}
 		n := blk.GetHeader().GetNumber()
-		if (i == 0 && n != 0) || (i > 0 && n <= last) || n >= uint64(len(v.headers))-1 {
+		if (i == 0 && n != 0) || (i > 0 && n <= last) || n >= v.top.GetNumber() {
 			return fail(CheckConfig, "configuration block %d is block %d, out of order or not before the proven block", i, n)
 		}
-		if !proto.Equal(blk.GetHeader(), v.headers[n]) {
+		if v.headers != nil && !proto.Equal(blk.GetHeader(), v.headers[n]) {
 			return fail(CheckConfig, "configuration block %d is not the block %d of the hash chain", i, n)
 		}
 		if !bytes.Equal(dataHash(blk.GetData().GetData()), blk.GetHeader().GetDataHash()) {
@@ -261,6 +299,9 @@ func (v *verifier) configs() error {
 			return fail(CheckConfig, "block %d configures channel %q, not %q", n, cfg.channel, v.b.Channel)
 		}
 		if prev != nil {
+			if cfg.sequence != prev.sequence+1 {
+				return fail(CheckConfig, "block %d holds configuration %d after configuration %d: a configuration is missing", n, cfg.sequence, prev.sequence)
+			}
 			if _, err := prev.checkOrdererSignatures(&blk); err != nil {
 				return fail(CheckConfig, "block %d: %v", n, err)
 			}
@@ -269,6 +310,7 @@ func (v *verifier) configs() error {
 	}
 	v.config = prev
 	v.rep.ConfigBlock = last
+	v.rep.Configurations = len(v.b.Configs)
 	v.rep.Departments = prev.applicationOrgs()
 	return nil
 }
@@ -285,8 +327,7 @@ func (v *verifier) data() error {
 	for i, d := range b.Block.Data {
 		data[i] = d
 	}
-	top := v.headers[len(v.headers)-1]
-	v.block = &common.Block{Header: top, Data: &common.BlockData{Data: data}, Metadata: &md}
+	v.block = &common.Block{Header: v.top, Data: &common.BlockData{Data: data}, Metadata: &md}
 	if b.TxIndex < 0 || b.TxIndex >= len(data) {
 		return fail(CheckData, "transaction index %d outside a block of %d", b.TxIndex, len(data))
 	}
@@ -508,6 +549,7 @@ func dataHash(data [][]byte) []byte {
 // channelConfig is what the verifier needs of a channel configuration.
 type channelConfig struct {
 	channel    string
+	sequence   uint64              // the configuration's number: 0 for the genesis block's, one more for each change
 	orgs       map[string]*mspInfo // every organisation (application and orderer) by MSP id
 	appOrgs    []string
 	consenters map[uint32]*common.Consenter
@@ -543,7 +585,7 @@ func parseConfig(b *common.Block) (*channelConfig, error) {
 		return nil, err
 	}
 	root := ce.GetConfig().GetChannelGroup()
-	c := &channelConfig{channel: ch.GetChannelId(), orgs: map[string]*mspInfo{}, consenters: map[uint32]*common.Consenter{}}
+	c := &channelConfig{channel: ch.GetChannelId(), sequence: ce.GetConfig().GetSequence(), orgs: map[string]*mspInfo{}, consenters: map[uint32]*common.Consenter{}}
 	for _, section := range []string{"Application", "Orderer"} {
 		for name, g := range root.GetGroups()[section].GetGroups() {
 			info, id, err := parseMSP(g)

@@ -143,15 +143,17 @@ func Departments(tb testing.TB) []*Org {
 type Channel struct {
 	Name, Chaincode string
 	Orgs            []*Org // the departments of the configuration in force
-	blocks          []*common.Block
-	configs         []uint64 // numbers of the configuration blocks
+	blocks          map[uint64]*common.Block
+	height          uint64
+	last            *common.BlockHeader // the latest block's header
+	configs         []uint64            // numbers of the configuration blocks
 }
 
 // NewChannel makes a channel whose genesis block configures orgs as its
 // application organisations, orderer organisations and consenters.
 func NewChannel(tb testing.TB, name, chaincode string, orgs ...*Org) *Channel {
 	tb.Helper()
-	c := &Channel{Name: name, Chaincode: chaincode}
+	c := &Channel{Name: name, Chaincode: chaincode, blocks: map[uint64]*common.Block{}}
 	c.Configure(tb, orgs...)
 	return c
 }
@@ -182,14 +184,26 @@ func (c *Channel) Configure(tb testing.TB, orgs ...*Org) *common.Block {
 		signer = c.Orgs[0].Orderer
 	}
 	env := c.envelope(tb, common.HeaderType_CONFIG, signer, c.nextTime(), ce)
-	n := uint64(len(c.blocks))
-	b := c.seal(tb, [][]byte{env}, []peer.TxValidationCode{peer.TxValidationCode_VALID}, n, c.Orgs)
+	b := c.seal(tb, [][]byte{env}, []peer.TxValidationCode{peer.TxValidationCode_VALID}, true, c.Orgs)
 	c.Orgs = orgs
-	c.configs = append(c.configs, n)
+	c.configs = append(c.configs, b.Header.Number)
 	return b
 }
 
-func (c *Channel) nextTime() time.Time { return Epoch.Add(time.Duration(len(c.blocks)) * time.Second) }
+func (c *Channel) nextTime() time.Time { return Epoch.Add(time.Duration(c.height) * time.Second) }
+
+// Skip grows the chain by n blocks that only carry it forward: each
+// header links to the one before, and only the latest is kept, so a chain
+// of a million blocks is made in about a second and held in a few bytes.
+// A bundle of schema 2 never looks at them; BundleHashChain, which needs
+// every header, cannot be made past them.
+func (c *Channel) Skip(n uint64) {
+	empty := sha256.Sum256(nil)
+	for range n {
+		c.last = &common.BlockHeader{Number: c.height, PreviousHash: HeaderHash(c.last), DataHash: empty[:]}
+		c.height++
+	}
+}
 
 // envelope is a signed envelope of the given type with a fresh nonce.
 func (c *Channel) envelope(tb testing.TB, typ common.HeaderType, creator *Identity, at time.Time, data []byte) []byte {
@@ -307,7 +321,7 @@ func (c *Channel) Commit(tb testing.TB, envs [][]byte, flags []peer.TxValidation
 	if flags == nil {
 		flags = make([]peer.TxValidationCode, len(envs))
 	}
-	return c.seal(tb, envs, flags, uint64(len(c.blocks)), c.Orgs)
+	return c.seal(tb, envs, flags, false, c.Orgs)
 }
 
 // Quorum is SmartBFT's quorum of n consenters.
@@ -316,13 +330,16 @@ func Quorum(n int) int {
 	return (n + f + 2) / 2
 }
 
-// seal makes block n of envs, signed by a quorum of signers' consenters
-// (none for the genesis block), and appends it.
-func (c *Channel) seal(tb testing.TB, envs [][]byte, flags []peer.TxValidationCode, n uint64, signers []*Org) *common.Block {
+// seal makes the next block of envs, signed by a quorum of signers'
+// consenters (none for the genesis block), and appends it. A configuration
+// block names itself as the last configuration, as Fabric's orderers write
+// it; any other block the configuration block before it.
+func (c *Channel) seal(tb testing.TB, envs [][]byte, flags []peer.TxValidationCode, config bool, signers []*Org) *common.Block {
 	tb.Helper()
+	n := c.height
 	var prev []byte
 	if n > 0 {
-		prev = HeaderHash(c.blocks[n-1].Header)
+		prev = HeaderHash(c.last)
 	}
 	dh := sha256.Sum256(slices.Concat(envs...))
 	b := &common.Block{Header: &common.BlockHeader{Number: n, PreviousHash: prev, DataHash: dh[:]},
@@ -336,11 +353,12 @@ func (c *Channel) seal(tb testing.TB, envs [][]byte, flags []peer.TxValidationCo
 	if len(c.configs) > 0 {
 		last = c.configs[len(c.configs)-1]
 	}
-	if len(signers) == 0 { // the genesis block is its own configuration
+	if config {
 		last = n
 	}
 	c.SignBlock(tb, b, last, signers[:min(len(signers), Quorum(len(signers)))]...)
-	c.blocks = append(c.blocks, b)
+	c.blocks[n], c.last = b, b.Header
+	c.height++
 	return b
 }
 
@@ -359,37 +377,64 @@ func (c *Channel) SignBlock(tb testing.TB, b *common.Block, last uint64, signers
 	b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], _ = proto.Marshal(md)
 }
 
-// Block is block n.
+// Block is block n (nil for a block Skip made).
 func (c *Channel) Block(n uint64) *common.Block { return c.blocks[n] }
 
 // Height is the number of blocks.
-func (c *Channel) Height() uint64 { return uint64(len(c.blocks)) }
+func (c *Channel) Height() uint64 { return c.height }
+
+// Configs are the numbers of the configuration blocks.
+func (c *Channel) Configs() []uint64 { return slices.Clone(c.configs) }
 
 // GenesisHash is the hash a verifier pins.
 func (c *Channel) GenesisHash() string { return hex.EncodeToString(HeaderHash(c.blocks[0].Header)) }
 
 // Bundle is the proof bundle of transaction txID in block n, built as a
-// gateway builds it.
+// gateway builds it (schema 2).
 func (c *Channel) Bundle(tb testing.TB, subject proof.Subject, n uint64, txID string) *proof.Bundle {
 	tb.Helper()
 	block, err := proto.Marshal(c.blocks[n])
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var headers, configs [][]byte
-	for i := uint64(0); i < n; i++ {
-		h, _ := proto.Marshal(c.blocks[i].Header)
-		headers = append(headers, h)
+	b, err := proof.Build(c.Name, c.Chaincode, subject, block, txID, c.configsBefore(tb, n))
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return b
+}
+
+func (c *Channel) configsBefore(tb testing.TB, n uint64) [][]byte {
+	tb.Helper()
+	var configs [][]byte
 	for _, k := range c.configs {
 		if k < n {
-			raw, _ := proto.Marshal(c.blocks[k])
+			raw, err := proto.Marshal(c.blocks[k])
+			if err != nil {
+				tb.Fatal(err)
+			}
 			configs = append(configs, raw)
 		}
 	}
-	b, err := proof.Build(c.Name, c.Chaincode, subject, block, txID, headers, configs)
-	if err != nil {
-		tb.Fatal(err)
+	return configs
+}
+
+// BundleHashChain is the bundle of schema 1 (chengnuo-proof/1) that
+// gateways built before schema 2: the same, and the header of every block
+// before block n.
+func (c *Channel) BundleHashChain(tb testing.TB, subject proof.Subject, n uint64, txID string) *proof.Bundle {
+	tb.Helper()
+	b := c.Bundle(tb, subject, n, txID)
+	b.Version = proof.VersionHashChain
+	for i := range n {
+		if c.blocks[i] == nil {
+			tb.Fatalf("block %d was skipped: a bundle of schema 1 needs its header", i)
+		}
+		h, err := proto.Marshal(c.blocks[i].Header)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b.Headers = append(b.Headers, h)
 	}
 	return b
 }
