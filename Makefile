@@ -10,6 +10,7 @@ help:
 	@echo "make clean     stop and remove all state (crypto, ledgers, logs)"
 	@echo "make redeploy  rebuild the chaincode and, if it changed, upgrade it (sequence + 1)"
 	@echo "make bench     benchmarks: Go micro-benchmarks and gateway load on a throwaway network"
+	@echo "make bench-growth  fill a throwaway network to 10^6 letters, measuring at each milestone (long)"
 	@echo "make chaos     the fault scenarios, ten times longer, on a throwaway network; prints the fault table"
 	@echo "make demo      run the whole story against the network of make up, printing each step"
 	@echo "make fuzz      run the fuzzers (FUZZTIME=30s each); seed corpora live in testdata/fuzz"
@@ -37,6 +38,10 @@ test:
 
 bench:
 	scripts/bench.sh
+
+.PHONY: bench-growth
+bench-growth:
+	scripts/bench-growth.sh
 
 .PHONY: chaos
 chaos:

@@ -55,6 +55,9 @@ type benchResult struct {
 	// and the network's memory (PSS and RSS, MB) after the run.
 	NetCPU, GenCPU float64
 	PSSMB, RSSMB   int64
+	// RSSByKind is the memory (RSS, MB) after the run of each kind of
+	// process, summed over departments.
+	RSSByKind map[string]int64
 }
 
 func (r *benchResult) percentile(p float64) time.Duration {
@@ -611,6 +614,10 @@ func printProcs(w io.Writer, r *benchResult, procs []proc, before, after []procS
 		}
 		fmt.Fprintf(w, " network %d (%d) / %d\n", total.pss>>20, total.anon>>20, total.rss>>20)
 		r.NetCPU, r.PSSMB, r.RSSMB = per(total.cpu), total.pss>>20, total.rss>>20
+		r.RSSByKind = map[string]int64{}
+		for name, a := range kinds {
+			r.RSSByKind[name] = a.rss >> 20
+		}
 	}
 	r.GenCPU = per(gen)
 	fmt.Fprintf(w, "         load generator CPU %.2f s per 1,000 answered\n", r.GenCPU)
@@ -638,7 +645,8 @@ func appendSummary(path string, r *benchResult) error {
 	}
 	line, _ := json.Marshal(map[string]any{"mode": r.Mode, "clients": r.Clients, "offered": r.Rate, "rate": r.rate(),
 		"ok": r.OK, "failed": r.failed(), "unsent": r.Unsent, "p50ms": ms(r.percentile(0.5)), "p90ms": ms(r.percentile(0.9)), "p99ms": ms(r.percentile(0.99)),
-		"networkCpuPer1000": r.NetCPU, "generatorCpuPer1000": r.GenCPU, "networkPssMB": r.PSSMB, "networkRssMB": r.RSSMB})
+		"networkCpuPer1000": r.NetCPU, "generatorCpuPer1000": r.GenCPU, "networkPssMB": r.PSSMB, "networkRssMB": r.RSSMB,
+		"rssMBByKind": r.RSSByKind})
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
 		return err
