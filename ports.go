@@ -295,6 +295,16 @@ type Store interface {
 	AddNote(ctx context.Context, id string, n Note) error
 	// NextNumber returns the next letter serial number of a year (1, 2, …).
 	NextNumber(ctx context.Context, year int) (int, error)
+	// SkipNumbers advances a year's letter serial number by n, so that no
+	// number issued after a restored backup was taken is issued again.
+	SkipNumbers(ctx context.Context, year, n int) error
+	// PutLost keeps the letters the ledger says this department anchored
+	// but the store does not hold (a restore from an older backup); a
+	// letter kept already is left as it is. Lost returns one page of them,
+	// in id order; GetLost one by id (ENOTFOUND if none).
+	PutLost(ctx context.Context, ls []*LostLetter) error
+	Lost(ctx context.Context, p Page) (*List[*LostLetter], error)
+	GetLost(ctx context.Context, id string) (*LostLetter, error)
 	// PutDraft keeps a draft (a draft kept already is left as it is);
 	// GetDraft returns one by id (DraftNotKept if none).
 	PutDraft(ctx context.Context, d *Draft) error

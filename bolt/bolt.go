@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ var (
 	bucketInbox       = []byte("inbox")
 	bucketInboxOrder  = []byte("inbox-order") // requestedAt|id -> id
 	bucketDrafts      = []byte("drafts")      // id -> Draft (its canonical letter)
+	bucketLost        = []byte("lost")        // id -> LostLetter
 )
 
 // The layout before arrival order, read only to migrate it (migrateLetters).
@@ -55,7 +57,7 @@ var (
 
 var allBuckets = [][]byte{bucketLetterIDs, bucketBodies, bucketStates, bucketQueue, bucketSerials, bucketTexts,
 	bucketDisclosures, bucketOutgoing, bucketInbox, bucketInboxOrder, bucketDrafts,
-	bucketAccounts, bucketSessions, bucketUserSessions, bucketAuditTrail}
+	bucketAccounts, bucketSessions, bucketUserSessions, bucketAuditTrail, bucketLost}
 
 // appendFill is the fill of the pages of buckets written in key order
 // (bbolt's default, half, suits keys that arrive in random order).
@@ -566,6 +568,77 @@ func (d *DB) NextNumber(_ context.Context, year int) (int, error) {
 		return b.Put(k, buf[:])
 	})
 	return int(n), err
+}
+
+// SkipNumbers implements chengnuo.Store.
+func (d *DB) SkipNumbers(_ context.Context, year, n int) error {
+	if n < 0 {
+		return chengnuo.Errorf(chengnuo.EINVALID, "cannot skip a negative count of numbers")
+	}
+	return d.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSerials)
+		k := []byte(strconv.Itoa(year))
+		var cur uint64
+		if raw := b.Get(k); len(raw) == 8 {
+			cur = binary.BigEndian.Uint64(raw)
+		}
+		var buf [8]byte
+		binary.BigEndian.PutUint64(buf[:], cur+uint64(n))
+		return b.Put(k, buf[:])
+	})
+}
+
+// PutLost implements chengnuo.Store.
+func (d *DB) PutLost(_ context.Context, ls []*chengnuo.LostLetter) error {
+	return d.update(func(tx *bbolt.Tx) error {
+		for _, l := range ls {
+			if tx.Bucket(bucketLost).Get([]byte(l.ID)) != nil {
+				continue
+			}
+			if err := putJSON(tx, bucketLost, l.ID, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Lost implements chengnuo.Store.
+func (d *DB) Lost(_ context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.LostLetter], error) {
+	var out *chengnuo.List[*chengnuo.LostLetter]
+	err := d.view(func(tx *bbolt.Tx) error {
+		var err error
+		out, err = page(tx, bucketLost, nil, nil, p, func(_, v []byte) (*chengnuo.LostLetter, bool, error) {
+			var l chengnuo.LostLetter
+			err := json.Unmarshal(v, &l)
+			return &l, err == nil, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// GetLost implements chengnuo.Store.
+func (d *DB) GetLost(_ context.Context, id string) (*chengnuo.LostLetter, error) {
+	var l chengnuo.LostLetter
+	err := d.view(func(tx *bbolt.Tx) error {
+		ok, err := getJSON(tx, bucketLost, id, &l)
+		if err == nil && !ok {
+			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no lost letter %s", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// Snapshot calls fn with a consistent copy of the whole store, as of one
+// read transaction, and its size: an online backup while letters keep
+// arriving.
+func (d *DB) Snapshot(fn func(size int64, w io.WriterTo) error) error {
+	return d.db.View(func(tx *bbolt.Tx) error { return fn(tx.Size(), tx) })
 }
 
 // PutText implements chengnuo.Store.

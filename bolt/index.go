@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -374,6 +375,12 @@ func blockKey(n uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], n)
 	return k[:]
+}
+
+// Snapshot calls fn with a consistent copy of the read model and the
+// height it was taken at.
+func (x *Index) Snapshot(fn func(height uint64, size int64, w io.WriterTo) error) error {
+	return x.db.View(func(tx *bbolt.Tx) error { return fn(height(tx), tx.Size(), tx) })
 }
 
 // Configs implements chengnuo.Index.

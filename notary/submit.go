@@ -464,6 +464,12 @@ func publicRecord(c *chengnuo.Commitment) *chengnuo.Commitment {
 // ledger record. Only the anchoring department has the letter.
 func (s *Service) Commitment(ctx context.Context, id string) (*chengnuo.CommitmentView, error) {
 	st, err := s.store.Get(ctx, id)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		if l, lerr := s.store.GetLost(ctx, id); lerr == nil {
+			return nil, chengnuo.Errorf(chengnuo.ENOTFOUND, "letter %s was anchored by this department on %s, after the backup its store was restored from: "+
+				"the letter is lost with the old host; collect it again from the applicant", l.ID, l.AnchoredAt.In(chengnuo.China).Format("2006-01-02 15:04"))
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -369,6 +369,55 @@ func (d *DB) NextNumber(ctx context.Context, year int) (int, error) {
 	return int(n), err
 }
 
+// SkipNumbers implements chengnuo.Store.
+func (d *DB) SkipNumbers(ctx context.Context, year, n int) error {
+	if n < 0 {
+		return chengnuo.Errorf(chengnuo.EINVALID, "cannot skip a negative count of numbers")
+	}
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO serials (year, n) VALUES ($1, $2)
+			ON CONFLICT (year) DO UPDATE SET n = serials.n + EXCLUDED.n`, year, n)
+		return err
+	})
+}
+
+// PutLost implements chengnuo.Store.
+func (d *DB) PutLost(ctx context.Context, ls []*chengnuo.LostLetter) error {
+	return d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		for _, l := range ls {
+			raw, err := json.Marshal(l)
+			if err != nil {
+				return chengnuo.Internal("encode lost letter", err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO lost (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, l.ID, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Lost implements chengnuo.Store.
+func (d *DB) Lost(ctx context.Context, p chengnuo.Page) (*chengnuo.List[*chengnuo.LostLetter], error) {
+	return page[*chengnuo.LostLetter](ctx, d, p, "", `SELECT id, doc FROM lost WHERE id > $1 ORDER BY id LIMIT $2`)
+}
+
+// GetLost implements chengnuo.Store.
+func (d *DB) GetLost(ctx context.Context, id string) (*chengnuo.LostLetter, error) {
+	var l chengnuo.LostLetter
+	err := d.run(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		ok, err := getJSON(ctx, tx, &l, `SELECT doc FROM lost WHERE id = $1`, id)
+		if err == nil && !ok {
+			err = chengnuo.Errorf(chengnuo.ENOTFOUND, "no lost letter %s", id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
 // PutText implements chengnuo.Store.
 func (d *DB) PutText(ctx context.Context, t *chengnuo.Text) error {
 	raw, err := json.Marshal(t)

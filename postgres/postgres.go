@@ -57,6 +57,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS sessions (id text PRIMARY KEY, username text NOT NULL, doc jsonb NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS sessions_username ON sessions (username)`,
 	`CREATE TABLE IF NOT EXISTS audit_trail (key text COLLATE "C" PRIMARY KEY, doc jsonb NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS lost (id text COLLATE "C" PRIMARY KEY, doc jsonb NOT NULL)`,
 }
 
 // schemaLock is the advisory lock key of schema changes ("chengnuo").
@@ -99,7 +100,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // tables are the schema's tables; when all exist, Open changes nothing (so
 // a replica can start on a database that refuses writes for now).
-var tables = []string{"letters", "serials", "texts", "drafts", "disclosures", "outgoing", "inbox", "accounts", "sessions", "audit_trail"}
+var tables = []string{"letters", "serials", "texts", "drafts", "disclosures", "outgoing", "inbox", "accounts", "sessions", "audit_trail", "lost"}
 
 func (d *DB) migrate(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

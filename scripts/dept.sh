@@ -46,6 +46,15 @@
 #   peer-env                               exports to use the peer CLI as this department's admin
 #   account-add USERNAME ROLE[,ROLE] [NAME] a person's workbench account (/console/); prints the
 #                                          one-time password on its last line
+#   backup DIR KEYFILE [KEEP]              an online, consistent, encrypted backup of this department into
+#                                          DIR (the store, read model and event checkpoint as snapshots; keys,
+#                                          certificates, secret, definition, configuration; a PostgreSQL store
+#                                          by pg_dump); the oldest beyond KEEP (14) removed. The ledger is not
+#                                          in it: the peer and orderer resynchronise from the others
+#   restore FILE KEYFILE                   put a backup in place on a fresh host (DEPT_HOME must not exist;
+#                                          every part is checked first); scripts/network.sh restore does the rest
+#   reconcile [CSV]                        after a restore, once the gateway runs: list the letters anchored
+#                                          after the backup (from the ledger) and mark them lost in the store
 #
 # Environment: DEPT_HOME (required), CHENGNUO_BASE_PORT (17000), FABRIC_BIN and
 # CHENGNUO_BIN (binaries; default: built by the scripts), CHENGNUO_NETNS (the
@@ -1091,6 +1100,7 @@ cmd_start_gateway() {
   local names=(gateway) name
   if (($(replicas) > 1)); then
     start_postgres
+    restore_postgres
     names+=(gateway2)
   fi
   for name in "${names[@]}"; do
@@ -1276,6 +1286,51 @@ cmd_account_add() {
     --name "$name" "$user" "$roles"
 }
 
+cmd_backup() {
+  local dir="${1:?backup DIR KEYFILE [KEEP]}" key="${2:?backup DIR KEYFILE [KEEP]}" keep="${3:-${CHENGNUO_BACKUP_KEEP:-14}}" extra=()
+  chengnuo_bin
+  if (($(replicas) > 1)); then
+    # The letters are in PostgreSQL (pg_dump); the first replica's read
+    # model and event checkpoint are the gateway's snapshot.
+    pg_bin
+    export PATH="${PG_BIN}:${PATH}" PGPASSFILE="${DEPT_HOME}/postgres/pgpass"
+    extra=(--pg-url "postgres://chengnuo@${IP}:$(pg_port)/chengnuo?sslmode=disable"
+      --index-path data/gateway/replica1.index --checkpoint-path data/gateway/replica1.checkpoint)
+  fi
+  "${BIN}/chengnuo" backup create --home "$DEPT_HOME" --ops "http://${IP}:$(gateway_ops_port)" \
+    --token-file "${DEPT_HOME}/gateway/operator.token" --key "$key" --out "$dir" --keep "$keep" --name "$KEY" "${extra[@]}"
+}
+
+cmd_restore() {
+  local file="${1:?restore FILE KEYFILE}" key="${2:?restore FILE KEYFILE}"
+  chengnuo_bin
+  "${BIN}/chengnuo" backup restore --in "$file" --key "$key" --home "$DEPT_HOME"
+  # A second replica starts from the first one's read model and checkpoint.
+  if [[ -f "${DEPT_HOME}/data/gateway/replica1.index" ]]; then
+    cp "${DEPT_HOME}/data/gateway/replica1.index" "${DEPT_HOME}/data/gateway/replica2.index"
+    if [[ -f "${DEPT_HOME}/data/gateway/replica1.checkpoint" ]]; then
+      cp "${DEPT_HOME}/data/gateway/replica1.checkpoint" "${DEPT_HOME}/data/gateway/replica2.checkpoint"
+    fi
+  fi
+}
+
+# restore_postgres: a PostgreSQL store's dump from a restored backup goes
+# into the fresh cluster's empty database before any gateway starts.
+restore_postgres() {
+  local dump="${DEPT_HOME}/postgres.dump"
+  [[ -f "$dump" ]] || return 0
+  PGPASSFILE="${DEPT_HOME}/postgres/pgpass" "${PG_BIN}/pg_restore" -h "$IP" -p "$(pg_port)" -U chengnuo -d chengnuo \
+    --no-owner --exit-on-error "$dump" > "${LOGS}/pg-restore.log" 2>&1 || { tail -n 20 "${LOGS}/pg-restore.log" >&2; die "pg_restore failed"; }
+  mv "$dump" "${dump}.restored"
+  log "restored the letters into PostgreSQL"
+}
+
+cmd_reconcile() {
+  chengnuo_bin
+  "${BIN}/chengnuo" backup reconcile --ops "http://${IP}:$(gateway_ops_port)" \
+    --token-file "${DEPT_HOME}/gateway/operator.token" ${1:+--csv "$1"}
+}
+
 cmd_peer_env() {
   local kv
   fabric_bin
@@ -1310,6 +1365,9 @@ case "$cmd" in
   describe-update) cmd_describe_update "$@" ;;
   secret-fingerprint) cmd_secret_fingerprint ;;
   account-add) cmd_account_add "$@" ;;
+  backup) cmd_backup "$@" ;;
+  restore) cmd_restore "$@" ;;
+  reconcile) cmd_reconcile "$@" ;;
   submit-update) cmd_submit_update "$@" ;;
   new-secret) cmd_new_secret ;;
   seal-secret) cmd_seal_secret "$@" ;;

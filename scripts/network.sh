@@ -23,6 +23,12 @@
 #   hosts        only make the founding departments' hosts (namespaces)
 #   join KEY     a department of orgs.tsv that is not on the channel joins the running network
 #   leave KEY    a department leaves the channel (a majority of the others' admins sign)
+#   backup KEY [DIR]   an encrypted online backup of a department (default DIR: $STATE/backups/KEY;
+#                the key, made on first use, in $STATE/backup-keys/KEY.key — on real hosts kept apart)
+#   destroy KEY  the drill's lost host: the department's processes killed, its namespace and directory removed
+#   restore KEY FILE   restore a department onto a fresh host from a backup: its processes come back
+#                with the same identities, the peer and orderer resynchronise from the others, the gateway's
+#                read model catches up, and the letters anchored after the backup are listed
 #   env KEY      shell exports to use the peer CLI as that department's admin
 #   dept KEY ARGS...  run scripts/dept.sh for that department (inside its namespace)
 #
@@ -596,6 +602,80 @@ cmd_deploy() {
   deploy_cc
 }
 
+backup_key() { echo "${STATE}/backup-keys/${ORG_KEYS[$1]}.key"; }
+
+cmd_backup() {
+  local n dir key
+  n="$(org_index "$1")"
+  dir="${2:-${STATE}/backups/${ORG_KEYS[$n]}}"
+  key="$(backup_key "$n")"
+  ensure_bins
+  if [[ ! -f "$key" ]]; then
+    mkdir -p "$(dirname "$key")"
+    "${BIN}/chengnuo" backup keygen --out "$key" >&2
+  fi
+  mkdir -p "$dir"
+  dept "$n" backup "$dir" "$key"
+}
+
+cmd_destroy() {
+  local n home ns f pid
+  n="$(org_index "$1")"
+  home="${DEPTS}/${ORG_KEYS[$n]}"
+  # Killed, not stopped: a host that dies does not shut down.
+  for f in "${home}"/run/*.pid "${home}"/run/*.child; do
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    if [[ -n "$pid" ]]; then kill -9 "$pid" 2> /dev/null || true; fi
+  done
+  if netns_mode; then
+    ns="$(ns_name "${ORG_KEYS[$n]}")"
+    if ip netns list | grep -qw "$ns"; then
+      # Whatever still runs in the namespace goes with it.
+      for pid in $(ip netns pids "$ns"); do kill -9 "$pid" 2> /dev/null || true; done
+      ip netns delete "$ns"
+    fi
+    ip link delete "cv${BASE}${ORG_SLOT[$n]}" 2> /dev/null || true
+  fi
+  rm -rf "$home"
+  log "${ORG_KEYS[$n]}'s host destroyed"
+}
+
+cmd_restore() {
+  local n file home t0=$SECONDS m others=() label pkg id
+  n="$(org_index "$1")"
+  file="$2"
+  home="${DEPTS}/${ORG_KEYS[$n]}"
+  [[ -f "$file" ]] || die "no backup file ${file}"
+  [[ ! -e "$home" ]] || die "${home} exists: a department is restored onto a fresh host only (refusing to overwrite it)"
+  ensure_bins
+  for m in $(members); do [[ "$m" == "$n" ]] || others+=("$m"); done
+  ((${#others[@]} > 0)) || die "no other department to resynchronise from"
+  host_up "$n"
+  dept "$n" restore "$file" "$(backup_key "$n")"
+  log "$((SECONDS - t0))s: files in place"
+  dept "$n" start-nodes
+  # The orderer joins from the channel's latest configuration block, in
+  # which it is a consenter, and pulls the blocks from the others; the
+  # peer joins from the genesis block and catches up.
+  dept "${others[0]}" fetch-config "${EXCHANGE}/config-for-restore-${ORG_KEYS[$n]}.block"
+  dept "$n" join-orderer "${EXCHANGE}/config-for-restore-${ORG_KEYS[$n]}.block"
+  dept "$n" join-peer "${EXCHANGE}/genesis.block"
+  dept "$n" wait-orderer
+  log "$((SECONDS - t0))s: orderer and peer on the channel"
+  read -r label pkg < <(dept "$n" package-cc)
+  id="$(dept "$n" install-cc "$pkg")"
+  [[ "$id" == "$(cat "${home}/cc/package.id" 2> /dev/null)" ]] || log "chaincode package ${label}: ${id} (was $(cat "${home}/cc/package.id" 2> /dev/null))"
+  dept "$n" start-cc "$id"
+  DISCOVER_N="$((${#others[@]} + 1))"
+  dept "$n" wait-discovery "$DISCOVER_N"
+  start_gateway "$n"
+  log "$((SECONDS - t0))s: gateway up; reconciling the store with the ledger"
+  dept "$n" reconcile "${STATE}/lost-${ORG_KEYS[$n]}.csv"
+  write_network_json
+  log "${ORG_KEYS[$n]} restored in $((SECONDS - t0))s"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
@@ -612,6 +692,9 @@ case "${1:-}" in
     for i in $(founders); do host_up "$i"; done
     ;;
   join) cmd_join "${2:?usage: network.sh join KEY}" ;;
+  backup) cmd_backup "${2:?usage: network.sh backup KEY [DIR]}" "${3:-}" ;;
+  destroy) cmd_destroy "${2:?usage: network.sh destroy KEY}" ;;
+  restore) cmd_restore "${2:?usage: network.sh restore KEY FILE}" "${3:?usage: network.sh restore KEY FILE}" ;;
   leave) cmd_leave "${2:?usage: network.sh leave KEY}" ;;
   env)
     FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"

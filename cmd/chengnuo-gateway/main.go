@@ -387,7 +387,24 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
-		ops.Handle("POST /accounts", console.Operator(ppl, strings.TrimSpace(string(raw))))
+		token := strings.TrimSpace(string(raw))
+		ops.Handle("POST /accounts", console.Operator(ppl, token))
+		// Backup and restore (scripts/dept.sh backup, restore).
+		var sources []gateway.Snapshot
+		storeKind := "postgres"
+		if bdb, ok := db.(*bolt.DB); ok {
+			storeKind = "bolt"
+			sources = append(sources, gateway.Snapshot{Name: "store.db", Take: bdb.Snapshot})
+		}
+		sources = append(sources, gateway.Snapshot{Name: "index.db", Take: func(fn func(int64, io.WriterTo) error) error {
+			return idx.Snapshot(func(_ uint64, size int64, w io.WriterTo) error { return fn(size, w) })
+		}})
+		files := map[string]string{}
+		if cfg.Fabric.Checkpoint != "" {
+			files["checkpoint"] = cfg.Fabric.Checkpoint
+		}
+		ops.Handle("GET /backup", gateway.BackupHandler(token, cfg.Fabric.MSPID, storeKind, svc.IndexHeight, sources, files))
+		ops.Handle("POST /reconcile", gateway.ReconcileHandler(token, svc))
 	}
 	// The body's own read deadline (the server's per-route BodyTimeout)
 	// replaces ReadTimeout once the headers are in.

@@ -53,6 +53,8 @@ func main() {
 		err = runDemo(ctx, os.Args[2:], os.Stdout)
 	case "stats":
 		err = runStats(ctx, os.Args[2:], os.Stdout)
+	case "backup":
+		err = runBackup(ctx, os.Args[2:], os.Stdout)
 	case "growth":
 		err = runGrowth(ctx, os.Args[2:], os.Stdout)
 	case "help", "-h", "--help":
@@ -97,6 +99,9 @@ commands:
           but not pinned (no --genesis-hash); print a genesis block's hash to pin
   bench   --url URL [--network FILE] [--mode letters|anchor|verify|verify-letter]
           load a gateway with prepared requests; rates, percentiles, CPU and memory per process
+  backup  keygen --out F | create --home DIR --ops URL --token-file F --key F --out DIR [--keep N]
+          | inspect --in F --key F | restore --in F --key F --home DIR | reconcile --ops URL --token-file F
+          a department's encrypted backup, its check, its restore onto a fresh host, and the letters anchored since
   growth  --network FILE --key-file F [--milestones 10000,100000,300000,1000000] [--clients 300]
           fill the network with letters and measure it at each milestone (make bench-growth)
 `)

@@ -40,6 +40,7 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 		{"UndeliveredPages", undeliveredPages},
 		{"RecentLetters", recentLetters},
 		{"Drafts", drafts},
+		{"LostLettersAndSkippedNumbers", lostLettersAndSkippedNumbers},
 		{"People", func(t *testing.T, open func(*testing.T) Store) { people(t, open, shared) }},
 		{"ConcurrentWriters", func(t *testing.T, open func(*testing.T) Store) { concurrentWriters(t, open, shared) }},
 	} {
@@ -48,6 +49,59 @@ func Run(t *testing.T, fresh func(t *testing.T) func(t *testing.T) Store, shared
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// lostLettersAndSkippedNumbers: after a restore the letters found on the
+// ledger but not in the store are kept once (found again, the first record
+// stays), listed in id order a page at a time, and the year's serial
+// numbers continue past the skipped ones.
+func lostLettersAndSkippedNumbers(t *testing.T, open func(*testing.T) Store) {
+	db := open(t)
+	ctx := t.Context()
+	var ls []*chengnuo.LostLetter
+	for _, id := range []string{"CNc", "CNa", "CNb"} {
+		ls = append(ls, &chengnuo.LostLetter{ID: id, LetterDigest: id + "-digest", ItemCode: "SC-001", AnchoredAt: t0, BlockNumber: 9, FoundAt: t0})
+	}
+	if err := db.PutLost(ctx, ls); err != nil {
+		t.Fatal(err)
+	}
+	again := *ls[0]
+	again.FoundAt = t0.Add(time.Hour)
+	if err := db.PutLost(ctx, []*chengnuo.LostLetter{&again}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := db.GetLost(ctx, "CNc"); err != nil || !l.FoundAt.Equal(t0) || l.LetterDigest != "CNc-digest" || l.BlockNumber != 9 {
+		t.Fatalf("lost CNc: %+v %v", l, err)
+	}
+	if _, err := db.GetLost(ctx, "CNz"); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("an unknown lost letter: %v", err)
+	}
+	first, err := db.Lost(ctx, chengnuo.Page{Size: 2})
+	if err != nil || len(first.Items) != 2 || !first.More || first.Items[0].ID != "CNa" || first.Items[1].ID != "CNb" {
+		t.Fatalf("first page %+v %v", first, err)
+	}
+	rest, err := db.Lost(ctx, chengnuo.Page{Size: 2, Bookmark: first.Bookmark})
+	if err != nil || len(rest.Items) != 1 || rest.More || rest.Items[0].ID != "CNc" {
+		t.Fatalf("second page %+v %v", rest, err)
+	}
+	if n, _ := db.NextNumber(ctx, 2031); n != 1 {
+		t.Fatalf("first number %d", n)
+	}
+	if err := db.SkipNumbers(ctx, 2031, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.NextNumber(ctx, 2031); n != 1002 {
+		t.Fatalf("after skipping 1,000: %d", n)
+	}
+	if err := db.SkipNumbers(ctx, 2032, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.NextNumber(ctx, 2032); n != 6 {
+		t.Fatalf("a year that had none, after skipping 5: %d", n)
+	}
+	if err := db.SkipNumbers(ctx, 2031, -1); chengnuo.ErrorCode(err) != chengnuo.EINVALID {
+		t.Fatalf("a negative skip: %v", err)
+	}
+}
 
 // drafts: a draft is kept once and for good — a second draft with the same
 // id (the same canonical letter, given again) leaves the first — and an

@@ -1,0 +1,209 @@
+package integration
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chengnuo/chengnuo/proof"
+)
+
+// streamed is one letter of the drill's stream at market.
+type streamed struct {
+	id, digest string
+	sent, done time.Time
+	status     int
+}
+
+// Issue 34, the drill: letters stream in at market; a backup is taken
+// midway; market's host is destroyed (processes killed, namespace and
+// directory removed) while the other departments keep anchoring; market is
+// restored onto a new host from the backup. Every letter answered before
+// the backup is readable in full again, every letter after it is listed by
+// the restore, no letter is anchored twice, market anchors again, and a
+// proof built by the restored market verifies. Bad backups are refused
+// before anything is written, and so is a restore over a running
+// department. It runs last: it takes market away for a while.
+func TestDepartmentRestoredFromBackup(t *testing.T) {
+	code := publishVisible(t, verifiedItem(uniqueCode(t, "DRILL"), "PoliceMSP", false))
+	var subs []map[string]string
+	for range 24 {
+		subs = append(subs, signedSubmission(t, code, newPerson(t, "演练")))
+	}
+	var (
+		mu      sync.Mutex
+		letters []*streamed
+		backup  = make(chan struct{})
+		wg      sync.WaitGroup
+	)
+	wg.Go(func() {
+		for i, sub := range subs {
+			if i == len(subs)/2 {
+				close(backup) // the backup runs while the second half streams in
+			}
+			s := &streamed{sent: time.Now()}
+			r := submit(t, market, sub)
+			s.done, s.status = time.Now(), r.Status
+			if r.Status == http.StatusCreated {
+				rc := receipt(t, r)
+				s.id, s.digest = rc["commitmentId"].(string), rc["letterDigest"].(string)
+			}
+			mu.Lock()
+			letters = append(letters, s)
+			mu.Unlock()
+		}
+	})
+	<-backup
+	backupStart := time.Now()
+	out, err := script(5*time.Minute, "backup", "market")
+	backupEnd := time.Now()
+	if err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	wg.Wait()
+	m := regexp.MustCompile(`backup of MarketMSP at block height (\d+): (\S+\.cnbak), (\d+) parts, (\d+) bytes of state, (\d+) bytes sealed, in ([0-9.]+) s`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the backup does not say what it wrote:\n%s", out)
+	}
+	file := m[2]
+	t.Logf("backup: %s parts, %s bytes of state, %s bytes sealed, in %s s, at block height %s", m[3], m[4], m[5], m[6], m[1])
+	var before, after []*streamed
+	for _, s := range letters {
+		if s.status != http.StatusCreated {
+			t.Fatalf("a letter of the stream was answered %d", s.status)
+		}
+		switch {
+		case s.done.Before(backupStart):
+			before = append(before, s)
+		case s.sent.After(backupEnd):
+			after = append(after, s)
+		}
+	}
+	if len(before) < 6 || len(after) < 1 {
+		t.Fatalf("%d letters before the backup, %d after: the stream did not straddle it", len(before), len(after))
+	}
+
+	// Bad backups are refused before anything is written.
+	bin := filepath.Join(net.state, "bin", "chengnuo")
+	key := filepath.Join(net.state, "backup-keys", "market.key")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	flipped := bytes.Clone(raw)
+	flipped[len(flipped)/2] ^= 1
+	otherKey := filepath.Join(dir, "other.key")
+	if out, err := exec.Command(bin, "backup", "keygen", "--out", otherKey).CombinedOutput(); err != nil {
+		t.Fatalf("keygen: %v %s", err, out)
+	}
+	for _, bad := range []struct {
+		name string
+		raw  []byte
+		key  string
+		says string
+	}{
+		{"truncated", raw[:len(raw)*2/3], key, "cut short"},
+		{"altered", flipped, key, "altered"},
+		{"another key", raw, otherKey, "another key"},
+	} {
+		path := filepath.Join(dir, bad.name+".cnbak")
+		if err := os.WriteFile(path, bad.raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		home := filepath.Join(dir, bad.name+"-home")
+		out, err := exec.Command(bin, "backup", "restore", "--in", path, "--key", bad.key, "--home", home).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), bad.says) {
+			t.Fatalf("%s backup: %v\n%s", bad.name, err, out)
+		}
+		if _, err := os.Lstat(home); err == nil {
+			t.Fatalf("%s backup: the restore wrote %s", bad.name, home)
+		}
+		if left, _ := filepath.Glob(home + "*"); len(left) != 0 {
+			t.Fatalf("%s backup: left behind %v", bad.name, left)
+		}
+	}
+	// Restoring over the running department is refused and changes nothing.
+	if out, err := script(time.Minute, "restore", "market", file); err == nil || !strings.Contains(out, "exists") {
+		t.Fatalf("restore over the running market: %v\n%s", err, out)
+	}
+	if r := call(t, "GET", gatewayURL(market)+"/readyz", ""); r.Status != http.StatusOK {
+		t.Fatalf("market after a refused restore: %d", r.Status)
+	}
+
+	// The host is lost; the others carry on.
+	if out, err := script(2*time.Minute, "destroy", "market"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(deptHome(market)); !os.IsNotExist(err) {
+		t.Fatalf("market's directory survived: %v", err)
+	}
+	during := randomDigest(t)
+	if r := callAs(t, apiKey(t, police, "CLERK"), "POST", gatewayURL(police)+"/v1/anchors", `{"digest":"`+during+`"}`); r.Status != http.StatusCreated {
+		t.Fatalf("police anchors while market is gone: %d %s", r.Status, r.Raw)
+	}
+
+	t0 := time.Now()
+	out, err = script(10*time.Minute, "restore", "market", file)
+	took := time.Since(t0)
+	if err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	t.Logf("market restored in %s from %d bytes", took.Round(time.Second), len(raw))
+	if err := loadNetwork(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Every letter answered before the backup is back in full.
+	clerk := apiKey(t, market, "CLERK")
+	for _, s := range before {
+		r := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+s.id, "")
+		l, _ := r.Body["letter"].(map[string]any)
+		if r.Status != http.StatusOK || l == nil || l["letter"] == "" || l["letter"] == nil {
+			t.Fatalf("letter %s (answered before the backup) after the restore: %d %s", s.id, r.Status, r.Raw)
+		}
+	}
+	// Every letter after it is listed, on the restore's output and in its
+	// CSV, and the clerk is told what became of it.
+	csv, err := os.ReadFile(filepath.Join(net.state, "lost-market.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range after {
+		if !strings.Contains(out, s.id) || !strings.Contains(string(csv), s.id+","+s.digest) {
+			t.Fatalf("letter %s (after the backup) is not listed:\n%s\n%s", s.id, out, csv)
+		}
+		r := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+s.id, "")
+		if r.Status != http.StatusNotFound || !strings.Contains(r.Raw, "after the backup") {
+			t.Fatalf("a lost letter's view: %d %s", r.Status, r.Raw)
+		}
+	}
+	// No letter is anchored twice: each record has its one anchoring.
+	for _, s := range letters {
+		r := call(t, "GET", gatewayURL(justice)+"/v1/public/commitments/"+s.id, "")
+		if h, _ := r.Body["history"].([]any); r.Status != http.StatusOK || len(h) > 1 {
+			t.Fatalf("letter %s after the restore: %d %s", s.id, r.Status, r.Raw)
+		}
+	}
+	// The restored read model has what was anchored while market was gone.
+	if r := waitVisible(t, market, "/v1/verify/"+during); r.Status != http.StatusOK || r.Body["anchored"] != true {
+		t.Fatalf("market's read model after the restore: %d %s", r.Status, r.Raw)
+	}
+	// Market anchors again, and its proofs verify.
+	r := submit(t, market, signedSubmission(t, code, newPerson(t, "恢复后")))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("market anchors after the restore: %d %s", r.Status, r.Raw)
+	}
+	id := receipt(t, r)["commitmentId"].(string)
+	rep, err := verifyBundle(t, fetchProof(t, market, "/v1/commitments/"+id+"/proof"), proof.Options{GenesisHash: genesisHash(t)})
+	if err != nil || !rep.Proven() {
+		t.Fatalf("a proof built by the restored market: %+v %v", rep, err)
+	}
+}
