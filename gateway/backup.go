@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func BackupHandler(token, mspID, store string, height func() uint64, sources []S
 
 // Reconciler is what ReconcileHandler needs of the service.
 type Reconciler interface {
-	Reconcile(ctx context.Context) (*chengnuo.Reconciliation, error)
+	Reconcile(ctx context.Context, atLeast uint64) (*chengnuo.Reconciliation, error)
 }
 
 // ReconcileHandler serves POST /reconcile on the operations listener: run
@@ -113,7 +114,16 @@ func ReconcileHandler(token string, rec Reconciler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
 		defer cancel()
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(11 * time.Minute))
-		out, err := rec.Reconcile(ctx)
+		var atLeast uint64
+		if h := r.URL.Query().Get("height"); h != "" {
+			n, err := strconv.ParseUint(h, 10, 64)
+			if err != nil {
+				answerJSON(w, http.StatusBadRequest, map[string]string{"code": chengnuo.EINVALID, "message": "height is a block count"})
+				return
+			}
+			atLeast = n
+		}
+		out, err := rec.Reconcile(ctx, atLeast)
 		if err != nil {
 			answerJSON(w, HTTPStatus(chengnuo.ErrorCode(err)), map[string]string{"code": chengnuo.ErrorCode(err), "message": chengnuo.ErrorMessage(err)})
 			return

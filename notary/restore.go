@@ -21,32 +21,38 @@ import (
 // the backup and never signed, whose numbers may be on paper). Run again,
 // it finds the same letters; the numbers it skips again only widen a gap,
 // which is harmless where a number issued twice is not.
-func (s *Service) Reconcile(ctx context.Context) (*chengnuo.Reconciliation, error) {
+//
+// atLeast is the channel's height as another department's orderer gives
+// it: the restored peer pulls the blocks from the orderers, and a peer
+// still catching up would hide the letters anchored last.
+func (s *Service) Reconcile(ctx context.Context, atLeast uint64) (*chengnuo.Reconciliation, error) {
 	if s.cfg.Index == nil {
 		return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "this gateway keeps no read model")
 	}
-	target, err := s.ledger.Height(ctx)
-	if err != nil {
-		return nil, err
-	}
+	var target uint64
 	for {
+		peer, err := s.ledger.Height(ctx)
+		if err != nil {
+			return nil, err
+		}
 		h, err := s.cfg.Index.Height(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if h >= target {
+		target = max(peer, atLeast)
+		if peer >= atLeast && h >= target {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the read model has %d of %d blocks; retry when it has caught up", h, target)
+			return nil, chengnuo.Errorf(chengnuo.EUNAVAILABLE, "the peer has %d and the read model %d of %d blocks; retry when they have caught up", peer, h, target)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 	out := &chengnuo.Reconciliation{Height: target, Lost: []*chengnuo.LostLetter{}}
 	now := s.cfg.Now().UTC()
 	var found []*chengnuo.LostLetter
-	err = s.cfg.Index.Commitments(ctx, func(c *chengnuo.Commitment) error {
+	err := s.cfg.Index.Commitments(ctx, func(c *chengnuo.Commitment) error {
 		if c.Org != s.cfg.MSPID {
 			return nil
 		}

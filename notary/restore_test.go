@@ -77,7 +77,7 @@ func TestReconcileAfterRestore(t *testing.T) {
 	go func() { _ = restored.Follow(ctx, m.ledger) }()
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	r, err := restored.Reconcile(rctx)
+	r, err := restored.Reconcile(rctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +114,15 @@ func TestReconcileAfterRestore(t *testing.T) {
 		!strings.Contains(chengnuo.ErrorMessage(err), "after the backup") {
 		t.Fatalf("a lost letter's view: %v", err)
 	}
+	// A peer that has not caught up with the channel is waited for, not
+	// trusted: letters anchored last would go unnoticed.
+	short, stop := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer stop()
+	if _, err := restored.Reconcile(short, e.net.Height()+100); chengnuo.ErrorCode(err) != chengnuo.EUNAVAILABLE {
+		t.Fatalf("reconcile ahead of the peer: %v", err)
+	}
 	// Run again: the same letters, kept once.
-	r2, err := restored.Reconcile(rctx)
+	r2, err := restored.Reconcile(rctx, 0)
 	if err != nil || len(r2.Lost) != 2 || r2.Held != 1 {
 		t.Fatalf("again: %+v %v", r2, err)
 	}

@@ -42,7 +42,9 @@
 #   secret-fingerprint                     the consortium secret's fingerprint (tell it to the recipient)
 #   open-secret FILE FROMKEY FINGERPRINT   take the consortium secret sealed to this department by the
 #                                          department FROMKEY (imported), if its fingerprint is FINGERPRINT
-#   systemd OUTDIR                         unit files for a real host (systemd supervises the processes)
+#   systemd OUTDIR                         unit files for a real host (systemd supervises the processes; with
+#                                          CHENGNUO_BACKUP_DIR and CHENGNUO_BACKUP_KEY, a backup timer too:
+#                                          CHENGNUO_BACKUP_SCHEDULE, default daily 02:30, CHENGNUO_BACKUP_KEEP 14)
 #   peer-env                               exports to use the peer CLI as this department's admin
 #   account-add USERNAME ROLE[,ROLE] [NAME] a person's workbench account (/console/); prints the
 #                                          one-time password on its last line
@@ -53,8 +55,10 @@
 #                                          in it: the peer and orderer resynchronise from the others
 #   restore FILE KEYFILE                   put a backup in place on a fresh host (DEPT_HOME must not exist;
 #                                          every part is checked first); scripts/network.sh restore does the rest
-#   reconcile [CSV]                        after a restore, once the gateway runs: list the letters anchored
-#                                          after the backup (from the ledger) and mark them lost in the store
+#   reconcile [HEIGHT [CSV]]               after a restore, once the gateway runs and its peer and read model
+#                                          have HEIGHT blocks: list the letters anchored after the backup (from
+#                                          the ledger) and mark them lost in the store
+#   wait-peer HEIGHT                       wait until the peer has HEIGHT blocks
 #
 # Environment: DEPT_HOME (required), CHENGNUO_BASE_PORT (17000), FABRIC_BIN and
 # CHENGNUO_BIN (binaries; default: built by the scripts), CHENGNUO_NETNS (the
@@ -672,6 +676,21 @@ cmd_height() {
   osn list --channelID "$CHANNEL" | sed -n '/^{/,$p' | jq -r .height
 }
 
+# cmd_wait_peer N: wait until the peer has N blocks (after a join or a
+# restore, it pulls them from the orderers).
+cmd_wait_peer() {
+  local want="${1:?wait-peer HEIGHT}" deadline=$((SECONDS + ${CHENGNUO_CATCHUP_SECS:-600})) h
+  fabric_bin
+  admin_env
+  while :; do
+    h="$(as_admin peer channel getinfo -c "$CHANNEL" 2> /dev/null | sed -n 's/^Blockchain info: //p' | jq -r '.height // 0' 2> /dev/null || echo 0)"
+    ((${h:-0} >= want)) && break
+    ((SECONDS < deadline)) || die "the peer has ${h:-0} of ${want} blocks after ${CHENGNUO_CATCHUP_SECS:-600} s"
+    sleep 0.5
+  done
+  log "the peer has ${h} blocks"
+}
+
 cmd_wait_orderer() {
   fabric_bin
   wait_until orderer "the orderer to be active on ${CHANNEL}" orderer_has_channel
@@ -1274,6 +1293,38 @@ LimitNOFILE=65536
 WantedBy=multi-user.target
 UNIT
   done
+  # The backup schedule is a setting: CHENGNUO_BACKUP_SCHEDULE (a systemd
+  # calendar, default every day at 02:30), CHENGNUO_BACKUP_DIR and
+  # CHENGNUO_BACKUP_KEY (the key file, kept apart), CHENGNUO_BACKUP_KEEP.
+  if [[ -n "${CHENGNUO_BACKUP_DIR:-}" && -n "${CHENGNUO_BACKUP_KEY:-}" ]]; then
+    cat > "${out}/chengnuo-${KEY}-backup.service" << UNIT
+[Unit]
+Description=chengnuo ${NAME} (${MSPID}) backup
+After=chengnuo-${KEY}-gateway.service
+
+[Service]
+Type=oneshot
+Environment=DEPT_HOME=${DEPT_HOME}
+Environment=CHENGNUO_BASE_PORT=${BASE}
+Environment=CHENGNUO_BIN=${BIN}
+Environment=CHENGNUO_BACKUP_KEEP=${CHENGNUO_BACKUP_KEEP:-14}
+ExecStart=${ROOT}/scripts/dept.sh backup ${CHENGNUO_BACKUP_DIR} ${CHENGNUO_BACKUP_KEY}
+StandardOutput=append:${LOGS}/backup.log
+StandardError=append:${LOGS}/backup.log
+UNIT
+    cat > "${out}/chengnuo-${KEY}-backup.timer" << UNIT
+[Unit]
+Description=chengnuo ${NAME} (${MSPID}) backup schedule
+
+[Timer]
+OnCalendar=${CHENGNUO_BACKUP_SCHEDULE:-*-*-* 02:30:00}
+Persistent=true
+RandomizedDelaySec=300
+
+[Install]
+WantedBy=timers.target
+UNIT
+  fi
   log "wrote systemd units to ${out}"
 }
 
@@ -1326,9 +1377,10 @@ restore_postgres() {
 }
 
 cmd_reconcile() {
+  local height="${1:-0}"
   chengnuo_bin
   "${BIN}/chengnuo" backup reconcile --ops "http://${IP}:$(gateway_ops_port)" \
-    --token-file "${DEPT_HOME}/gateway/operator.token" ${1:+--csv "$1"}
+    --token-file "${DEPT_HOME}/gateway/operator.token" --height "$height" ${2:+--csv "$2"}
 }
 
 cmd_peer_env() {
@@ -1353,6 +1405,7 @@ case "$cmd" in
   join-orderer) cmd_join_orderer "$@" ;;
   wait-orderer) cmd_wait_orderer ;;
   height) cmd_height ;;
+  wait-peer) cmd_wait_peer "$@" ;;
   join-peer) cmd_join_peer "$@" ;;
   package-cc) cmd_package_cc ;;
   install-cc) cmd_install_cc "$@" ;;

@@ -609,7 +609,9 @@ cmd_backup() {
   n="$(org_index "$1")"
   dir="${2:-${STATE}/backups/${ORG_KEYS[$n]}}"
   key="$(backup_key "$n")"
-  ensure_bins
+  # Online, beside a running network: the binaries it runs, not a rebuild.
+  FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+  [[ -x "${BIN}/chengnuo" ]] || die "no ${BIN}/chengnuo: run up first"
   if [[ ! -f "$key" ]]; then
     mkdir -p "$(dirname "$key")"
     "${BIN}/chengnuo" backup keygen --out "$key" >&2
@@ -662,7 +664,13 @@ cmd_restore() {
   dept "$n" join-orderer "${EXCHANGE}/config-for-restore-${ORG_KEYS[$n]}.block"
   dept "$n" join-peer "${EXCHANGE}/genesis.block"
   dept "$n" wait-orderer
-  log "$((SECONDS - t0))s: orderer and peer on the channel"
+  # The channel's height now, from another department: the restored peer
+  # must have every block of it before the store is compared with the
+  # ledger, or letters anchored after the backup would go unnoticed.
+  local height
+  height="$(dept "${others[0]}" height)"
+  dept "$n" wait-peer "$height"
+  log "$((SECONDS - t0))s: orderer and peer on the channel, ${height} blocks"
   read -r label pkg < <(dept "$n" package-cc)
   id="$(dept "$n" install-cc "$pkg")"
   [[ "$id" == "$(cat "${home}/cc/package.id" 2> /dev/null)" ]] || log "chaincode package ${label}: ${id} (was $(cat "${home}/cc/package.id" 2> /dev/null))"
@@ -671,7 +679,7 @@ cmd_restore() {
   dept "$n" wait-discovery "$DISCOVER_N"
   start_gateway "$n"
   log "$((SECONDS - t0))s: gateway up; reconciling the store with the ledger"
-  dept "$n" reconcile "${STATE}/lost-${ORG_KEYS[$n]}.csv"
+  dept "$n" reconcile "$height" "${STATE}/lost-${ORG_KEYS[$n]}.csv"
   write_network_json
   log "${ORG_KEYS[$n]} restored in $((SECONDS - t0))s"
 }

@@ -50,6 +50,7 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 	checkpointPath := fs.String("checkpoint-path", "data/gateway/letters.db.checkpoint", "create: the event checkpoint's path under --home")
 	pgURL := fs.String("pg-url", "", "create: the PostgreSQL store's URL, dumped with pg_dump when the store is PostgreSQL")
 	csvPath := fs.String("csv", "", "reconcile: also write the lost letters to this CSV file")
+	atLeast := fs.Uint64("height", 0, "reconcile: compare only once the department's peer and read model have this many blocks (the channel's height from another department)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func runBackup(ctx context.Context, args []string, out io.Writer) error {
 		if *ops == "" || *tokenFile == "" {
 			return errors.New("backup reconcile --ops URL --token-file F [--csv FILE]")
 		}
-		return reconcile(ctx, out, *ops, *tokenFile, *csvPath)
+		return reconcile(ctx, out, *ops, *tokenFile, *csvPath, *atLeast)
 	}
 	return fmt.Errorf("backup: unknown command %q", args[0])
 }
@@ -279,12 +280,12 @@ func restoreBackup(r io.Reader, key []byte, home string) (*backup.Manifest, erro
 	return m, nil
 }
 
-func reconcile(ctx context.Context, out io.Writer, ops, tokenFile, csvPath string) error {
+func reconcile(ctx context.Context, out io.Writer, ops, tokenFile, csvPath string, atLeast uint64) error {
 	token, err := os.ReadFile(tokenFile)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(ops, "/")+"/reconcile", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(ops, "/")+"/reconcile?height="+strconv.FormatUint(atLeast, 10), nil)
 	if err != nil {
 		return err
 	}
