@@ -272,7 +272,8 @@ type Store interface {
 	PutPending(ctx context.Context, ls []*StoredLetter) (existing []*StoredLetter, err error)
 	// MarkAnchored records, in one durable write, the ledger records of
 	// stored letters and, where a letter is publicly disclosed, its
-	// disclosure row. On an error nothing was changed.
+	// disclosure row; the letters' drafts are dropped (each letter holds
+	// its draft's canonical text). On an error nothing was changed.
 	MarkAnchored(ctx context.Context, marks []AnchorMark) error
 	// UpdateRecord replaces a stored letter's copy of its ledger record after
 	// a transition, unless the copy is newer (a longer history); a letter
@@ -305,8 +306,9 @@ type Store interface {
 	PutLost(ctx context.Context, ls []*LostLetter) error
 	Lost(ctx context.Context, p Page) (*List[*LostLetter], error)
 	GetLost(ctx context.Context, id string) (*LostLetter, error)
-	// PutDraft keeps a draft (a draft kept already is left as it is);
-	// GetDraft returns one by id (DraftNotKept if none).
+	// PutDraft keeps a draft until its letter is anchored (a draft kept
+	// already is left as it is); GetDraft returns one by id (DraftNotKept
+	// if none).
 	PutDraft(ctx context.Context, d *Draft) error
 	GetDraft(ctx context.Context, id string) (*Draft, error)
 	// PutText keeps a text whose salted digest went on the ledger; GetText

@@ -370,6 +370,11 @@ func (d *DB) MarkAnchored(_ context.Context, marks []chengnuo.AnchorMark) error 
 			if err := markAnchored(tx, m); err != nil {
 				return err
 			}
+			// An anchored letter holds its draft's canonical text: the
+			// draft goes (chengnuo.Store.MarkAnchored).
+			if err := tx.Bucket(bucketDrafts).Delete([]byte(m.ID)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -125,6 +125,13 @@ func (s *Service) GetDraft(ctx context.Context, id string) (*chengnuo.Draft, err
 		return nil, chengnuo.DraftNotKept(id)
 	}
 	d, err := s.store.GetDraft(ctx, key)
+	if chengnuo.ErrorCode(err) == chengnuo.ENOTFOUND {
+		// Once its letter is anchored the draft is dropped: the letter
+		// holds the same canonical text, printed and resubmitted alike.
+		if st, serr := s.store.Get(ctx, key); serr == nil && st.Canonical != "" {
+			d, err = &chengnuo.Draft{ID: st.ID, Digest: st.Digest, Canonical: st.Canonical, CreatedAt: st.StoredAt}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -130,3 +130,33 @@ func TestReconcileAfterRestore(t *testing.T) {
 		t.Fatalf("kept %d lost letters", len(l.Items))
 	}
 }
+
+// Issue 33: a draft is dropped once its letter is anchored (the letter
+// holds the same text), which halves what a letter costs the store; asked
+// for again, the draft is the letter's text.
+func TestDraftDroppedOnceAnchored(t *testing.T) {
+	e := newEnv(t)
+	e.publish(testItem("T-1"))
+	ctx := t.Context()
+	m := e.dept("MarketMSP", notary.Config{})
+	req := signedLetter(t, m.svc, "T-1", alice)
+	rc, err := m.svc.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.db.GetDraft(ctx, rc.CommitmentID); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("the draft of an anchored letter is still stored: %v", err)
+	}
+	d, err := m.svc.GetDraft(ctx, rc.CommitmentID)
+	if err != nil || d.Canonical != req.Letter || d.Letter == nil || d.Letter.Number == "" {
+		t.Fatalf("the draft asked for again: %+v %v", d, err)
+	}
+	if p, err := m.svc.PrintDraft(ctx, rc.LetterDigest); err != nil || p.Digest != rc.LetterDigest {
+		t.Fatalf("printing the draft again: %+v %v", p, err)
+	}
+	// Submitted again (a lost answer): the same receipt, nothing new.
+	again, err := m.svc.Submit(ctx, req)
+	if err != nil || again.TxID != rc.TxID {
+		t.Fatalf("resubmission: %+v %v", again, err)
+	}
+}

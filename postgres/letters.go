@@ -196,6 +196,11 @@ func (d *DB) MarkAnchored(ctx context.Context, marks []chengnuo.AnchorMark) erro
 			FROM unnest($1::text[], $2::text[]) AS u(id, doc) WHERE letters.id = u.id`, ids, docs); err != nil {
 			return err
 		}
+		// An anchored letter holds its draft's canonical text: the draft
+		// goes (chengnuo.Store.MarkAnchored).
+		if _, err := tx.Exec(ctx, `DELETE FROM drafts WHERE id = ANY($1)`, ids); err != nil {
+			return err
+		}
 		if len(rows) == 0 {
 			return nil
 		}

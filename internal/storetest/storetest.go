@@ -126,6 +126,21 @@ func drafts(t *testing.T, open func(*testing.T) Store) {
 	if err != nil || got.Canonical != d.Canonical || got.Digest != d.Digest || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("draft %+v, %v", got, err)
 	}
+	// Its letter stored, the draft stays (the ledger may still refuse the
+	// letter); anchored, the draft goes: the letter holds its text.
+	l := &chengnuo.StoredLetter{ID: d.ID, Digest: d.Digest, Canonical: d.Canonical, State: chengnuo.StatePending, StoredAt: t0}
+	if _, err := put1(ctx, db, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetDraft(ctx, d.ID); err != nil {
+		t.Fatalf("the draft of a pending letter: %v", err)
+	}
+	if err := mark1(ctx, db, d.ID, &chengnuo.Commitment{ID: d.ID, LetterDigest: d.Digest, Status: chengnuo.StatusActive}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetDraft(ctx, d.ID); chengnuo.ErrorCode(err) != chengnuo.ENOTFOUND {
+		t.Fatalf("the draft of an anchored letter is kept: %v", err)
+	}
 }
 
 // pendingStatsAreExact: every pending letter is counted and the oldest is
