@@ -1,18 +1,25 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	stdnet "net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	chregistry "github.com/chengnuo/chengnuo/registry"
 )
 
 // registry is a fake population registry of the public security bureau:
@@ -42,7 +49,22 @@ func startRegistry(port int) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: registryHandler()}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// registryHandler answers only calls signed with police's webhook secret
+// (the reference Verifier of package registry), as a registry must.
+func registryHandler() http.Handler {
+	v := chregistry.NewVerifier(func() ([]byte, error) {
+		return chregistry.ReadSecret(filepath.Join(deptHome(police), "gateway", "webhook.secret"))
+	})
+	return v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var q map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
@@ -67,13 +89,7 @@ func startRegistry(port int) (func(), error) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"result": result, "evidence": "registry lookup " + id})
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
+	}))
 }
 
 func registryCalls(id string) int {
@@ -111,4 +127,49 @@ func listenInNetNS(ns, addr string) (stdnet.Listener, error) {
 	}()
 	r := <-ch
 	return r.ln, r.err
+}
+
+// Issue 35: the registry the tests run — police's, behind the reference
+// Verifier — answers a call signed with police's webhook secret (every
+// assisted verification answered automatically in this suite is one, made
+// by police's gateway), and refuses a call without a signature, with
+// another secret, or delivered a second time: it is no oracle for whoever
+// can reach it.
+func TestRegistryAnswersOnlyItsGateway(t *testing.T) {
+	h := registryHandler()
+	secret, err := chregistry.ReadSecret(filepath.Join(deptHome(police), "gateway", "webhook.secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"requestId":"VRsigned","claim":"姓名与身份证号一致","name":"张三","idType":"RESIDENT_ID","idNumber":"11010519491231002X"}`)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	call := func(hdr map[string]string) (int, string) {
+		req := httptest.NewRequest(http.MethodPost, "/verify", bytes.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	signed := func(secret []byte, delivery string) map[string]string {
+		return map[string]string{chregistry.HeaderTimestamp: ts, chregistry.HeaderDelivery: delivery,
+			chregistry.HeaderSignature: chregistry.Signature(secret, ts, delivery, body)}
+	}
+	delivery := randomDigest(t)[:32]
+	if st, msg := call(signed(secret, delivery)); st != http.StatusOK || !strings.Contains(msg, "CONSISTENT") {
+		t.Fatalf("a signed call: %d %s", st, msg)
+	}
+	for name, hdr := range map[string]map[string]string{
+		"unsigned":       nil,
+		"another secret": signed([]byte("a secret that is not police's"), randomDigest(t)[:32]),
+		"replayed":       signed(secret, delivery),
+	} {
+		if st, msg := call(hdr); st != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s", name, st, msg)
+		}
+	}
+	if n := registryCalls("VRsigned"); n != 1 {
+		t.Fatalf("the registry answered %d times, want once", n)
+	}
 }

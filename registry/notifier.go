@@ -17,20 +17,21 @@ import (
 // strict client as the registry's: no redirects, TLS except to loopback,
 // every call bounded.
 type Notifier struct {
-	url  string
-	http *http.Client
+	url    string
+	http   *http.Client
+	secret []byte
 }
 
 var _ chengnuo.Notifier = (*Notifier)(nil)
 
 // NewNotifier returns a notifier posting to rawURL (https, or http to a
-// loopback address).
-func NewNotifier(rawURL string, timeout time.Duration) (*Notifier, error) {
-	c, err := New(rawURL, timeout)
+// loopback address), every call signed with secret.
+func NewNotifier(rawURL string, timeout time.Duration, secret []byte) (*Notifier, error) {
+	c, err := New(rawURL, timeout, secret)
 	if err != nil {
 		return nil, err
 	}
-	return &Notifier{url: c.url, http: c.http}, nil
+	return &Notifier{url: c.url, http: c.http, secret: secret}, nil
 }
 
 // Remind implements chengnuo.Notifier: any answer but 2xx is EUNAVAILABLE
@@ -45,6 +46,7 @@ func (n *Notifier) Remind(ctx context.Context, r chengnuo.Reminder) error {
 		return chengnuo.Internal("could not build the reminder", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	sign(req, n.secret, body, time.Now())
 	res, err := n.http.Do(req)
 	if err != nil {
 		return unavailable("the reminder webhook did not answer", err)

@@ -28,8 +28,9 @@ const MaxAnswerBytes = 64 << 10
 
 // Client asks one registry. It is safe for concurrent use.
 type Client struct {
-	url  string
-	http *http.Client
+	url    string
+	http   *http.Client
+	secret []byte
 }
 
 var _ chengnuo.Registry = (*Client)(nil)
@@ -53,9 +54,13 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	}
 }
 
-// New returns a client of the registry at rawURL: https, or http to a
-// loopback address (a registry on the same host).
-func New(rawURL string, timeout time.Duration) (*Client, error) {
+// New returns a client of the registry at rawURL (https, or http to a
+// loopback address: a registry on the same host) that signs every call
+// with secret (see Signature).
+func New(rawURL string, timeout time.Duration, secret []byte) (*Client, error) {
+	if len(secret) < MinSecretBytes {
+		return nil, fmt.Errorf("registry %q: a webhook secret of at least %d bytes signs every call", rawURL, MinSecretBytes)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("registry URL %q is not an absolute URL", rawURL)
@@ -72,7 +77,7 @@ func New(rawURL string, timeout time.Duration) (*Client, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &Client{url: u.String(), http: NewHTTPClient(timeout)}, nil
+	return &Client{url: u.String(), http: NewHTTPClient(timeout), secret: secret}, nil
 }
 
 func isLoopback(host string) bool {
@@ -96,6 +101,7 @@ func (c *Client) Check(ctx context.Context, q chengnuo.RegistryQuery) (*chengnuo
 		return nil, chengnuo.Internal("could not build the registry query", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	sign(req, c.secret, body, time.Now())
 	res, err := c.http.Do(req)
 	if err != nil {
 		return nil, unavailable("the registry did not answer", err)

@@ -1065,6 +1065,7 @@ gateway_proc() {
     CHENGNUO_LISTEN="${IP}:${port}"
     CHENGNUO_OPS_LISTEN="${IP}:${ops}"
     CHENGNUO_OPERATOR_TOKEN_FILE="${DEPT_HOME}/gateway/operator.token"
+    CHENGNUO_WEBHOOK_SECRET_FILE="${DEPT_HOME}/gateway/webhook.secret"
     CHENGNUO_DEBUG_LISTEN="$(debug_listen $((400 + 10 * (replica - 1))))"
     CHENGNUO_MSP_ID="$MSPID"
     CHENGNUO_PEER_ENDPOINT="${IP}:$(peer_port)"
@@ -1102,6 +1103,12 @@ cmd_start_gateway() {
   # accounts (account-add); it never leaves the host.
   if [[ ! -s "${DEPT_HOME}/gateway/operator.token" ]]; then
     (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/gateway/operator.token")
+  fi
+  # The secret that signs the gateway's calls to the department's registry
+  # and reminder webhook: give it to those systems (package registry says
+  # how they check a call).
+  if [[ ! -f "${DEPT_HOME}/gateway/webhook.secret" ]]; then
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "${DEPT_HOME}/gateway/webhook.secret")
   fi
   if [[ ! -f "${DEPT_HOME}/gateway/replicas" ]]; then
     [[ -z "$want" || "$want" == 1 || "$want" == 2 ]] || die "CHENGNUO_GATEWAY_REPLICAS must be 1 or 2, got ${want}"

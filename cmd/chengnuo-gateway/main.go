@@ -58,6 +58,9 @@ type Config struct {
 	WebDir            string
 	Webhook           string
 	ReminderWebhook   string
+	// WebhookSecretFile holds the secret that signs every call to the
+	// department's registry and reminder webhook (registry.Signature).
+	WebhookSecretFile string
 	DebugListen       string
 	PublicRate        float64
 	MaxProofs         int
@@ -109,6 +112,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	str(&cfg.WebDir, "web-dir", "", "directory of the public page's WebAssembly verifier (chengnuo.wasm, wasm_exec.js) (default: web/ next to this binary)")
 	str(&cfg.IndexPath, "index", "", "read model file: public records fed by the peer's blocks, with its height (default: the store path + .index)")
 	str(&cfg.Webhook, "verify-webhook", "", "URL of this department's registry for online verification (answers requests automatically)")
+	str(&cfg.WebhookSecretFile, "webhook-secret-file", "", "file holding the secret that signs every call to the registry and the reminder webhook (HMAC-SM3; the receivers check it: package registry)")
 	str(&cfg.ReminderWebhook, "reminder-webhook", "", "URL the department's reminders are posted to: a request addressed to it that is due by the end of the next working day, or overdue, is announced once each")
 	str(&cfg.RootsFile, "cert-roots", "", "optional PEM file of SM2 root certificates; when set, letters must be signed with certificates under them")
 	str(&cfg.DebugListen, "debug-listen", "", "loopback address serving /debug/pprof (default: off)")
@@ -293,15 +297,24 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := fabric.CheckCheckpoint(cfg.Checkpoint); err != nil {
 		return err
 	}
+	var webhookSecret []byte
+	if cfg.Webhook != "" || cfg.ReminderWebhook != "" {
+		if cfg.WebhookSecretFile == "" {
+			return errors.New("a webhook needs --webhook-secret-file (or CHENGNUO_WEBHOOK_SECRET_FILE): every call to the department's systems is signed")
+		}
+		if webhookSecret, err = registry.ReadSecret(cfg.WebhookSecretFile); err != nil {
+			return err
+		}
+	}
 	var reg chengnuo.Registry
 	if cfg.Webhook != "" {
-		if reg, err = registry.New(cfg.Webhook, 10*time.Second); err != nil {
+		if reg, err = registry.New(cfg.Webhook, 10*time.Second, webhookSecret); err != nil {
 			return err
 		}
 	}
 	var notifier chengnuo.Notifier
 	if cfg.ReminderWebhook != "" {
-		if notifier, err = registry.NewNotifier(cfg.ReminderWebhook, 10*time.Second); err != nil {
+		if notifier, err = registry.NewNotifier(cfg.ReminderWebhook, 10*time.Second, webhookSecret); err != nil {
 			return err
 		}
 	}
