@@ -31,8 +31,10 @@ var depRules = map[string]rule{
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc", "google.golang.org/protobuf"}},
 	"bolt":     {project: []string{"."}, thirdParty: []string{"go.etcd.io/bbolt"}},
 	"postgres": {project: []string{"."}, thirdParty: []string{"github.com/jackc/pgx/v5"}},
-	"registry": {project: []string{"."}, thirdParty: []string{}},
-	"proof":    {project: []string{"sm"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
+	"registry": {project: []string{".", "sm"}, thirdParty: []string{}},
+	// A department's backups: sealed archives (SM4-GCM), their manifest.
+	"backup": {project: []string{"sm"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"proof":  {project: []string{"sm"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf", "github.com/emmansun/gmsm"}},
 	// Synthetic channels for the proof verifier's tests (and benchmarks).
 	"proof/prooftest": {project: []string{"proof"}, thirdParty: []string{"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/protobuf"}},
 	// The node kit's Go half: definitions, configuration updates, the
@@ -57,7 +59,7 @@ var depRules = map[string]rule{
 	"gateway": {project: []string{".", "document", "metrics", "sm", "supervision"}, thirdParty: []string{"github.com/gin-gonic/gin", "github.com/skip2/go-qrcode", "golang.org/x/time"}},
 	// The command-line tool signs and checks letters and keys; it never
 	// links the HTTP layer or an adapter.
-	"cmd/chengnuo": {project: []string{".", "blocks", "letter", "node", "proof", "retry", "sm", "supervision"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
+	"cmd/chengnuo": {project: []string{".", "backup", "blocks", "letter", "node", "proof", "retry", "sm", "supervision"}, thirdParty: []string{"github.com/emmansun/gmsm"}},
 	"cmd/chengnuo-cc": {project: []string{"chaincode", "internal/debugsrv"}, thirdParty: []string{"github.com/hyperledger/fabric-chaincode-go",
 		"github.com/hyperledger/fabric-protos-go-apiv2", "google.golang.org/grpc"}},
 	"cmd/chengnuo-gateway": {},

@@ -42,3 +42,20 @@ func LostFrom(c *Commitment, found time.Time) *LostLetter {
 	return &LostLetter{ID: c.ID, LetterDigest: c.LetterDigest, ItemCode: c.ItemCode, ItemVersion: c.ItemVersion, Status: c.Status,
 		AnchoredAt: c.AnchoredAt, BlockNumber: c.BlockNumber, TxID: c.TxID, FoundAt: found}
 }
+
+// BackupMeta is the last entry of the archive of snapshots a gateway serves
+// for a backup (GET /backup on its operations listener).
+type BackupMeta struct {
+	MSPID string    `json:"mspId"`
+	Taken time.Time `json:"taken"`
+	// BlockHeight is the read model's height just before the store's
+	// snapshot: letters anchored in blocks from it on may be missing from
+	// the copy.
+	BlockHeight uint64 `json:"blockHeight"`
+	// Store says where the letters are when they are not in the archive
+	// ("postgres": back the database up with pg_dump).
+	Store string `json:"store"`
+}
+
+// BackupMetaName names the BackupMeta entry.
+const BackupMetaName = "backup-meta.json"

@@ -22,22 +22,6 @@ type Snapshot struct {
 	Take func(fn func(size int64, w io.WriterTo) error) error
 }
 
-// BackupMeta is the last entry of a gateway's snapshot archive.
-type BackupMeta struct {
-	MSPID string    `json:"mspId"`
-	Taken time.Time `json:"taken"`
-	// BlockHeight is the read model's height just before the store's
-	// snapshot: letters anchored in blocks from it on may be missing from
-	// the copy.
-	BlockHeight uint64 `json:"blockHeight"`
-	// Store says where the letters are when they are not in the archive
-	// ("postgres": back the database up with pg_dump).
-	Store string `json:"store"`
-}
-
-// BackupMetaName names the BackupMeta entry.
-const BackupMetaName = "backup-meta.json"
-
 // operatorOnly lets through requests that carry the operator token.
 func operatorOnly(token string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,11 +44,11 @@ func answerJSON(w http.ResponseWriter, status int, v any) {
 // archive of consistent snapshots of the gateway's state, taken while
 // letters keep arriving — the sources in order (the store first, then the
 // read model), the files (the event checkpoint: small, rewritten whole),
-// then BackupMetaName. The node kit seals it with the rest of the
+// then chengnuo.BackupMetaName. The node kit seals it with the rest of the
 // department (chengnuo backup create).
 func BackupHandler(token, mspID, store string, height func() uint64, sources []Snapshot, files map[string]string) http.Handler {
 	return operatorOnly(token, func(w http.ResponseWriter, r *http.Request) {
-		meta := BackupMeta{MSPID: mspID, BlockHeight: height(), Store: store}
+		meta := chengnuo.BackupMeta{MSPID: mspID, BlockHeight: height(), Store: store}
 		w.Header().Set("Content-Type", "application/x-tar")
 		w.Header().Set("Cache-Control", "no-store")
 		tw := tar.NewWriter(w)
@@ -94,7 +78,7 @@ func BackupHandler(token, mspID, store string, height func() uint64, sources []S
 		}
 		meta.Taken = time.Now().UTC()
 		raw, _ := json.Marshal(meta)
-		if add(BackupMetaName, int64(len(raw)), strings.NewReader(string(raw))) != nil {
+		if add(chengnuo.BackupMetaName, int64(len(raw)), strings.NewReader(string(raw))) != nil {
 			return
 		}
 		_ = tw.Close()

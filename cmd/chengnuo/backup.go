@@ -20,7 +20,6 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/backup"
-	"github.com/chengnuo/chengnuo/gateway"
 )
 
 // runBackup is the department's backup and restore (scripts/dept.sh
@@ -179,7 +178,7 @@ func createBackup(ctx context.Context, out io.Writer, plan backupPlan) error {
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("backup: the gateway answered %s", res.Status)
 	}
-	var meta *gateway.BackupMeta
+	var meta *chengnuo.BackupMeta
 	tr := tar.NewReader(res.Body)
 	for {
 		h, err := tr.Next()
@@ -189,8 +188,8 @@ func createBackup(ctx context.Context, out io.Writer, plan backupPlan) error {
 		if err != nil {
 			return fmt.Errorf("backup: the gateway's snapshot: %w", err)
 		}
-		if h.Name == gateway.BackupMetaName {
-			meta = &gateway.BackupMeta{}
+		if h.Name == chengnuo.BackupMetaName {
+			meta = &chengnuo.BackupMeta{}
 			if err := json.NewDecoder(tr).Decode(meta); err != nil {
 				return fmt.Errorf("backup: the gateway's snapshot: %w", err)
 			}
