@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,6 +35,22 @@ type streamed struct {
 // department. It runs last: it takes market away for a while.
 func TestDepartmentRestoredFromBackup(t *testing.T) {
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "DRILL"), "PoliceMSP", false))
+	// Requests of assisted verification addressed to market: their details
+	// are in market's implicit private collection, on market's peer only.
+	// The restored peer meets those blocks and cannot get their private
+	// data from anyone: it must commit them without it, not wait.
+	toMarket := publishVisible(t, verifiedItem(uniqueCode(t, "DRILLV"), "MarketMSP", false))
+	clerkP := apiKey(t, police, "CLERK")
+	for i := range 3 {
+		r := submit(t, police, signedSubmissionAt(t, police, toMarket, newPerson(t, fmt.Sprintf("核查%d", i))))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("police's letter: %d %s", r.Status, r.Raw)
+		}
+		id := receipt(t, r)["commitmentId"].(string)
+		if v := callAs(t, clerkP, "POST", gatewayURL(police)+"/v1/commitments/"+id+"/verification", `{"claim":"核查经营场所"}`); v.Status != http.StatusCreated {
+			t.Fatalf("a request to market: %d %s", v.Status, v.Raw)
+		}
+	}
 	var subs []map[string]string
 	for range 40 {
 		subs = append(subs, signedSubmission(t, code, newPerson(t, "演练")))

@@ -579,6 +579,11 @@ proc_peer() {
     # A peer that joins before the others probes their anchor peers too
     # early; the stock 25 s retry would leave discovery partial that long.
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
+    # How long the peer tries to pull a block's private data it lacks
+    # before committing the block without it. A department restored onto a
+    # new host sets it to 0 while it catches up: the private data of its
+    # own implicit collection was only on its lost peer.
+    CORE_PEER_GOSSIP_PVTDATA_PULLRETRYTHRESHOLD="${CHENGNUO_PVTDATA_PULL_RETRY:-60s}"
     CORE_PEER_TLS_ENABLED=true
     CORE_PEER_TLS_CERT_FILE="${DEPT_HOME}/peer/tls/server.crt"
     CORE_PEER_TLS_KEY_FILE="${DEPT_HOME}/peer/tls/server.key"

@@ -656,7 +656,10 @@ cmd_restore() {
   host_up "$n"
   dept "$n" restore "$file" "$(backup_key "$n")"
   log "$((SECONDS - t0))s: files in place"
-  dept "$n" start-nodes
+  # While it catches up, the peer does not wait for private data that only
+  # the lost peer held (its own implicit collection): it is restarted with
+  # the usual setting once it has every block.
+  CHENGNUO_PVTDATA_PULL_RETRY=0s dept "$n" start-nodes
   # The orderer joins from the channel's latest configuration block, in
   # which it is a consenter, and pulls the blocks from the others; the
   # peer joins from the genesis block and catches up.
@@ -670,6 +673,8 @@ cmd_restore() {
   local height
   height="$(dept "${others[0]}" height)"
   dept "$n" wait-peer "$height"
+  dept "$n" stop-proc peer
+  dept "$n" start-nodes
   log "$((SECONDS - t0))s: orderer and peer on the channel, ${height} blocks"
   read -r label pkg < <(dept "$n" package-cc)
   id="$(dept "$n" install-cc "$pkg")"
