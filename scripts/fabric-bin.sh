@@ -35,7 +35,7 @@ if complete; then
 fi
 
 log "building Fabric ${FABRIC_LABEL} (${FABRIC_VERSION}) and Fabric CA ${FABRIC_CA_VERSION} into ${bin_dir}"
-log "this takes about 4-6 minutes the first time on 2 cores; later runs reuse the cache"
+log "this takes about 2 minutes the first time on 2 cores (more on a slow module proxy); later runs reuse the cache"
 mkdir -p "$bin_dir"
 
 # prepare MODULE VERSION NAME TOOLS...: one small module that requires
