@@ -71,6 +71,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzQRCodes -fuzztime $(FUZZTIME) ./scan
 	go test -run '^$$' -fuzz FuzzWrap -fuzztime $(FUZZTIME) ./document
 	go test -run '^$$' -fuzz FuzzDeserialize -fuzztime $(FUZZTIME) ./blocks
+	go test -run '^$$' -fuzz FuzzExtract -fuzztime $(FUZZTIME) ./backup
 
 .PHONY: demo
 demo:
