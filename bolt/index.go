@@ -377,10 +377,10 @@ func blockKey(n uint64) []byte {
 	return k[:]
 }
 
-// Snapshot calls fn with a consistent copy of the read model and the
-// height it was taken at.
-func (x *Index) Snapshot(fn func(height uint64, size int64, w io.WriterTo) error) error {
-	return x.db.View(func(tx *bbolt.Tx) error { return fn(height(tx), tx.Size(), tx) })
+// Snapshot calls fn with a consistent copy of the read model, as of one
+// read transaction, and its size (as DB.Snapshot does for the store).
+func (x *Index) Snapshot(fn func(size int64, w io.WriterTo) error) error {
+	return x.db.View(func(tx *bbolt.Tx) error { return fn(tx.Size(), tx) })
 }
 
 // Configs implements chengnuo.Index.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -72,13 +73,13 @@ func BackupHandler(token, mspID, store string, height func() uint64, sources []S
 			if os.IsNotExist(err) {
 				continue
 			}
-			if err != nil || add(name, int64(len(raw)), strings.NewReader(string(raw))) != nil {
+			if err != nil || add(name, int64(len(raw)), bytes.NewReader(raw)) != nil {
 				return
 			}
 		}
 		meta.Taken = time.Now().UTC()
 		raw, _ := json.Marshal(meta)
-		if add(chengnuo.BackupMetaName, int64(len(raw)), strings.NewReader(string(raw))) != nil {
+		if add(chengnuo.BackupMetaName, int64(len(raw)), bytes.NewReader(raw)) != nil {
 			return
 		}
 		_ = tw.Close()

@@ -409,9 +409,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			storeKind = "bolt"
 			sources = append(sources, gateway.Snapshot{Name: "store.db", Take: bdb.Snapshot})
 		}
-		sources = append(sources, gateway.Snapshot{Name: "index.db", Take: func(fn func(int64, io.WriterTo) error) error {
-			return idx.Snapshot(func(_ uint64, size int64, w io.WriterTo) error { return fn(size, w) })
-		}})
+		sources = append(sources, gateway.Snapshot{Name: "index.db", Take: idx.Snapshot})
 		files := map[string]string{}
 		if cfg.Fabric.Checkpoint != "" {
 			files["checkpoint"] = cfg.Fabric.Checkpoint

@@ -31,18 +31,13 @@ func runAccountAdd(ctx context.Context, args []string, out io.Writer) error {
 	if fs.NArg() != 2 || *ops == "" || *tokenFile == "" {
 		return errors.New("account-add --ops URL --token-file FILE [--name NAME] USERNAME ROLE[,ROLE]")
 	}
-	token, err := os.ReadFile(*tokenFile)
-	if err != nil {
-		return err
-	}
 	body, _ := json.Marshal(map[string]any{"username": fs.Arg(0), "name": *name, "roles": strings.Split(fs.Arg(1), ",")})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(*ops, "/")+"/accounts", bytes.NewReader(body))
+	req, err := opsRequest(ctx, http.MethodPost, *ops, "/accounts", *tokenFile, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -61,4 +56,19 @@ func runAccountAdd(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "account %s created with roles %s; its one-time password (the person changes it at the first login):\n%s\n",
 		answer.Username, fs.Arg(1), answer.Password)
 	return nil
+}
+
+// opsRequest is a request to a gateway's operations listener with the
+// department's operator token, read from its file (never an argument).
+func opsRequest(ctx context.Context, method, ops, path, tokenFile string, body io.Reader) (*http.Request, error) {
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(ops, "/")+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	return req, nil
 }

@@ -140,10 +140,6 @@ func homeSkipped(plan backupPlan) func(rel string, d fs.DirEntry) bool {
 }
 
 func createBackup(ctx context.Context, out io.Writer, plan backupPlan) error {
-	token, err := os.ReadFile(plan.tokenFile)
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(plan.dir, 0o700); err != nil {
 		return err
 	}
@@ -165,11 +161,10 @@ func createBackup(ctx context.Context, out io.Writer, plan backupPlan) error {
 		return err
 	}
 	// 1. The gateway's state, as consistent snapshots taken now.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(plan.ops, "/")+"/backup", nil)
+	req, err := opsRequest(ctx, http.MethodGet, plan.ops, "/backup", plan.tokenFile, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -280,15 +275,10 @@ func restoreBackup(r io.Reader, key []byte, home string) (*backup.Manifest, erro
 }
 
 func reconcile(ctx context.Context, out io.Writer, ops, tokenFile, csvPath string, atLeast uint64) error {
-	token, err := os.ReadFile(tokenFile)
+	req, err := opsRequest(ctx, http.MethodPost, ops, "/reconcile?height="+strconv.FormatUint(atLeast, 10), tokenFile, nil)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(ops, "/")+"/reconcile?height="+strconv.FormatUint(atLeast, 10), nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	res, err := (&http.Client{Timeout: 15 * time.Minute}).Do(req)
 	if err != nil {
 		return err
