@@ -13,6 +13,7 @@ help:
 	@echo "make bench-growth  fill a throwaway network to 10^6 letters, measuring at each milestone (long)"
 	@echo "make chaos     the fault scenarios, ten times longer, on a throwaway network; prints the fault table"
 	@echo "make demo      run the whole story against the network of make up, printing each step"
+	@echo "make api       regenerate the Go client and TypeScript types from gateway/openapi.yaml (make test checks them)"
 	@echo "make fuzz      run the fuzzers (FUZZTIME=30s each); seed corpora live in testdata/fuzz"
 
 up:
@@ -32,6 +33,10 @@ redeploy:
 
 fabric:
 	scripts/fabric-bin.sh
+
+.PHONY: api
+api:
+	scripts/api.sh generate
 
 test:
 	scripts/test.sh

@@ -34,7 +34,7 @@ func (s *Server) routes() {
 	e, svc := s.engine, s.svc
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+	e.GET("/openapi.yaml", s.public, func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
 	// /metrics is not here: it is served by Operations, on the
 	// department's monitoring address, not to the public.
 	s.webRoutes()

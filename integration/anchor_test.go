@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gwclient "github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/contract"
 	"github.com/chengnuo/chengnuo/fabric"
 )
@@ -81,7 +82,8 @@ func callType(t *testing.T, key, method, url, contentType, body string) response
 }
 
 func postAnchor(t *testing.T, slot int, digest string) response {
-	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/anchors", `{"digest":"`+digest+`"}`)
+	t.Helper()
+	return got(t)(apiAt(t, slot, "CLERK").AnchorDigestWithResponse(ctxOf(t), client.AnchorDigestJSONRequestBody{Digest: digest}))
 }
 
 // getEventually reads a digest from a gateway, allowing the gateway's peer a
@@ -90,7 +92,7 @@ func getEventually(t *testing.T, slot int, digest string) response {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := call(t, "GET", gatewayURL(slot)+"/v1/anchors/"+digest, "")
+		r := got(t)(apiAt(t, slot, "").GetAnchorWithResponse(ctxOf(t), digest))
 		if r.Status != http.StatusNotFound || time.Now().After(deadline) {
 			return r
 		}
@@ -221,7 +223,7 @@ func TestOneDepartmentAloneCannotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proposal, err := c.Contract().NewProposal(contract.Anchor.Name, client.WithBytesArguments(args), client.WithEndorsingOrganizations("MarketMSP"))
+	proposal, err := c.Contract().NewProposal(contract.Anchor.Name, gwclient.WithBytesArguments(args), gwclient.WithEndorsingOrganizations("MarketMSP"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func TestWorkingDaysOnTheLedger(t *testing.T) {
 	// One working day, written verification: due by the end of the next
 	// working day as soon as it is asked.
 	it := verifiedItem(uniqueCode(t, "DAYS"), "PoliceMSP", false)
-	it["verification"] = map[string]any{"exempt": false, "method": "WRITTEN", "department": "PoliceMSP", "timeLimitDays": 1}
+	it.Verification = writtenBy("PoliceMSP", 1)
 	code := publishVisible(t, it)
 	id := anchorID(t, code, newPerson(t, "期限甲"))
 	rid := requestCheck(t, id, "核查住所使用权")

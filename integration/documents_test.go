@@ -70,7 +70,7 @@ func TestPaperLetterAsTheReferenceTemplate(t *testing.T) {
 	code := uniqueCode(t, "DOC")
 	legalBasis := longText(2000)
 	it := verifiedItem(code, "PoliceMSP", true)
-	it["legalBasis"] = legalBasis
+	it.LegalBasis = legalBasis
 	publishVisible(t, it)
 	p := newPerson(t, "文书甲")
 	clerk := apiKey(t, market, "CLERK")

@@ -15,19 +15,30 @@ import (
 	"time"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
 // testItem is a catalog item the tests publish themselves.
-func testItem(code string) map[string]any {
-	return map[string]any{
-		"code": code, "name": "测试事项 " + code, "department": "MarketMSP",
-		"purpose": "集成测试用途", "legalBasis": "集成测试依据第一条", "content": "集成测试证明内容",
-		"eligibleApplicants": "集成测试对象", "commitmentMethod": "书面承诺，本人签名",
-		"verificationPower": "行政机关有权核查", "liability": "虚假承诺记入信用记录",
-		"disclosure":   map[string]any{"public": false},
-		"verification": map[string]any{"exempt": false, "method": "ONLINE", "department": "PoliceMSP", "timeLimitDays": 5},
+func testItem(code string) client.ItemInput {
+	return client.ItemInput{
+		Code: code, Name: "测试事项 " + code, Department: "MarketMSP",
+		Purpose: "集成测试用途", LegalBasis: "集成测试依据第一条", Content: "集成测试证明内容",
+		EligibleApplicants: "集成测试对象", CommitmentMethod: "书面承诺，本人签名",
+		VerificationPower: "行政机关有权核查", Liability: "虚假承诺记入信用记录",
+		Disclosure:   client.Disclosure{Public: false},
+		Verification: onlineBy("PoliceMSP", 5),
 	}
+}
+
+// onlineBy is the rule of an item verified online by dept within days.
+func onlineBy(dept string, days int) client.VerificationRule {
+	return client.VerificationRule{Method: client.Ptr(client.VerificationRuleMethodONLINE), Department: client.Ptr(dept), TimeLimitDays: client.Ptr(days)}
+}
+
+// writtenBy is the rule of an item verified in writing by dept within days.
+func writtenBy(dept string, days int) client.VerificationRule {
+	return client.VerificationRule{Method: client.Ptr(client.VerificationRuleMethodWRITTEN), Department: client.Ptr(dept), TimeLimitDays: client.Ptr(days)}
 }
 
 func mustJSON(t *testing.T, v any) string {
@@ -39,9 +50,9 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-func publish(t *testing.T, item map[string]any) response {
+func publish(t *testing.T, item client.ItemInput) response {
 	t.Helper()
-	return callAs(t, apiKey(t, justice, "CATALOG_ADMIN"), "POST", gatewayURL(justice)+"/v1/catalog/items", mustJSON(t, item))
+	return got(t)(apiAt(t, justice, "CATALOG_ADMIN").PublishCatalogItemWithResponse(ctxOf(t), item))
 }
 
 // applicant data that must never reach the ledger.
@@ -55,17 +66,16 @@ var applicants = []person{
 
 func draftFor(t *testing.T, slot int, code string, p person) response {
 	t.Helper()
-	body := mustJSON(t, map[string]any{
-		"itemCode":    code,
-		"applicant":   map[string]any{"name": p.name, "idType": "RESIDENT_ID", "idNumber": p.idNumber, "contact": p.phone},
-		"contactName": "窗口工作人员", "contactPhone": "0571-87000000",
-	})
-	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/drafts", body)
+	return got(t)(apiAt(t, slot, "CLERK").CreateDraftWithResponse(ctxOf(t), client.DraftRequest{
+		ItemCode:    code,
+		Applicant:   client.Applicant{Name: p.name, IdType: client.ApplicantIdTypeRESIDENTID, IdNumber: p.idNumber, Contact: p.phone},
+		ContactName: "窗口工作人员", ContactPhone: "0571-87000000",
+	}))
 }
 
 // signWithCLI signs a draft the way an applicant without a USB key would:
 // with the project's CLI and a key it generated.
-func signWithCLI(t *testing.T, draft response) map[string]string {
+func signWithCLI(t *testing.T, draft response) client.SubmitRequest {
 	t.Helper()
 	key := filepath.Join(t.TempDir(), "applicant.key")
 	cli(t, "keygen", "--out", key)
@@ -86,22 +96,22 @@ func cli(t *testing.T, args ...string) []byte {
 }
 
 // cliSign signs a draft with `chengnuo sign` and the given key flags.
-func cliSign(t *testing.T, draft response, keyArgs ...string) map[string]string {
+func cliSign(t *testing.T, draft response, keyArgs ...string) client.SubmitRequest {
 	t.Helper()
 	draftFile := filepath.Join(t.TempDir(), "draft.json")
 	if err := os.WriteFile(draftFile, []byte(draft.Raw), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var sub map[string]string
+	var sub client.SubmitRequest
 	if err := json.Unmarshal(cli(t, append([]string{"sign", "--draft", draftFile}, keyArgs...)...), &sub); err != nil {
 		t.Fatal(err)
 	}
 	return sub
 }
 
-func submit(t *testing.T, slot int, sub map[string]string) response {
+func submit(t *testing.T, slot int, sub client.SubmitRequest) response {
 	t.Helper()
-	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/commitments", mustJSON(t, sub))
+	return got(t)(apiAt(t, slot, "CLERK").SubmitCommitmentWithResponse(ctxOf(t), sub))
 }
 
 func receipt(t *testing.T, r response) map[string]any {
@@ -166,10 +176,10 @@ func TestLetterFlowAcrossDepartments(t *testing.T) {
 	}
 
 	// Public verification at another department, without a key.
-	v := call(t, "POST", gatewayURL(police)+"/v1/verify", mustJSON(t, map[string]string{"letter": sub["letter"]}))
+	v := call(t, "POST", gatewayURL(police)+"/v1/verify", mustJSON(t, map[string]string{"letter": sub.Letter}))
 	for i := 0; v.Body["anchored"] != true && i < 50; i++ {
 		time.Sleep(100 * time.Millisecond)
-		v = call(t, "POST", gatewayURL(police)+"/v1/verify", mustJSON(t, map[string]string{"letter": sub["letter"]}))
+		v = call(t, "POST", gatewayURL(police)+"/v1/verify", mustJSON(t, map[string]string{"letter": sub.Letter}))
 	}
 	rec, _ := v.Body["record"].(map[string]any)
 	if v.Status != http.StatusOK || v.Body["anchored"] != true || rec["org"] != "MarketMSP" || rec["itemCode"] != code ||
@@ -181,8 +191,8 @@ func TestLetterFlowAcrossDepartments(t *testing.T) {
 	}
 
 	// One character changed: not anchored, with the digest computed.
-	tampered := strings.Replace(sub["letter"], applicants[0].phone, "13912345679", 1)
-	if tampered == sub["letter"] {
+	tampered := strings.Replace(sub.Letter, applicants[0].phone, "13912345679", 1)
+	if tampered == sub.Letter {
 		t.Fatal("tampering did not change the letter")
 	}
 	tv := call(t, "POST", gatewayURL(credit)+"/v1/verify", mustJSON(t, map[string]string{"letter": tampered}))
@@ -329,7 +339,7 @@ func TestCatalogRules(t *testing.T) {
 	}
 
 	bad := testItem(code)
-	bad["verification"] = map[string]any{"exempt": false, "method": "TELEPATHY", "department": "PoliceMSP", "timeLimitDays": 5}
+	bad.Verification.Method = client.Ptr(client.VerificationRuleMethod("TELEPATHY"))
 	if r := publish(t, bad); r.Status != http.StatusBadRequest {
 		t.Fatalf("invalid item: %d %s", r.Status, r.Raw)
 	}
@@ -345,7 +355,7 @@ func TestCatalogRules(t *testing.T) {
 	sub1 := signWithCLI(t, d1)
 
 	v2 := testItem(code)
-	v2["content"] = "修订后的证明内容"
+	v2.Content = "修订后的证明内容"
 	if r := publish(t, v2); r.Status != http.StatusCreated || r.Body["version"] != float64(2) {
 		t.Fatalf("publish v2: %d %s", r.Status, r.Raw)
 	}
@@ -397,12 +407,12 @@ func TestSubmissionBadInput(t *testing.T) {
 		t.Fatalf("unknown item: %d %s", r.Status, r.Raw)
 	}
 
-	cases := map[string]map[string]string{
-		"wrong key":       {"letter": sub["letter"], "signature": sub["signature"], "publicKey": other["publicKey"]},
-		"bad signature":   {"letter": sub["letter"], "signature": other["signature"], "publicKey": sub["publicKey"]},
-		"tampered letter": {"letter": strings.Replace(sub["letter"], "测试申请人乙", "测试申请人丁", 1), "signature": sub["signature"], "publicKey": sub["publicKey"]},
-		"no key":          {"letter": sub["letter"], "signature": sub["signature"]},
-		"not canonical":   {"letter": " " + sub["letter"], "signature": sub["signature"], "publicKey": sub["publicKey"]},
+	cases := map[string]client.SubmitRequest{
+		"wrong key":       {Letter: sub.Letter, Signature: sub.Signature, PublicKey: other.PublicKey},
+		"bad signature":   {Letter: sub.Letter, Signature: other.Signature, PublicKey: sub.PublicKey},
+		"tampered letter": {Letter: strings.Replace(sub.Letter, "测试申请人乙", "测试申请人丁", 1), Signature: sub.Signature, PublicKey: sub.PublicKey},
+		"no key":          {Letter: sub.Letter, Signature: sub.Signature},
+		"not canonical":   {Letter: " " + sub.Letter, Signature: sub.Signature, PublicKey: sub.PublicKey},
 	}
 	for name, body := range cases {
 		if r := submit(t, market, body); r.Status != http.StatusBadRequest || r.Body["code"] != chengnuo.EINVALID {

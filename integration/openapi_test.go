@@ -35,6 +35,9 @@ func contractRouter(t testing.TB) routers.Router {
 			apiContract.err = err
 			return
 		}
+		// The document's server is a template of every department's
+		// address; the tests' gateways are on their own ports.
+		doc.Servers = nil
 		apiContract.router, apiContract.err = gorillamux.NewRouter(doc)
 	})
 	if apiContract.err != nil {

@@ -83,7 +83,7 @@ func TestVerificationPageInBrowser(t *testing.T) {
 	rc := receipt(t, r)
 	id, digest := rc["commitmentId"].(string), rc["letterDigest"].(string)
 	letterFile := filepath.Join(t.TempDir(), "承诺书.json")
-	if err := os.WriteFile(letterFile, []byte(sub["letter"]), 0o600); err != nil {
+	if err := os.WriteFile(letterFile, []byte(sub.Letter), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	page := gatewayURL(justice) + "/verify"

@@ -19,6 +19,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/proof"
 	"github.com/chengnuo/chengnuo/sm"
 )
@@ -70,13 +71,13 @@ func verifyBundle(t *testing.T, raw []byte, opt proof.Options) (*proof.Report, e
 }
 
 // signedSubmission drafts a letter at market and signs it in-process.
-func signedSubmission(t *testing.T, code string, p person) map[string]string {
+func signedSubmission(t *testing.T, code string, p person) client.SubmitRequest {
 	t.Helper()
 	return signedSubmissionAt(t, market, code, p)
 }
 
 // signedSubmissionAt drafts a letter at a department and signs it in-process.
-func signedSubmissionAt(t *testing.T, slot int, code string, p person) map[string]string {
+func signedSubmissionAt(t *testing.T, slot int, code string, p person) client.SubmitRequest {
 	t.Helper()
 	d := draftFor(t, slot, code, p)
 	if d.Status != http.StatusCreated {
@@ -88,7 +89,7 @@ func signedSubmissionAt(t *testing.T, slot int, code string, p person) map[strin
 		t.Fatal(err)
 	}
 	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	return map[string]string{"letter": d.Body["canonical"].(string), "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)}
+	return client.SubmitRequest{Letter: d.Body["canonical"].(string), Signature: base64.StdEncoding.EncodeToString(sig), PublicKey: client.Ptr(string(pub))}
 }
 
 func TestProofBundlesCheckOffline(t *testing.T) {
@@ -169,12 +170,12 @@ func TestProofBundlesCheckOffline(t *testing.T) {
 		edit        func(t *testing.T, b *proof.Bundle, o *proof.Options)
 	}{
 		{"letter", proof.CheckLetter, func(t *testing.T, b *proof.Bundle, o *proof.Options) {
-			o.Letter = []byte(mustJSON(t, map[string]string{"letter": flipJSONChar(sub["letter"]), "signature": sub["signature"], "publicKey": sub["publicKey"]}))
+			o.Letter = []byte(mustJSON(t, map[string]string{"letter": flipJSONChar(sub.Letter), "signature": sub.Signature, "publicKey": *sub.PublicKey}))
 		}},
 		{"applicant signature", proof.CheckSignature, func(t *testing.T, b *proof.Bundle, o *proof.Options) {
-			s, _ := base64.StdEncoding.DecodeString(sub["signature"])
+			s, _ := base64.StdEncoding.DecodeString(sub.Signature)
 			s[len(s)-1] ^= 1
-			o.Letter = []byte(mustJSON(t, map[string]string{"letter": sub["letter"], "signature": base64.StdEncoding.EncodeToString(s), "publicKey": sub["publicKey"]}))
+			o.Letter = []byte(mustJSON(t, map[string]string{"letter": sub.Letter, "signature": base64.StdEncoding.EncodeToString(s), "publicKey": *sub.PublicKey}))
 		}},
 		{"digest", proof.CheckWrite, func(t *testing.T, b *proof.Bundle, o *proof.Options) {
 			o.Letter = nil

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 )
 
 // enrolAndSign issues person p a certificate from the network's demo
 // applicant CA (as `make up` sets it up) and signs a draft with it, all
 // with the project's CLI.
-func enrolAndSign(t *testing.T, draft response, name, idNumber string) map[string]string {
+func enrolAndSign(t *testing.T, draft response, name, idNumber string) client.SubmitRequest {
 	t.Helper()
 	key := filepath.Join(t.TempDir(), "applicant.key")
 	cli(t, "enrol", "--ca", filepath.Join(net.state, "applicant-ca"), "--name", name, "--id-number", idNumber, "--out", key)
@@ -28,7 +29,7 @@ func TestSignerIdentity(t *testing.T) {
 		t.Fatalf("publish: %d %s", r.Status, r.Raw)
 	}
 	strict := testItem(uniqueCode(t, "CRT"))
-	strict["requireCertificate"] = true
+	strict.RequireCertificate = client.Ptr(true)
 	strictCode := publishVisible(t, strict)
 	p, other := newPerson(t, "证书甲"), newPerson(t, "证书乙")
 

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 )
 
 // waitRecord polls a commitment's public record at a department until ok.
@@ -38,7 +39,7 @@ func waitRecord(t *testing.T, slot int, id string, ok func(map[string]any) bool)
 func TestPublicPageReadsEveryState(t *testing.T) {
 	online := publishVisible(t, verifiedItem(uniqueCode(t, "STATE"), "PoliceMSP", false))
 	written := verifiedItem(uniqueCode(t, "STATEW"), "PoliceMSP", false)
-	written["verification"].(map[string]any)["method"] = "WRITTEN" // answered by an officer, so it stays open
+	written.Verification = writtenBy("PoliceMSP", 3) // answered by an officer, so it stays open
 	writtenCode := publishVisible(t, written)
 	clerk := apiKey(t, market, "CLERK")
 	post := func(id, action, body string) {
@@ -54,8 +55,10 @@ func TestPublicPageReadsEveryState(t *testing.T) {
 	ids[chengnuo.VerdictFalse] = anchorID(t, online, newPerson(t, "状态虚假"))
 	rid := requestCheck(t, ids[chengnuo.VerdictFalse], "核查户籍信息不一致")
 	waitAnswered(t, rid, 30*time.Second)
-	if r := recordOutcome(t, market, ids[chengnuo.VerdictFalse], map[string]any{"result": "FALSE", "reason": "核查不一致", "level": "SERIOUS",
-		"requestId": rid, "disposal": map[string]any{"measures": []string{"TERMINATED", "REVOKED"}}}); r.Status != http.StatusOK {
+	if r := recordOutcome(t, market, ids[chengnuo.VerdictFalse], client.OutcomeRequest{Result: client.OutcomeRequestResultFALSE,
+		Reason: client.Ptr("核查不一致"), Level: client.Ptr(client.OutcomeRequestLevelSERIOUS), RequestId: client.Ptr(rid),
+		Disposal: &client.DisposalRequest{Measures: []client.DisposalRequestMeasures{client.DisposalRequestMeasuresTERMINATED,
+			client.DisposalRequestMeasuresREVOKED}}}); r.Status != http.StatusOK {
 		t.Fatalf("record FALSE: %d %s", r.Status, r.Raw)
 	}
 	ids[chengnuo.VerdictWithdrawn] = anchorID(t, online, newPerson(t, "状态撤回"))

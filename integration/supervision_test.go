@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/supervision"
 )
 
@@ -23,7 +24,7 @@ import (
 // police's peer's block files, in JSON, CSV and the workbook.
 func TestSupervisionFigures(t *testing.T) {
 	it := verifiedItem(uniqueCode(t, "SUP"), "PoliceMSP", false)
-	it["verification"] = map[string]any{"exempt": false, "method": "WRITTEN", "department": "PoliceMSP", "timeLimitDays": 3}
+	it.Verification = writtenBy("PoliceMSP", 3)
 	code := publishVisible(t, it)
 	m1 := anchorID(t, code, newPerson(t, "督查甲"))
 	m2 := anchorID(t, code, newPerson(t, "督查乙"))
@@ -50,8 +51,9 @@ func TestSupervisionFigures(t *testing.T) {
 	answer(r1, `{"result":"INCONSISTENT","evidence":"住所登记不一致"}`)
 	answer(r3, `{"declineReason":"本部门不掌握学历信息"}`)
 	waitAnswered(t, r1, 20*time.Second)
-	out := recordOutcome(t, market, m1, map[string]any{"result": "FALSE", "reason": "不实", "level": "ORDINARY", "requestId": r1,
-		"disposal": map[string]any{"measures": []string{"TERMINATED"}}})
+	out := recordOutcome(t, market, m1, client.OutcomeRequest{Result: client.OutcomeRequestResultFALSE, Reason: client.Ptr("不实"),
+		Level: client.Ptr(client.OutcomeRequestLevelORDINARY), RequestId: client.Ptr(r1),
+		Disposal: &client.DisposalRequest{Measures: []client.DisposalRequestMeasures{client.DisposalRequestMeasuresTERMINATED}}})
 	if out.Status != http.StatusOK {
 		t.Fatalf("outcome: %d %s", out.Status, out.Raw)
 	}

@@ -19,30 +19,30 @@ import (
 
 	"github.com/chengnuo/chengnuo"
 	"github.com/chengnuo/chengnuo/chaincode"
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/sm"
 )
 
 // verifiedItem is a test item verified online by dept within days.
-func verifiedItem(code, dept string, public bool) map[string]any {
+func verifiedItem(code, dept string, public bool) client.ItemInput {
 	it := testItem(code)
-	it["verification"] = map[string]any{"exempt": false, "method": "ONLINE", "department": dept, "timeLimitDays": 3}
+	it.Verification = onlineBy(dept, 3)
 	if public {
-		it["disclosure"] = map[string]any{"public": true, "scope": "本市政务服务网", "periodDays": 30}
+		it.Disclosure = client.Disclosure{Public: true, Scope: client.Ptr("本市政务服务网"), PeriodDays: client.Ptr(30)}
 	}
 	return it
 }
 
-func publishVisible(t *testing.T, item map[string]any) string {
+func publishVisible(t *testing.T, item client.ItemInput) string {
 	t.Helper()
 	if r := publish(t, item); r.Status != http.StatusCreated {
 		t.Fatalf("publish: %d %s", r.Status, r.Raw)
 	}
-	code := item["code"].(string)
 	for _, slot := range []int{market, police, credit} {
-		waitVisible(t, slot, "/v1/catalog/items/"+code)
+		waitVisible(t, slot, "/v1/catalog/items/"+item.Code)
 	}
-	return code
+	return item.Code
 }
 
 // newPerson returns an applicant with a fresh valid resident ID number.
@@ -87,7 +87,7 @@ func anchorID(t *testing.T, code string, p person) string {
 
 func requestCheck(t *testing.T, id, claim string) string {
 	t.Helper()
-	r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/"+id+"/verification", mustJSON(t, map[string]string{"claim": claim}))
+	r := got(t)(apiAt(t, market, "CLERK").RequestVerificationWithResponse(ctxOf(t), id, client.RequestVerificationJSONRequestBody{Claim: claim}))
 	if r.Status != http.StatusCreated || r.Body["status"] != chengnuo.RequestPending {
 		t.Fatalf("request verification: %d %s", r.Status, r.Raw)
 	}
@@ -99,7 +99,7 @@ func waitAnswered(t *testing.T, rid string, within time.Duration) response {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		r := call(t, "GET", gatewayURL(market)+"/v1/verification/requests/"+rid, "")
+		r := got(t)(apiAt(t, market, "").GetVerificationRequestWithResponse(ctxOf(t), rid))
 		if r.Status == http.StatusOK && r.Body["status"] != chengnuo.RequestPending {
 			return r
 		}
@@ -110,18 +110,20 @@ func waitAnswered(t *testing.T, rid string, within time.Duration) response {
 	}
 }
 
-func recordOutcome(t *testing.T, slot int, id string, body map[string]any) response {
+func recordOutcome(t *testing.T, slot int, id string, body client.OutcomeRequest) response {
 	t.Helper()
-	return callAs(t, apiKey(t, slot, "CLERK"), "POST", gatewayURL(slot)+"/v1/commitments/"+id+"/outcome", mustJSON(t, body))
+	return got(t)(apiAt(t, slot, "CLERK").RecordOutcomeWithResponse(ctxOf(t), id, body))
 }
 
-var falseOutcome = map[string]any{"result": "FALSE", "reason": "核查不一致", "level": "ORDINARY",
-	"disposal": map[string]any{"measures": []string{"TERMINATED", "PENALTY"}, "penalty": "警告并处罚款（测试处罚说明）"}}
+var falseOutcome = client.OutcomeRequest{Result: client.OutcomeRequestResultFALSE, Reason: client.Ptr("核查不一致"),
+	Level: client.Ptr(client.OutcomeRequestLevelORDINARY), Disposal: &client.DisposalRequest{
+		Measures: []client.DisposalRequestMeasures{client.DisposalRequestMeasuresTERMINATED, client.DisposalRequestMeasuresPENALTY},
+		Penalty:  client.Ptr("警告并处罚款（测试处罚说明）")}}
 
 func lookup(t *testing.T, p person) response {
 	t.Helper()
-	return callAs(t, apiKey(t, credit, "CREDIT_OFFICER"), "POST", gatewayURL(credit)+"/v1/credit/lookup",
-		mustJSON(t, map[string]string{"idType": "RESIDENT_ID", "idNumber": p.idNumber}))
+	return got(t)(apiAt(t, credit, "CREDIT_OFFICER").LookupCreditWithResponse(ctxOf(t), nil,
+		client.LookupCreditJSONRequestBody{IdType: "RESIDENT_ID", IdNumber: p.idNumber}))
 }
 
 // The whole story of the policy, as `make demo` runs it.
@@ -307,7 +309,7 @@ func TestManualAnswerAndWrittenRefusal(t *testing.T) {
 		t.Fatalf("another department reads the refusal: %d %s", r.Status, r.Raw)
 	}
 	// After a refusal the department may conclude the check itself.
-	if r := recordOutcome(t, market, id, map[string]any{"result": "UNVERIFIABLE", "reason": "协查部门书面拒绝", "requestId": rid}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyUnverifiable {
+	if r := recordOutcome(t, market, id, client.OutcomeRequest{Result: client.OutcomeRequestResultUNVERIFIABLE, Reason: client.Ptr("协查部门书面拒绝"), RequestId: client.Ptr(rid)}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyUnverifiable {
 		t.Fatalf("unverifiable: %d %s", r.Status, r.Raw)
 	}
 }
@@ -418,28 +420,28 @@ func TestOutcomeRules(t *testing.T) {
 		{"result": "MAYBE"},
 	}
 	for _, b := range bad {
-		if r := recordOutcome(t, market, id, b); r.Status != http.StatusBadRequest {
+		if r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/"+id+"/outcome", mustJSON(t, b)); r.Status != http.StatusBadRequest {
 			t.Errorf("outcome %v: %d %s", b, r.Status, r.Raw)
 		}
 	}
 	waitVisible(t, police, "/v1/public/commitments/"+id)
-	if r := recordOutcome(t, police, id, map[string]any{"result": "VERIFIED"}); r.Status != http.StatusForbidden {
+	if r := recordOutcome(t, police, id, client.OutcomeRequest{Result: client.OutcomeRequestResultVERIFIED}); r.Status != http.StatusForbidden {
 		t.Fatalf("another department records an outcome: %d %s", r.Status, r.Raw)
 	}
-	if r := recordOutcome(t, market, id, map[string]any{"result": "VERIFIED"}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyVerified {
+	if r := recordOutcome(t, market, id, client.OutcomeRequest{Result: client.OutcomeRequestResultVERIFIED}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyVerified {
 		t.Fatalf("verified: %d %s", r.Status, r.Raw)
 	}
 	if r := recordOutcome(t, market, id, falseOutcome); r.Status != http.StatusConflict {
 		t.Fatalf("second outcome: %d %s", r.Status, r.Raw)
 	}
 	exempt := testItem(uniqueCode(t, "EX"))
-	exempt["verification"] = map[string]any{"exempt": true}
+	exempt.Verification = client.VerificationRule{Exempt: true}
 	ecode := publishVisible(t, exempt)
 	eid := anchorID(t, ecode, newPerson(t, "免核甲"))
 	if r := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/commitments/"+eid+"/verification", `{"claim":"核查"}`); r.Status != http.StatusBadRequest {
 		t.Fatalf("verification of an exempt item: %d %s", r.Status, r.Raw)
 	}
-	if r := recordOutcome(t, market, eid, map[string]any{"result": "EXEMPT"}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyExempt {
+	if r := recordOutcome(t, market, eid, client.OutcomeRequest{Result: client.OutcomeRequestResultEXEMPT}); r.Status != 200 || r.Body["verification"] != chengnuo.VerifyExempt {
 		t.Fatalf("exempt: %d %s", r.Status, r.Raw)
 	}
 }
@@ -609,9 +611,9 @@ func TestDisclosureMasksPersonalData(t *testing.T) {
 func TestCatalogProposals(t *testing.T) {
 	code := publishVisible(t, testItem(uniqueCode(t, "PRO")))
 	changed := testItem(code)
-	changed["content"] = "部门提议修订的证明内容"
-	p := callAs(t, apiKey(t, market, "CLERK"), "POST", gatewayURL(market)+"/v1/catalog/proposals",
-		mustJSON(t, map[string]any{"kind": "CHANGE", "item": changed, "reason": "实际办理中需调整证明内容"}))
+	changed.Content = "部门提议修订的证明内容"
+	p := got(t)(apiAt(t, market, "CLERK").ProposeCatalogChangeWithResponse(ctxOf(t), client.ProposeCatalogChangeJSONRequestBody{
+		Kind: client.ProposeCatalogChangeJSONBodyKindCHANGE, Item: &changed, Reason: "实际办理中需调整证明内容"}))
 	if p.Status != http.StatusCreated || p.Body["status"] != "PENDING" {
 		t.Fatalf("propose: %d %s", p.Status, p.Raw)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/internal/a11y"
 	workbench "github.com/chengnuo/chengnuo/people"
 	"github.com/chengnuo/chengnuo/sm"
@@ -156,7 +157,7 @@ func TestWorkbenchStory(t *testing.T) {
 	// Written verification: police's registry answers only online
 	// verification, so an officer answers this one.
 	it := verifiedItem(uniqueCode(t, "BENCH"), "PoliceMSP", false)
-	it["verification"].(map[string]any)["method"] = "WRITTEN"
+	it.Verification.Method = client.Ptr(client.VerificationRuleMethodWRITTEN)
 	code := publishVisible(t, it)
 	p := newPerson(t, "工作台甲")
 	pwClerk := accountAdd(t, "market", "wang.clerk", "clerk")

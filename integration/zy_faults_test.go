@@ -2,10 +2,10 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/letter"
 )
 
@@ -75,26 +76,18 @@ func streamSize() (letters, clients int) {
 
 // postTo submits a letter to one gateway, returning a transport error
 // instead of failing the test: the gateway may be dead at that moment.
-func postTo(url string, sub map[string]string, key string) (int, map[string]any, error) {
-	body, _ := json.Marshal(sub)
-	req, err := http.NewRequest("POST", url+"/v1/commitments", bytes.NewReader(body))
+func postTo(url string, sub client.SubmitRequest, key string) (int, map[string]any, error) {
+	api, err := client.New(url, httpClient, key)
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+key)
-	res, err := httpClient.Do(req)
+	res, err := api.SubmitCommitmentWithResponse(context.Background(), sub)
 	if err != nil {
 		return 0, nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return res.StatusCode, nil, err
 	}
 	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return res.StatusCode, m, nil
+	_ = json.Unmarshal(res.Body, &m)
+	return res.StatusCode(), m, nil
 }
 
 // runFault runs the scenario and returns its row (also logged, and
@@ -104,7 +97,7 @@ func runFault(t *testing.T, f fault) faultResult {
 	t.Helper()
 	n, clients := streamSize()
 	code := publishVisible(t, verifiedItem(uniqueCode(t, "FAULT"), "PoliceMSP", false))
-	subs := make([]map[string]string, n)
+	subs := make([]client.SubmitRequest, n)
 	for i := range subs {
 		subs[i] = signedSubmissionAt(t, f.slot, code, newPerson(t, fmt.Sprintf("故障%03d", i)))
 	}
@@ -193,7 +186,7 @@ func runFault(t *testing.T, f fault) faultResult {
 	first, last := ^uint64(0), uint64(0)
 	ids := make([]string, n)
 	for i, o := range outcomes {
-		digest := letter.Digest([]byte(subs[i]["letter"]))
+		digest := letter.Digest([]byte(subs[i].Letter))
 		var rec map[string]any
 		for end := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
 			r := call(t, "GET", gatewayURL(police)+"/v1/verify/"+digest, "")
@@ -413,7 +406,7 @@ func TestStoreDiskFull(t *testing.T) {
 	// Drafted before the disk fills. An anchored letter's draft is dropped,
 	// and the store reuses its pages, so some letters still fit on a full
 	// disk: the letters are sent until a few have been refused.
-	subs := make([]map[string]string, 120)
+	subs := make([]client.SubmitRequest, 120)
 	for i := range subs {
 		subs[i] = signedSubmissionAt(t, police, code, newPerson(t, fmt.Sprintf("磁盘满%02d", i)))
 	}
@@ -474,7 +467,7 @@ func TestStoreDiskFull(t *testing.T) {
 	}
 	// Nothing refused reached the ledger; reads still work.
 	for i := range refused {
-		digest := letter.Digest([]byte(subs[i]["letter"]))
+		digest := letter.Digest([]byte(subs[i].Letter))
 		if r := call(t, "GET", gatewayURL(market)+"/v1/verify/"+digest, ""); r.Status != http.StatusOK || r.Body["anchored"] != false {
 			t.Fatalf("letter %d, refused for a full disk, is reported as %d %s", i, r.Status, r.Raw)
 		}

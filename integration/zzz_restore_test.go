@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/proof"
 )
 
@@ -51,7 +52,7 @@ func TestDepartmentRestoredFromBackup(t *testing.T) {
 			t.Fatalf("a request to market: %d %s", v.Status, v.Raw)
 		}
 	}
-	var subs []map[string]string
+	var subs []client.SubmitRequest
 	for range 40 {
 		subs = append(subs, signedSubmission(t, code, newPerson(t, "演练")))
 	}

@@ -22,6 +22,10 @@ command -v shellcheck > /dev/null || { log "shellcheck is required (apt-get inst
 log "shellcheck"
 shellcheck scripts/*.sh network/builder/bin/* .ci/run
 
+# The API contract lints clean, what is generated from it is current, and
+# the pages' scripts type-check against it.
+scripts/api.sh check
+
 # The Fabric binaries are built (once, cached) before the clock of the
 # integration tests starts.
 scripts/fabric-bin.sh > /dev/null

@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/chengnuo/chengnuo"
+	"github.com/chengnuo/chengnuo/client"
 )
 
 // runAudit walks a department's audit (GET /v1/audit, role auditor) page by
@@ -37,38 +35,27 @@ func runAudit(ctx context.Context, args []string, out io.Writer) error {
 	if *key == "" {
 		return errors.New("audit: --key-file or --key (role auditor) is required")
 	}
-	hc := &http.Client{Timeout: 2 * time.Minute}
+	api, err := client.New(*base, &http.Client{Timeout: 2 * time.Minute}, *key)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
 	total, pending, findings := 0, 0, 0
-	bookmark := ""
+	params := &client.AuditLettersParams{Limit: client.Ptr(200)}
 	for {
-		u := *base + "/v1/audit?limit=200"
-		if bookmark != "" {
-			u += "&bookmark=" + url.QueryEscape(bookmark)
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		res, err := client.OK(api.AuditLettersWithResponse(ctx, params))
 		if err != nil {
-			return err
+			return fmt.Errorf("audit: %s: %w", *base, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+*key)
-		res, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		var r chengnuo.AuditReport
-		err = json.NewDecoder(io.LimitReader(res.Body, 64<<20)).Decode(&r)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusOK {
-			return fmt.Errorf("audit: %s answered %d", u, res.StatusCode)
-		}
+		r := res.JSON200
 		total, pending = total+r.Checked, pending+r.Pending
 		for _, f := range r.Findings {
 			findings++
-			fmt.Fprintf(out, "MISMATCH %s: %s\n", f.CommitmentID, f.Problem)
+			fmt.Fprintf(out, "MISMATCH %s: %s\n", f.CommitmentId, f.Problem)
 		}
-		if !r.More {
+		if !r.More || r.Bookmark == nil {
 			break
 		}
-		bookmark = r.Bookmark
+		params.Bookmark = r.Bookmark
 	}
 	fmt.Fprintf(out, "audited %d stored letters (%d not anchored yet): %d mismatches\n", total, pending, findings)
 	if findings > 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chengnuo/chengnuo/client"
 	"github.com/chengnuo/chengnuo/letter"
 	"github.com/chengnuo/chengnuo/retry"
 	"github.com/chengnuo/chengnuo/sm"
@@ -92,50 +92,19 @@ func atoiOr(s string, def int) int {
 	return n
 }
 
-func (d *demo) url(org, path string) string {
-	return d.gateways[org] + path
-}
-
-// call makes a request as org with role ("" for none) and decodes the JSON answer.
-func (d *demo) call(ctx context.Context, org, role, method, path string, body any) (int, map[string]any, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
+// api is the generated client of org's gateway, authenticated as role
+// ("" for none).
+func (d *demo) api(org, role string) *client.ClientWithResponses {
+	c, err := client.New(d.gateways[org], d.hc, d.keys[org][role])
+	if err != nil { // only for a malformed URL in network.json
+		panic(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, d.url(org, path), rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+d.keys[org][role])
-	}
-	res, err := d.hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		return res.StatusCode, nil, fmt.Errorf("%s %s: undecodable answer: %w", method, path, err)
-	}
-	return res.StatusCode, out, nil
+	return c
 }
 
 func (d *demo) say(format string, a ...any) {
 	d.step++
 	fmt.Fprintf(d.out, "%2d. %s\n", d.step, fmt.Sprintf(format, a...))
-}
-
-func (d *demo) expect(status, want int, body map[string]any, what string) error {
-	if status != want {
-		return fmt.Errorf("demo: %s: HTTP %d, want %d: %v", what, status, want, body)
-	}
-	return nil
 }
 
 // waitFor polls cond for up to 15 s.
@@ -160,173 +129,178 @@ func demoApplicantID() string {
 	return first + string(letter.ResidentCheckChar(first))
 }
 
-func (d *demo) letterFor(ctx context.Context, code string, applicant map[string]any) (map[string]string, error) {
-	st, dr, err := d.call(ctx, "market", "CLERK", "POST", "/v1/drafts", map[string]any{
-		"itemCode": code, "applicant": applicant, "contactName": "窗口工作人员", "contactPhone": "0571-87000000"})
+func (d *demo) letterFor(ctx context.Context, code string, applicant client.Applicant) (client.SubmitRequest, error) {
+	dr, err := client.OK(d.api("market", "CLERK").CreateDraftWithResponse(ctx, client.DraftRequest{
+		ItemCode: code, Applicant: applicant, ContactName: "窗口工作人员", ContactPhone: "0571-87000000"}))
 	if err != nil {
-		return nil, err
-	}
-	if err := d.expect(st, 201, dr, "draft"); err != nil {
-		return nil, err
+		return client.SubmitRequest{}, fmt.Errorf("demo: draft: %w", err)
 	}
 	key, err := sm.GenerateKey()
 	if err != nil {
-		return nil, err
+		return client.SubmitRequest{}, err
 	}
-	canonical := dr["canonical"].(string)
+	canonical := dr.JSON201.Canonical
 	sig, err := sm.Sign(key, []byte(canonical))
 	if err != nil {
-		return nil, err
+		return client.SubmitRequest{}, err
 	}
 	pub, _ := sm.MarshalPublicKeyPEM(&key.PublicKey)
-	return map[string]string{"letter": canonical, "signature": base64.StdEncoding.EncodeToString(sig), "publicKey": string(pub)}, nil
+	return client.SubmitRequest{Letter: canonical, Signature: base64.StdEncoding.EncodeToString(sig), PublicKey: client.Ptr(string(pub))}, nil
 }
 
 func (d *demo) run(ctx context.Context) error {
 	code := fmt.Sprintf("DEMO-%04d", rand.IntN(10000))
-	item := map[string]any{
-		"code": code, "name": "演示事项：无犯罪记录证明", "department": "MarketMSP", "purpose": "办理准营许可时证明无犯罪记录",
-		"legalBasis": "演示依据第一条", "content": "申请人未因故意犯罪受过刑事处罚", "eligibleApplicants": "申请准营许可的自然人",
-		"commitmentMethod": "书面承诺，本人签名", "verificationPower": "行政机关有权请求公安机关协助核查",
-		"liability": "虚假承诺的，撤销许可并记入信用记录", "demo": true,
-		"disclosure":   map[string]any{"public": true, "scope": "本市政务服务网", "periodDays": 30},
-		"verification": map[string]any{"exempt": false, "method": "ONLINE", "department": "PoliceMSP", "timeLimitDays": 10},
+	item := client.ItemInput{
+		Code: code, Name: "演示事项：无犯罪记录证明", Department: "MarketMSP", Purpose: "办理准营许可时证明无犯罪记录",
+		LegalBasis: "演示依据第一条", Content: "申请人未因故意犯罪受过刑事处罚", EligibleApplicants: "申请准营许可的自然人",
+		CommitmentMethod: "书面承诺，本人签名", VerificationPower: "行政机关有权请求公安机关协助核查",
+		Liability: "虚假承诺的，撤销许可并记入信用记录", Demo: client.Ptr(true),
+		Disclosure: client.Disclosure{Public: true, Scope: client.Ptr("本市政务服务网"), PeriodDays: client.Ptr(30)},
+		Verification: client.VerificationRule{Exempt: false, Method: client.Ptr(client.VerificationRuleMethodONLINE),
+			Department: client.Ptr("PoliceMSP"), TimeLimitDays: client.Ptr(10)},
 	}
-	st, it, err := d.call(ctx, "justice", "CATALOG_ADMIN", "POST", "/v1/catalog/items", item)
+	it, err := client.OK(d.api("justice", "CATALOG_ADMIN").PublishCatalogItemWithResponse(ctx, item))
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: publish: %w", err)
 	}
-	if err := d.expect(st, 201, it, "publish"); err != nil {
-		return err
-	}
-	d.say("市司法局 publishes catalog item %s version %v (verified online by PoliceMSP within 10 days)", code, it["version"])
+	d.say("市司法局 publishes catalog item %s version %d (verified online by PoliceMSP within 10 days)", code, it.JSON201.Version)
 	// Each department's peer commits the block on its own schedule.
 	if err := d.waitFor(ctx, "the item at market", func() (bool, error) {
-		st, _, err := d.call(ctx, "market", "", "GET", "/v1/catalog/items/"+code, nil)
-		return st == 200, err
+		r, err := d.api("market", "").GetCatalogItemWithResponse(ctx, code, nil)
+		return err == nil && r.StatusCode() == 200, err
 	}); err != nil {
 		return err
 	}
 
-	applicant := map[string]any{"name": "演示申请人", "idType": "RESIDENT_ID", "idNumber": demoApplicantID(), "contact": "13800000000"}
+	applicant := client.Applicant{Name: "演示申请人", IdType: client.ApplicantIdTypeRESIDENTID, IdNumber: demoApplicantID(), Contact: "13800000000"}
 	sub, err := d.letterFor(ctx, code, applicant)
 	if err != nil {
 		return err
 	}
 	d.say("市市场监管局 renders the letter; the applicant signs it with a new SM2 key")
-	st, rc, err := d.call(ctx, "market", "CLERK", "POST", "/v1/commitments", sub)
+	rc, err := client.OK(d.api("market", "CLERK").SubmitCommitmentWithResponse(ctx, sub))
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: submit: %w", err)
 	}
-	if err := d.expect(st, 201, rc, "submit"); err != nil {
-		return err
+	if rc.JSON201 == nil {
+		return fmt.Errorf("demo: submit: HTTP %d (not anchored in time), want 201", rc.StatusCode())
 	}
-	receipt := rc["receipt"].(map[string]any)
-	id := receipt["commitmentId"].(string)
-	d.say("anchored as %s (letter digest %.16s…, tx %.12s…, block %v)", id, receipt["letterDigest"], receipt["txId"], receipt["blockNumber"])
+	receipt := rc.JSON201.Receipt
+	id := receipt.CommitmentId
+	d.say("anchored as %s (letter digest %.16s…, tx %.12s…, block %d)", id, receipt.LetterDigest, receipt.TxId, receipt.BlockNumber)
 
 	t0 := time.Now()
-	st, vr, err := d.call(ctx, "market", "CLERK", "POST", "/v1/commitments/"+id+"/verification", map[string]any{"claim": "核查：未因故意犯罪受过刑事处罚（演示：不一致）"})
+	vr, err := client.OK(d.api("market", "CLERK").RequestVerificationWithResponse(ctx, id,
+		client.RequestVerificationJSONRequestBody{Claim: "核查：未因故意犯罪受过刑事处罚（演示：不一致）"}))
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: request verification: %w", err)
 	}
-	if err := d.expect(st, 201, vr, "request verification"); err != nil {
-		return err
-	}
-	rid := vr["id"].(string)
-	d.say("market asks PoliceMSP to verify (request %s, due %v); the details go only to PoliceMSP's private collection", rid, vr["dueAt"])
+	rid := vr.JSON201.Id
+	d.say("market asks PoliceMSP to verify (request %s, due %s); the details go only to PoliceMSP's private collection", rid, vr.JSON201.DueAt.Format(time.RFC3339))
 
-	var answer map[string]any
+	var answer *client.VerificationRequest
 	_ = retry.Do(ctx, retry.Policy{Initial: 200 * time.Millisecond, Max: time.Second, Within: 5 * time.Second}, nil,
 		func(ctx context.Context) error {
-			_, r, err := d.call(ctx, "market", "", "GET", "/v1/verification/requests/"+rid, nil)
-			if err == nil && r["status"] == "PENDING" {
+			r, err := client.OK(d.api("market", "").GetVerificationRequestWithResponse(ctx, rid))
+			if err == nil && r.JSON200.Status == client.VerificationRequestStatusPENDING {
 				err = errors.New("pending")
 			}
 			if err == nil {
-				answer = r
+				answer = r.JSON200
 			}
 			return err
 		})
 	how := "automatically by its registry"
 	if answer == nil {
-		st, r, err := d.call(ctx, "police", "CLERK", "POST", "/v1/verification/requests/"+rid+"/answer",
-			map[string]any{"result": "INCONSISTENT", "evidence": "户籍与犯罪记录系统查询结果（演示）"})
+		r, err := d.api("police", "CLERK").AnswerVerificationRequestWithResponse(ctx, rid, client.AnswerVerificationRequestJSONRequestBody{
+			Result: client.Ptr(client.AnswerVerificationRequestJSONBodyResultINCONSISTENT), Evidence: client.Ptr("户籍与犯罪记录系统查询结果（演示）")})
 		if err != nil {
 			return err
 		}
-		if st == 409 { // the registry answered meanwhile
-			_, r, err = d.call(ctx, "market", "", "GET", "/v1/verification/requests/"+rid, nil)
+		switch r.StatusCode() {
+		case 409: // the registry answered meanwhile
+			g, err := client.OK(d.api("market", "").GetVerificationRequestWithResponse(ctx, rid))
 			if err != nil {
-				return err
+				return fmt.Errorf("demo: the answered request: %w", err)
 			}
-		} else if err := d.expect(st, 200, r, "answer"); err != nil {
-			return err
+			answer = g.JSON200
+		case 200:
+			answer = r.JSON200
+		default:
+			return fmt.Errorf("demo: answer: %w", client.AsError(r))
 		}
-		answer, how = r, "by a PoliceMSP clerk"
+		how = "by a PoliceMSP clerk"
 	}
-	ans, _ := answer["answer"].(map[string]any)
-	if ans["result"] != "INCONSISTENT" {
-		return fmt.Errorf("demo: PoliceMSP answered %v, want INCONSISTENT", answer)
+	if answer.Answer == nil || answer.Answer.Result == nil || *answer.Answer.Result != client.VerificationRequestAnswerResultINCONSISTENT {
+		return fmt.Errorf("demo: PoliceMSP answered %+v, want INCONSISTENT", answer.Answer)
 	}
-	d.say("PoliceMSP answers INCONSISTENT %s after %s (overdue: %v)", how, time.Since(t0).Round(time.Millisecond), ans["overdue"])
+	d.say("PoliceMSP answers INCONSISTENT %s after %s (overdue: %v)", how, time.Since(t0).Round(time.Millisecond), answer.Answer.Overdue)
 
-	st, oc, err := d.call(ctx, "market", "CLERK", "POST", "/v1/commitments/"+id+"/outcome", map[string]any{
-		"result": "FALSE", "requestId": rid, "reason": "协助核查结果不一致", "level": "SERIOUS",
-		"disposal": map[string]any{"measures": []string{"TERMINATED", "REVOKED", "RECTIFY"}, "rectificationDays": 20}})
+	oc, err := client.OK(d.api("market", "CLERK").RecordOutcomeWithResponse(ctx, id, client.OutcomeRequest{
+		Result: client.OutcomeRequestResultFALSE, RequestId: client.Ptr(rid), Reason: client.Ptr("协助核查结果不一致"),
+		Level: client.Ptr(client.OutcomeRequestLevelSERIOUS),
+		Disposal: &client.DisposalRequest{Measures: []client.DisposalRequestMeasures{client.DisposalRequestMeasuresTERMINATED,
+			client.DisposalRequestMeasuresREVOKED, client.DisposalRequestMeasuresRECTIFY}, RectificationDays: client.Ptr(20)}}))
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: outcome: %w", err)
 	}
-	if err := d.expect(st, 200, oc, "outcome"); err != nil {
-		return err
+	if oc.JSON200.Outcome == nil || oc.JSON200.Outcome.CreditId == nil {
+		return fmt.Errorf("demo: the outcome FALSE names no credit record: %s", oc.Body)
 	}
-	outcome := oc["outcome"].(map[string]any)
-	creditID := outcome["creditId"].(string)
+	creditID := *oc.JSON200.Outcome.CreditId
 	d.say("market records FALSE: processing terminated, decision revoked, rectification ordered; dishonesty level SERIOUS (严重)")
 
-	lookup := map[string]any{"idType": applicant["idType"], "idNumber": applicant["idNumber"]}
-	var view map[string]any
+	lookup := client.LookupCreditJSONRequestBody{IdType: string(applicant.IdType), IdNumber: applicant.IdNumber}
+	var view *client.ApplicantView
 	if err := d.waitFor(ctx, "the credit record at the credit platform", func() (bool, error) {
-		st, v, err := d.call(ctx, "credit", "CREDIT_OFFICER", "POST", "/v1/credit/lookup", lookup)
-		view = v
-		return st == 200 && v["eligible"] == false, err
+		r, err := client.OK(d.api("credit", "CREDIT_OFFICER").LookupCreditWithResponse(ctx, nil, lookup))
+		if err != nil {
+			return false, err
+		}
+		view = r.JSON200
+		return !view.Eligible, nil
 	}); err != nil {
-		return fmt.Errorf("%w (last answer: %v)", err, view)
+		return fmt.Errorf("%w (last answer: %+v)", err, view)
 	}
-	d.say("信用平台 finds credit record %s; the applicant is not eligible: %v", creditID, view["reason"])
+	reason := ""
+	if view.Reason != nil {
+		reason = *view.Reason
+	}
+	d.say("信用平台 finds credit record %s; the applicant is not eligible: %s", creditID, reason)
 
 	again, err := d.letterFor(ctx, code, applicant)
 	if err != nil {
 		return err
 	}
-	st, r, err := d.call(ctx, "market", "CLERK", "POST", "/v1/commitments", again)
+	r, err := d.api("market", "CLERK").SubmitCommitmentWithResponse(ctx, again)
 	if err != nil {
 		return err
 	}
-	if st != 422 || r["code"] != "NOT_ELIGIBLE" {
-		return fmt.Errorf("demo: a new letter of the ineligible applicant got HTTP %d %v, want 422 NOT_ELIGIBLE", st, r)
+	if r.StatusCode() != 422 || r.JSON422 == nil || r.JSON422.Code != client.ErrorCodeNOTELIGIBLE {
+		return fmt.Errorf("demo: a new letter of the ineligible applicant got HTTP %d %s, want 422 NOT_ELIGIBLE", r.StatusCode(), r.Body)
 	}
-	d.say("a new letter by the same applicant is refused: %s", r["code"])
+	d.say("a new letter by the same applicant is refused: %s", r.JSON422.Code)
 
-	st, rep, err := d.call(ctx, "credit", "CREDIT_OFFICER", "POST", "/v1/credit/records/"+creditID+"/repair", map[string]any{"reason": "已完成整改，信用修复申请经审核通过"})
+	rep, err := client.OK(d.api("credit", "CREDIT_OFFICER").RepairCreditRecordWithResponse(ctx, creditID,
+		client.Reason{Reason: "已完成整改，信用修复申请经审核通过"}))
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: repair: %w", err)
 	}
-	if err := d.expect(st, 200, rep, "repair"); err != nil {
-		return err
-	}
-	d.say("信用平台 records credit repair (信用修复): record %s is %v", creditID, rep["status"])
+	d.say("信用平台 records credit repair (信用修复): record %s is %s", creditID, rep.JSON200.Status)
 
 	if err := d.waitFor(ctx, "market to accept the letter after repair", func() (bool, error) {
-		st, r, err = d.call(ctx, "market", "CLERK", "POST", "/v1/commitments", again)
-		if st == 422 { // market's peer has not seen the repair yet
-			return false, err
+		r, err = d.api("market", "CLERK").SubmitCommitmentWithResponse(ctx, again)
+		if err == nil && r.StatusCode() == 422 { // market's peer has not seen the repair yet
+			return false, nil
 		}
-		return true, errors.Join(err, d.expect(st, 201, r, "submit after repair"))
+		if _, err = client.OK(r, err); err == nil && r.JSON201 == nil {
+			err = fmt.Errorf("demo: submit after repair: HTTP %d, want 201", r.StatusCode())
+		}
+		return true, err
 	}); err != nil {
 		return err
 	}
-	d.say("the same applicant's new letter is accepted: %s", r["receipt"].(map[string]any)["commitmentId"])
+	d.say("the same applicant's new letter is accepted: %s", r.JSON201.Receipt.CommitmentId)
 	fmt.Fprintln(d.out, "demo: the whole story ran as the policy requires")
 	return nil
 }

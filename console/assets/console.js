@@ -7,6 +7,7 @@ async function refresh() {
   try {
     const r = await fetch("/console/inbox/badge", { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!r.ok) return;
+    /** @type {{open: number, urgent: number}} the badge's counts */
     const n = await r.json();
     badge.hidden = n.open === 0;
     badge.textContent = String(n.open);

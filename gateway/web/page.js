@@ -3,6 +3,14 @@
 // verifier), shows its public record, and checks its proof bundle in the
 // browser rather than trusting the server's answer.
 "use strict";
+// Types from the API contract (api.d.ts, generated from openapi.yaml by
+// scripts/api.sh; tsc checks this script against them in make test).
+/** @typedef {import("./api").components["schemas"]["VerifyResult"]} VerifyResult */
+/** @typedef {import("./api").components["schemas"]["Commitment"]} Commitment */
+/** @typedef {import("./api").components["schemas"]["Verdict"]} Verdict */
+/** @typedef {import("./api").components["schemas"]["Error"]} APIError */
+
+/** @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 // WORDS (words.js) holds the Chinese word of every code a record carries.
 const word = (code) => (code && WORDS[code]) || code || "—";
@@ -23,6 +31,7 @@ function loadVerifier() {
 function esc(s) { return String(s ?? "").replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";"); }
 function when(t) { return t ? new Date(t).toLocaleString("zh-CN", { hour12: false }) : "—"; }
 
+/** @param {VerifyResult} v */
 function show(v) {
   const out = $("result");
   if (!v.anchored) {
@@ -34,6 +43,7 @@ function show(v) {
   const r = v.record;
   const names = v.names || {};
   const dept = (org) => names[org] || org;
+  /** @type {Verdict} */
   const verdict = v.verdict || { kind: "valid", text: word(r.status), english: r.status };
   current = { id: r.id, digest: r.letterDigest };
   const rows = (r.history || []).map((h) => `<tr><td>${esc(word(h.status))}</td><td>${esc(dept(h.org))}</td><td>${esc(when(h.at))}</td></tr>`).join("");
@@ -74,6 +84,7 @@ function show(v) {
 // statusText is the record's state in words. A commitment found false keeps
 // the status ACTIVE on the ledger (its outcome sits apart): it never reads
 // 有效 here.
+/** @param {Commitment} r @param {Verdict} verdict */
 function statusText(r, verdict) {
   if (verdict.kind === "false") {
     return word("FALSE") + (r.status !== "ACTIVE" ? "；" + word(r.status) : "");
@@ -89,7 +100,8 @@ async function lookup(query) {
     url = "/v1/verify/" + query.toLowerCase();
   } else if (/^CN[0-9a-f]{24}$/.test(query)) {
     const r = await fetch("/v1/public/commitments/" + query);
-    if (r.status === 404) { show({ anchored: false, letterDigest: query }); return; }
+    if (r.status === 404) { show({ anchored: false, letterDigest: query, commitmentId: "" }); return; }
+    /** @type {Commitment & APIError} */
     const rec = await r.json();
     if (!r.ok) { $("result").textContent = rec.message || r.statusText; return; }
     url = "/v1/verify/" + rec.letterDigest;
@@ -98,6 +110,7 @@ async function lookup(query) {
     return;
   }
   const res = await fetch(url);
+  /** @type {VerifyResult & APIError} */
   const v = await res.json();
   if (!res.ok) { $("result").textContent = v.message || res.statusText; return; }
   show(v);
