@@ -55,6 +55,11 @@
 #                                          in it: the peer and orderer resynchronise from the others
 #   restore FILE KEYFILE                   put a backup in place on a fresh host (DEPT_HOME must not exist;
 #                                          every part is checked first); scripts/network.sh restore does the rest
+#   pitr TIME [CSV]                        point-in-time restore of a PostgreSQL store (two replicas): the
+#                                          newest base backup before TIME, replayed with the archived log up
+#                                          to TIME (CHENGNUO_WAL_ARCHIVE, a second disk; recovery point:
+#                                          CHENGNUO_WAL_TIMEOUT, 60 s); then as reconcile: the letters after
+#                                          TIME listed from the ledger and marked lost
 #   reconcile [HEIGHT [CSV]]               after a restore, once the gateway runs and its peer and read model
 #                                          have HEIGHT blocks: list the letters anchored after the backup (from
 #                                          the ledger) and mark them lost in the store
@@ -811,15 +816,44 @@ cmd_committed() {
   jq -r '"\(.version) \(.sequence)"' <<< "$out"
 }
 
+# cmd_approve_cc LABEL SEQ PACKAGEID [ORGDEF...]: this department approves
+# the definition. The approval goes to its own orderer first; a retry goes
+# to the next department's orderer (from their definitions): a BFT orderer
+# that is resynchronising may drop what it was sent, and any consenter
+# orders a transaction.
 cmd_approve_cc() {
-  local label="$1" seq="$2" id="$3"
+  local label="$1" seq="$2" id="$3" f key
+  shift 3
   fabric_bin
   peer_core_yaml
-  # shellcheck disable=SC2046
-  wait_until "" "approval of ${label} by ${MSPID}" \
-    as_admin peer lifecycle chaincode approveformyorg $(orderer_args) -C "$CHANNEL" -n "$CC_NAME" \
-    -v "$label" --package-id "$id" --sequence "$seq" --waitForEventTimeout 30s
+  APPROVE_ORDERERS=("${IP}:$(orderer_port)|${DEPT_HOME}/msp/tlscacerts/ca.pem")
+  if (($# > 0)); then
+    chengnuo_bin
+    mkdir -p "${DEPT_HOME}/config/roots"
+    for f in "$@"; do
+      key="$(def_field key "$f")"
+      def_field tlsCA "$f" > "${DEPT_HOME}/config/roots/${key}.pem"
+      APPROVE_ORDERERS+=("$(def_field orderer "$f")|${DEPT_HOME}/config/roots/${key}.pem")
+    done
+  fi
+  APPROVE_TRY=0
+  wait_until "" "approval of ${label} by ${MSPID}" approve_once "$label" "$seq" "$id"
   log "approved ${label} (sequence ${seq})"
+}
+
+# approve_once LABEL SEQ PACKAGEID: one approval, unless the peer already
+# has this department's approval of the definition (an approval ordered
+# after the CLI stopped waiting for it: approving it again is refused as
+# "unchanged content").
+approve_once() {
+  local o="${APPROVE_ORDERERS[$((APPROVE_TRY % ${#APPROVE_ORDERERS[@]}))]}"
+  APPROVE_TRY=$((APPROVE_TRY + 1))
+  if ((APPROVE_TRY > 1)) && as_admin peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$CC_NAME" -v "$1" \
+    --sequence "$2" --output json 2> /dev/null | jq -e --arg m "$MSPID" '.approvals[$m] == true' > /dev/null; then
+    return 0
+  fi
+  as_admin peer lifecycle chaincode approveformyorg -o "${o%%|*}" --tls --cafile "${o#*|}" -C "$CHANNEL" -n "$CC_NAME" \
+    -v "$1" --package-id "$3" --sequence "$2" --waitForEventTimeout 30s
 }
 
 # cmd_commit_cc LABEL SEQ ORGDEF...: commit the definition, endorsed by this
@@ -1180,11 +1214,25 @@ as_pg() {
   fi
 }
 
-# proc_postgres: the department's PostgreSQL server, on its own address.
+# wal_archive: where PostgreSQL's write-ahead log is archived, with the base
+# backups it is replayed onto (continuous protection, point-in-time
+# restore). CHENGNUO_WAL_ARCHIVE should be a second disk or host's mount;
+# the default, beside the department's state, protects from mistakes and a
+# broken database, not from losing the disk.
+wal_archive() { echo "${CHENGNUO_WAL_ARCHIVE:-${DEPT_HOME}/wal-archive}"; }
+
+# proc_postgres: the department's PostgreSQL server, on its own address. Its
+# write-ahead log is archived segment by segment (a segment is closed at
+# least every CHENGNUO_WAL_TIMEOUT seconds, 60, when anything was written:
+# the recovery point), copied then renamed, fsynced, never overwritten with
+# different bytes.
 proc_postgres() {
-  local pgdata="${DATA}/postgres"
+  local pgdata="${DATA}/postgres" arch
+  arch="$(wal_archive)/wal"
   PROC_CMD=("${PG_BIN}/postgres" -D "$pgdata" -c "listen_addresses=${IP}" -p "$(pg_port)"
-    -c "unix_socket_directories=${pgdata}" -c "max_connections=100" -c "shared_buffers=32MB")
+    -c "unix_socket_directories=${pgdata}" -c "max_connections=100" -c "shared_buffers=32MB"
+    -c "wal_level=replica" -c "archive_mode=on" -c "archive_timeout=${CHENGNUO_WAL_TIMEOUT:-60}"
+    -c "archive_command=if [ -f '${arch}/%f' ]; then cmp -s '%p' '${arch}/%f'; else cp '%p' '${arch}/%f.part' && sync '${arch}/%f.part' && mv '${arch}/%f.part' '${arch}/%f'; fi")
   [[ "$(id -u)" == 0 ]] && PROC_CMD=(setpriv --reuid=postgres --regid=postgres --init-groups -- "${PROC_CMD[@]}")
   PROC_PORT="$(pg_port)"
 }
@@ -1219,6 +1267,12 @@ start_postgres() {
     [[ "$(id -u)" == 0 ]] && chown postgres:postgres "${pgdata}/pg_hba.conf"
     umask 022
   fi
+  # Base backups (pg_basebackup) use a replication connection.
+  if ! grep -q '^host replication chengnuo' "${pgdata}/pg_hba.conf"; then
+    printf 'host replication chengnuo %s/32 scram-sha-256\n' "$IP" >> "${pgdata}/pg_hba.conf"
+  fi
+  mkdir -p "$(wal_archive)/wal" "$(wal_archive)/base"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres:postgres "$(wal_archive)/wal"; fi
   start_proc postgres
   wait_until postgres "PostgreSQL to accept connections" \
     env PGPASSFILE="${conf}/pgpass" "${PG_BIN}/psql" -h "$IP" -p "$(pg_port)" -U chengnuo -d postgres -Atc 'select 1'
@@ -1227,7 +1281,96 @@ start_postgres() {
     PGPASSFILE="${conf}/pgpass" "${PG_BIN}/createdb" -h "$IP" -p "$(pg_port)" -U chengnuo chengnuo
     log "created the database chengnuo"
   fi
+  # The archive's first base backup: point-in-time restore is possible
+  # from the first start on.
+  compgen -G "$(wal_archive)/base/*Z/backup_label" > /dev/null || base_backup
 }
+
+# pg_sql SQL: one query as the store's role, unaligned.
+pg_sql() {
+  PGPASSFILE="${DEPT_HOME}/postgres/pgpass" "${PG_BIN}/psql" -h "$IP" -p "$(pg_port)" -U chengnuo -d chengnuo -Atqc "$1"
+}
+
+# base_backup [KEEP]: a base backup of the running cluster into the WAL
+# archive (with the log it needs); the oldest beyond KEEP removed, and the
+# archived log only they needed.
+base_backup() {
+  local keep="${1:-${CHENGNUO_BACKUP_KEEP:-14}}" dir name b oldest first
+  dir="$(wal_archive)/base"
+  name="$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$dir"
+  PGPASSFILE="${DEPT_HOME}/postgres/pgpass" "${PG_BIN}/pg_basebackup" -h "$IP" -p "$(pg_port)" -U chengnuo \
+    -D "${dir}/${name}.part" -X fetch --checkpoint=fast > "${LOGS}/pg-basebackup.log" 2>&1 ||
+    { tail -n 20 "${LOGS}/pg-basebackup.log" >&2; rm -rf "${dir}/${name}.part"; die "pg_basebackup failed"; }
+  mv "${dir}/${name}.part" "${dir}/${name}"
+  log "base backup ${dir}/${name} ($(du -sh "${dir}/${name}" | cut -f1))"
+  for b in $(find "$dir" -mindepth 1 -maxdepth 1 -type d -name '*Z' | sort | head -n "-${keep}"); do rm -rf "$b"; done
+  oldest="$(find "$dir" -mindepth 1 -maxdepth 1 -type d -name '*Z' | sort | head -n1)"
+  first="$(sed -n 's/^START WAL LOCATION: .* (file \([0-9A-F]*\))$/\1/p' "${oldest}/backup_label")"
+  if [[ -n "$first" ]]; then "${PG_BIN}/pg_archivecleanup" "$(wal_archive)/wal" "$first"; fi
+}
+
+# cmd_pitr TIME [CSV]: point-in-time restore of the PostgreSQL store. The
+# store goes back to TIME (e.g. "2026-12-07 10:15:00+08"): the newest base
+# backup from before it, replayed with the archived log up to it. The
+# cluster as it was is kept aside, never removed. The letters anchored after
+# the recovery point are then listed from the ledger and marked lost
+# (reconcile), as after a restore; the gateways' event checkpoints start
+# over, so that the inbox is rebuilt from the ledger's events.
+cmd_pitr() {
+  local target="${1:?pitr TIME [CSV]}" csv="${2:-}" pgdata="${DATA}/postgres" base="" b t started aside seg
+  (($(replicas) > 1)) || die "this department keeps its letters in bbolt: restore a backup instead (restore FILE KEYFILE)"
+  pg_bin
+  chengnuo_bin
+  t="$(date -u -d "$target" +%s 2> /dev/null)" || die "pitr: cannot read the time ${target}"
+  for b in $(find "$(wal_archive)/base" -mindepth 1 -maxdepth 1 -type d -name '*Z' | sort); do
+    started="$(sed -n 's/^START TIME: //p' "${b}/backup_label")"
+    (($(date -u -d "$started" +%s) < t)) && base="$b"
+  done
+  [[ -n "$base" ]] || die "pitr: no base backup in $(wal_archive)/base is older than ${target}"
+  # A running server first closes and archives its current log segment, so
+  # that everything written up to now can be replayed.
+  if running postgres; then
+    seg="$(pg_sql "select pg_walfile_name(pg_switch_wal())")"
+    wait_until postgres "the log up to ${seg} to be archived" pg_archived "$seg"
+  fi
+  stop_proc gateway2
+  stop_proc gateway
+  stop_proc postgres
+  # The cluster as it was is kept aside (a lost disk leaves none).
+  aside="${DATA}/postgres.before-pitr-$(date -u +%Y%m%dT%H%M%SZ)"
+  if [[ -d "$pgdata" ]]; then mv "$pgdata" "$aside"; else aside="none"; fi
+  cp -a "$base" "$pgdata"
+  : > "${pgdata}/recovery.signal"
+  cat >> "${pgdata}/postgresql.auto.conf" << EOF
+restore_command = 'cp "$(wal_archive)/wal/%f" "%p"'
+recovery_target_time = '$(date -u -d "$target" '+%Y-%m-%d %H:%M:%S.%N+00')'
+recovery_target_action = 'promote'
+EOF
+  if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$pgdata"; fi
+  chmod 700 "$pgdata"
+  rm -f "${DATA}"/gateway/replica*.checkpoint
+  log "restoring PostgreSQL from base backup $(basename "$base") to ${target} (the cluster as it was: ${aside})"
+  start_proc postgres
+  wait_until postgres "PostgreSQL to replay its log up to ${target}" pg_promoted
+  start_proc gateway
+  start_proc gateway2
+  wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
+  wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
+  # The restored timeline's first base backup.
+  base_backup
+  cmd_reconcile 0 "$csv"
+}
+
+# pg_archived SEGMENT: the archiver has archived SEGMENT (or a later one).
+pg_archived() {
+  local last
+  last="$(pg_sql "select coalesce(last_archived_wal, '') from pg_stat_archiver")"
+  [[ -n "$last" && ! "$last" < "$1" ]]
+}
+
+# pg_promoted: the server has finished recovery and takes writes.
+pg_promoted() { [[ "$(pg_sql "select pg_is_in_recovery()" 2> /dev/null)" == f ]]; }
 
 # ---------------------------------------------------------------- status, stop
 
@@ -1362,6 +1505,8 @@ cmd_backup() {
   fi
   "${BIN}/chengnuo" backup create --home "$DEPT_HOME" --ops "http://${IP}:$(gateway_ops_port)" \
     --token-file "${DEPT_HOME}/gateway/operator.token" --key "$key" --out "$dir" --keep "$keep" --name "$KEY" "${extra[@]}"
+  # With PostgreSQL, each backup is also a new base for point-in-time restore.
+  if (($(replicas) > 1)); then base_backup "$keep"; fi
 }
 
 cmd_restore() {
@@ -1431,6 +1576,7 @@ case "$cmd" in
   secret-fingerprint) cmd_secret_fingerprint ;;
   account-add) cmd_account_add "$@" ;;
   backup) cmd_backup "$@" ;;
+  pitr) cmd_pitr "$@" ;;
   restore) cmd_restore "$@" ;;
   reconcile) cmd_reconcile "$@" ;;
   submit-update) cmd_submit_update "$@" ;;

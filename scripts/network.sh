@@ -29,6 +29,8 @@
 #   restore KEY FILE   restore a department onto a fresh host from a backup: its processes come back
 #                with the same identities, the peer and orderer resynchronise from the others, the gateway's
 #                read model catches up, and the letters anchored after the backup are listed
+#   pitr KEY TIME   point-in-time restore of a department's PostgreSQL store (two replicas) to TIME from
+#                its WAL archive; the letters anchored after TIME are listed (and in $STATE/lost-KEY.csv)
 #   env KEY      shell exports to use the peer CLI as that department's admin
 #   dept KEY ARGS...  run scripts/dept.sh for that department (inside its namespace)
 #
@@ -276,7 +278,17 @@ install_cc() {
 
 installed_id() { cat "${DEPTS}/${ORG_KEYS[$1]}/cc/installed.id"; }
 start_cc() { dept "$1" start-cc "$(installed_id "$1")"; }
-approve_cc() { dept "$1" approve-cc "$APPROVE_LABEL" "$APPROVE_SEQ" "$(installed_id "$1")"; }
+approve_cc() {
+  local defs
+  mapfile -t defs < <(other_defs "$1")
+  dept "$1" approve-cc "$APPROVE_LABEL" "$APPROVE_SEQ" "$(installed_id "$1")" "${defs[@]}"
+}
+
+# other_defs I: the definitions of the members other than I.
+other_defs() {
+  local m
+  for m in $(members); do [[ "$m" == "$1" ]] || printf '%s\n' "${EXCHANGE}/${ORG_KEYS[$m]}.json"; done
+}
 
 # deploy_cc: every member installs its own package and approves; then
 # each (re)starts its chaincode server and the definition is committed with
@@ -522,7 +534,9 @@ cmd_join() {
   read -r _ pkg < <(dept "$n" package-cc)
   id="$(dept "$n" install-cc "$pkg")"
   dept "$n" start-cc "$id"
-  dept "$n" approve-cc "$label" "$seq" "$id"
+  local defs
+  mapfile -t defs < <(other_defs "$n")
+  dept "$n" approve-cc "$label" "$seq" "$id" "${defs[@]}"
   hand_secret "${ms[0]}" "$n"
   dept "$n" wait-discovery "$((${#ms[@]} + 1))"
   start_gateway "$n"
@@ -708,6 +722,13 @@ case "${1:-}" in
   backup) cmd_backup "${2:?usage: network.sh backup KEY [DIR]}" "${3:-}" ;;
   destroy) cmd_destroy "${2:?usage: network.sh destroy KEY}" ;;
   restore) cmd_restore "${2:?usage: network.sh restore KEY FILE}" "${3:?usage: network.sh restore KEY FILE}" ;;
+  pitr)
+    n="$(org_index "${2:?usage: network.sh pitr KEY TIME}")"
+    # Beside a running network: the binaries it runs, not a rebuild.
+    FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
+    [[ -x "${BIN}/chengnuo" ]] || die "no ${BIN}/chengnuo: run up first"
+    dept "$n" pitr "${3:?usage: network.sh pitr KEY TIME}" "${STATE}/lost-${ORG_KEYS[$n]}.csv"
+    ;;
   leave) cmd_leave "${2:?usage: network.sh leave KEY}" ;;
   env)
     FABRIC_BIN="$("${ROOT}/scripts/fabric-bin.sh")"
