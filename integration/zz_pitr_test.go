@@ -2,8 +2,6 @@ package integration
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,32 +60,16 @@ func TestPointInTimeRestore(t *testing.T) {
 		}
 	}
 
-	clerk := apiKey(t, market, "CLERK")
+	var held []string
+	var lost [][2]string
 	for _, l := range before {
-		r := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+l.id, "")
-		lt, _ := r.Body["letter"].(map[string]any)
-		if c, _ := lt["canonical"].(string); r.Status != http.StatusOK || c == "" || lt["signature"] == nil {
-			t.Fatalf("letter %s (before the point) after the restore: %d %s", l.id, r.Status, r.Raw)
-		}
-	}
-	csv, err := os.ReadFile(filepath.Join(net.state, "lost-market.csv"))
-	if err != nil {
-		t.Fatal(err)
+		held = append(held, l.id)
 	}
 	for _, l := range after {
-		if !strings.Contains(out, l.id) || !strings.Contains(string(csv), l.id+","+l.digest) {
-			t.Fatalf("letter %s (after the point) is not listed:\n%s\n%s", l.id, out, csv)
-		}
-		r := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+l.id, "")
-		if r.Status != http.StatusNotFound || !strings.Contains(r.Raw, "after the backup") {
-			t.Fatalf("a lost letter's view: %d %s", r.Status, r.Raw)
-		}
+		lost = append(lost, [2]string{l.id, l.digest})
 	}
-	for _, l := range before {
-		if strings.Contains(string(csv), l.id) {
-			t.Fatalf("letter %s (before the point) is listed as lost:\n%s", l.id, csv)
-		}
-	}
+	checkRecovered(t, out, held, lost)
+	clerk := apiKey(t, market, "CLERK")
 	// Market anchors again, with a number of its own (none reused), once.
 	again := anchor("时点恢复后")
 	for _, l := range append(append(before, after...), again) {
