@@ -178,6 +178,9 @@ func checkContract(t *testing.T, router routers.Router, req *http.Request, body 
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r2, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	if rec.Code >= 400 && rec.Code < 500 && rec.Code != http.StatusMethodNotAllowed && route.Operation.Responses.Status(rec.Code) == nil {
+		t.Errorf("%s %s -> %d: the operation does not document this status", req.Method, req.URL, rec.Code)
+	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	out.SetBodyBytes(rec.Body.Bytes())

@@ -65,6 +65,11 @@ func checkContract(t testing.TB, req *http.Request, reqBody []byte, status int, 
 			t.Errorf("contract: request %s %s: %v", req.Method, req.URL.Path, err)
 		}
 	}
+	// Every client error the gateway answers is one the operation documents
+	// by its status (default covers 405 and the 5xx only).
+	if status >= 400 && status < 500 && status != http.StatusMethodNotAllowed && route.Operation.Responses.Status(status) == nil {
+		t.Errorf("contract: %s %s answered %d, which the operation does not document", req.Method, route.Path, status)
+	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header,
 		Body: io.NopCloser(bytes.NewReader(respBody)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
