@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -274,5 +275,83 @@ func checkRecovered(t *testing.T, out string, held []string, lost [][2]string) {
 		if strings.Contains(string(csv), id) {
 			t.Fatalf("letter %s (before the recovery point) is listed as lost:\n%s", id, csv)
 		}
+	}
+}
+
+// Continuous protection across a lost host: market's log is archived to
+// another disk (here a directory outside its home, which the host's
+// destruction leaves alone). Letters anchored after the last backup are
+// then not lost with the host: the restore recovers them from the archive
+// instead of listing them. It runs after the drill, and last.
+func TestLostHostRecoveredFromLogArchive(t *testing.T) {
+	archive := filepath.Join(net.state, "wal-archive-market")
+	if out, err := script(3*time.Minute, "dept", "market", "wal-archive", archive, "3"); err != nil {
+		t.Fatalf("wal-archive: %v\n%s", err, out)
+	}
+	code := publishVisible(t, verifiedItem(uniqueCode(t, "WAL"), "PoliceMSP", false))
+	anchor := func(name string) string {
+		t.Helper()
+		r := submit(t, market, signedSubmission(t, code, newPerson(t, name)))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("submit at market: %d %s", r.Status, r.Raw)
+		}
+		return receipt(t, r)["commitmentId"].(string)
+	}
+	var held []string
+	for range 3 {
+		held = append(held, anchor("归档前"))
+	}
+	out, err := script(5*time.Minute, "backup", "market")
+	if err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`: (\S+\.cnbak), (\d+) parts, (\d+) bytes of state`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the backup does not say what it wrote:\n%s", out)
+	}
+	t.Logf("backup without the log archive: %s parts, %s bytes of state", m[2], m[3])
+	if n, _ := strconv.Atoi(m[3]); n > 64<<20 {
+		t.Fatalf("the backup holds %d bytes of state: the log archive went into it", n)
+	}
+	var afterBackup []string
+	for range 4 {
+		afterBackup = append(afterBackup, anchor("归档后"))
+	}
+	// The archive_timeout (3 s) closes and archives the segment with them.
+	time.Sleep(10 * time.Second)
+
+	if out, err := script(2*time.Minute, "destroy", "market"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	t0 := time.Now()
+	out, err = script(10*time.Minute, "restore", "market", m[1])
+	if err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	t.Logf("market restored in %s, its letters from the log archive", time.Since(t0).Round(time.Second))
+	if !strings.Contains(out, "recovered the letters from the log archive") {
+		t.Fatalf("the restore did not use the log archive:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "log archive") || strings.Contains(line, "letters this department") {
+			t.Log("restore: " + line)
+		}
+	}
+	if err := loadNetwork(); err != nil {
+		t.Fatal(err)
+	}
+	clerk := apiKey(t, market, "CLERK")
+	for _, id := range append(held, afterBackup...) {
+		if strings.Contains(out, id) {
+			t.Fatalf("letter %s is listed as lost although the archive holds it:\n%s", id, out)
+		}
+		r := callAs(t, clerk, "GET", gatewayURL(market)+"/v1/commitments/"+id, "")
+		l, _ := r.Body["letter"].(map[string]any)
+		if c, _ := l["canonical"].(string); r.Status != http.StatusOK || c == "" {
+			t.Fatalf("letter %s after the restore: %d %s", id, r.Status, r.Raw)
+		}
+	}
+	if id := anchor("归档恢复后"); id == "" {
+		t.Fatal("no commitment id")
 	}
 }

@@ -57,9 +57,12 @@
 #                                          every part is checked first); scripts/network.sh restore does the rest
 #   pitr TIME [CSV]                        point-in-time restore of a PostgreSQL store (two replicas): the
 #                                          newest base backup before TIME, replayed with the archived log up
-#                                          to TIME (CHENGNUO_WAL_ARCHIVE, a second disk; recovery point:
-#                                          CHENGNUO_WAL_TIMEOUT, 60 s); then as reconcile: the letters after
+#                                          to TIME (see wal-archive; recovery point: its TIMEOUT); then as
+#                                          reconcile: the letters after
 #                                          TIME listed from the ledger and marked lost
+#   wal-archive DIR [TIMEOUT]              archive a PostgreSQL store's log to DIR (a second disk) from now on,
+#                                          a written segment at least every TIMEOUT s (60); a restore onto a new
+#                                          host then recovers the letters from it, not from the older dump
 #   reconcile [HEIGHT [CSV]]               after a restore, once the gateway runs and its peer and read model
 #                                          have HEIGHT blocks: list the letters anchored after the backup (from
 #                                          the ledger) and mark them lost in the store
@@ -1216,10 +1219,49 @@ as_pg() {
 
 # wal_archive: where PostgreSQL's write-ahead log is archived, with the base
 # backups it is replayed onto (continuous protection, point-in-time
-# restore). CHENGNUO_WAL_ARCHIVE should be a second disk or host's mount;
-# the default, beside the department's state, protects from mistakes and a
-# broken database, not from losing the disk.
-wal_archive() { echo "${CHENGNUO_WAL_ARCHIVE:-${DEPT_HOME}/wal-archive}"; }
+# restore): CHENGNUO_WAL_ARCHIVE, else the setting kept in
+# DEPT_HOME/postgres/archive.env (wal-archive DIR), else DEPT_HOME/wal-archive.
+# It should be a second disk or another host's mount: the default, beside
+# the department's state, protects from mistakes and a broken database, not
+# from losing the disk. Backups leave the archive out (it is the other copy).
+wal_archive() {
+  local WAL_ARCHIVE=""
+  # shellcheck source=/dev/null
+  [[ -f "${DEPT_HOME}/postgres/archive.env" ]] && source "${DEPT_HOME}/postgres/archive.env"
+  echo "${CHENGNUO_WAL_ARCHIVE:-${WAL_ARCHIVE:-${DEPT_HOME}/wal-archive}}"
+}
+
+# wal_timeout: how often, at least, a written log segment is archived (s).
+wal_timeout() {
+  local WAL_TIMEOUT=""
+  # shellcheck source=/dev/null
+  [[ -f "${DEPT_HOME}/postgres/archive.env" ]] && source "${DEPT_HOME}/postgres/archive.env"
+  echo "${CHENGNUO_WAL_TIMEOUT:-${WAL_TIMEOUT:-60}}"
+}
+
+# cmd_wal_archive DIR [TIMEOUT]: archive the log to DIR from now on (kept
+# in DEPT_HOME/postgres/archive.env; a running server restarts with it and
+# takes a base backup there).
+cmd_wal_archive() {
+  local dir="${1:?wal-archive DIR [TIMEOUT]}" timeout="${2:-60}"
+  (($(replicas) > 1)) || die "this department keeps its letters in bbolt: there is no log to archive"
+  [[ "$dir" == /* ]] || die "wal-archive: DIR must be an absolute path"
+  [[ "$timeout" =~ ^[1-9][0-9]*$ ]] || die "wal-archive: TIMEOUT must be a number of seconds"
+  mkdir -p "${DEPT_HOME}/postgres"
+  printf 'WAL_ARCHIVE=%q\nWAL_TIMEOUT=%q\n' "$dir" "$timeout" > "${DEPT_HOME}/postgres/archive.env"
+  if running postgres; then
+    pg_bin
+    stop_proc gateway2
+    stop_proc gateway
+    stop_proc postgres
+    start_postgres
+    start_proc gateway
+    start_proc gateway2
+    wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
+    wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
+  fi
+  log "the log is archived to ${dir} (a written segment at least every ${timeout} s)"
+}
 
 # proc_postgres: the department's PostgreSQL server, on its own address. Its
 # write-ahead log is archived segment by segment (a segment is closed at
@@ -1231,7 +1273,7 @@ proc_postgres() {
   arch="$(wal_archive)/wal"
   PROC_CMD=("${PG_BIN}/postgres" -D "$pgdata" -c "listen_addresses=${IP}" -p "$(pg_port)"
     -c "unix_socket_directories=${pgdata}" -c "max_connections=100" -c "shared_buffers=32MB"
-    -c "wal_level=replica" -c "archive_mode=on" -c "archive_timeout=${CHENGNUO_WAL_TIMEOUT:-60}"
+    -c "wal_level=replica" -c "archive_mode=on" -c "archive_timeout=$(wal_timeout)"
     -c "archive_command=if [ -f '${arch}/%f' ]; then cmp -s '%p' '${arch}/%f'; else cp '%p' '${arch}/%f.part' && sync '${arch}/%f.part' && mv '${arch}/%f.part' '${arch}/%f'; fi")
   [[ "$(id -u)" == 0 ]] && PROC_CMD=(setpriv --reuid=postgres --regid=postgres --init-groups -- "${PROC_CMD[@]}")
   PROC_PORT="$(pg_port)"
@@ -1243,7 +1285,15 @@ proc_postgres() {
 start_postgres() {
   pg_bin
   local pgdata="${DATA}/postgres" conf="${DEPT_HOME}/postgres" d
-  mkdir -p "$conf" "$pgdata"
+  mkdir -p "$conf"
+  # A restore onto a new host whose log archive survived (another disk): the
+  # store comes back from the archive, to its last archived segment, not
+  # from the older dump of the backup.
+  if [[ ! -f "${pgdata}/PG_VERSION" && -f "${DEPT_HOME}/postgres.dump" ]] && compgen -G "$(wal_archive)/base/*Z/backup_label" > /dev/null; then
+    recover_from_archive
+    return
+  fi
+  mkdir -p "$pgdata"
   if [[ ! -f "${pgdata}/PG_VERSION" ]]; then
     local pw
     pw="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -1340,19 +1390,9 @@ cmd_pitr() {
   # The cluster as it was is kept aside (a lost disk leaves none).
   aside="${DATA}/postgres.before-pitr-$(date -u +%Y%m%dT%H%M%SZ)"
   if [[ -d "$pgdata" ]]; then mv "$pgdata" "$aside"; else aside="none"; fi
-  cp -a "$base" "$pgdata"
-  : > "${pgdata}/recovery.signal"
-  cat >> "${pgdata}/postgresql.auto.conf" << EOF
-restore_command = 'cp "$(wal_archive)/wal/%f" "%p"'
-recovery_target_time = '$(date -u -d "$target" '+%Y-%m-%d %H:%M:%S.%N+00')'
-recovery_target_action = 'promote'
-EOF
-  if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$pgdata"; fi
-  chmod 700 "$pgdata"
   rm -f "${DATA}"/gateway/replica*.checkpoint
   log "restoring PostgreSQL from base backup $(basename "$base") to ${target} (the cluster as it was: ${aside})"
-  start_proc postgres
-  wait_until postgres "PostgreSQL to replay its log up to ${target}" pg_promoted
+  replay_archive "$base" "recovery_target_time = '$(date -u -d "$target" '+%Y-%m-%d %H:%M:%S.%N+00')'"
   start_proc gateway
   start_proc gateway2
   wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
@@ -1360,6 +1400,46 @@ EOF
   # The restored timeline's first base backup.
   base_backup
   cmd_reconcile 0 "$csv"
+}
+
+# replay_archive BASE [TARGET]: the cluster from base backup BASE, its log
+# replayed from the archive (up to TARGET, a recovery_target setting; to
+# the end of the archive without one), then promoted and running.
+replay_archive() {
+  local base="$1" target="${2:-}" pgdata="${DATA}/postgres" d
+  cp -a "$base" "$pgdata"
+  if [[ "$(id -u)" == 0 ]]; then
+    # The server's owner must reach its directory: traverse-only rights on the way.
+    d="$pgdata"
+    while d="$(dirname "$d")" && [[ "$d" != / ]]; do chmod o+x "$d"; done
+  fi
+  : > "${pgdata}/recovery.signal"
+  {
+    printf "restore_command = 'cp \"%s/wal/%%f\" \"%%p\"'\n" "$(wal_archive)"
+    [[ -n "$target" ]] && printf '%s\n' "$target"
+    printf "recovery_target_action = 'promote'\n"
+  } >> "${pgdata}/postgresql.auto.conf"
+  if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$pgdata"; fi
+  chmod 700 "$pgdata"
+  start_proc postgres
+  wait_until postgres "PostgreSQL to replay its archived log" pg_promoted
+}
+
+# recover_from_archive: on a new host, the store from the surviving archive:
+# the newest base backup and every archived log segment after it. The
+# backup's dump is kept aside, unused; the letters after the last archived
+# segment are what reconcile lists.
+recover_from_archive() {
+  local base
+  base="$(find "$(wal_archive)/base" -mindepth 1 -maxdepth 1 -type d -name '*Z' | sort | tail -n1)"
+  log "recovering PostgreSQL from the log archive $(wal_archive): base backup $(basename "$base") and the log after it"
+  mkdir -p "$DATA"
+  replay_archive "$base"
+  mv "${DEPT_HOME}/postgres.dump" "${DEPT_HOME}/postgres.dump.superseded"
+  log "recovered the letters from the log archive (last archived segment $(find "$(wal_archive)/wal" -maxdepth 1 -type f \
+    -name '[0-9A-F]*' ! -name '*.*' -printf '%f\n' | sort | tail -n1))"
+  rm -f "${DATA}"/gateway/replica*.checkpoint
+  base_backup
 }
 
 # pg_archived SEGMENT: the archiver has archived SEGMENT (or a later one).
@@ -1577,6 +1657,7 @@ case "$cmd" in
   account-add) cmd_account_add "$@" ;;
   backup) cmd_backup "$@" ;;
   pitr) cmd_pitr "$@" ;;
+  wal-archive) cmd_wal_archive "$@" ;;
   restore) cmd_restore "$@" ;;
   reconcile) cmd_reconcile "$@" ;;
   submit-update) cmd_submit_update "$@" ;;

@@ -128,9 +128,11 @@ type backupPlan struct {
 // homeSkipped are what a backup leaves out of the department's home: the
 // ledger (the peer and orderer resynchronise from the other departments),
 // the gateway's files (taken from its consistent snapshot instead), the
-// PostgreSQL cluster (pg_dump), logs and process state.
+// PostgreSQL cluster (pg_dump) and its log archive (continuous protection
+// is the other copy, kept apart), logs and process state.
 func homeSkipped(plan backupPlan) func(rel string, d fs.DirEntry) bool {
-	skip := map[string]bool{"data/peer": true, "data/orderer": true, "data/postgres": true, "logs": true, "run": true}
+	skip := map[string]bool{"data/peer": true, "data/orderer": true, "data/postgres": true, "logs": true, "run": true,
+		"wal-archive": true}
 	for _, p := range plan.gatewayPaths {
 		skip[p] = true
 	}
