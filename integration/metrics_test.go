@@ -104,6 +104,14 @@ func TestMetricsOnEveryGateway(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^chengnuo_anchor_batches_total\{outcome="ok"\} [1-9]`).Match(raw) {
 		t.Fatalf("market counted no anchoring batch:\n%s", raw)
 	}
+	// Market's PostgreSQL store archives its log (the base backup of its
+	// first start closed a segment at least), and no attempt is failing.
+	if v := sample(t, string(raw), "chengnuo_store_wal_archived"); v < 1 {
+		t.Errorf("market's store archived %v log segments", v)
+	}
+	if v := sample(t, string(raw), "chengnuo_store_wal_archive_failing"); v != 0 {
+		t.Errorf("market's log archiving is failing:\n%s", raw)
+	}
 	// ... and timed each step of its transaction.
 	for _, step := range []string{"endorse", "order", "commit"} {
 		if !regexp.MustCompile(`(?m)^chengnuo_ledger_step_seconds_count\{step="` + step + `"\} [1-9]`).Match(raw) {

@@ -350,6 +350,25 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		// it that long before anchoring it from here.
 		recoverAfter = sharedRecoverAfter
 	}
+	if pg, ok := db.(*postgres.DB); ok {
+		archiver := func(f func(postgres.Archiver) float64) func() (float64, bool) {
+			return func() (float64, bool) {
+				a, err := pg.Archiver(ctx)
+				return f(a), err == nil
+			}
+		}
+		mreg.GaugeFunc("chengnuo_store_wal_archived", "log segments the PostgreSQL store has archived (continuous protection), since its statistics were reset",
+			archiver(func(a postgres.Archiver) float64 { return float64(a.Archived) }))
+		mreg.GaugeFunc("chengnuo_store_wal_archive_failures", "failed attempts to archive a log segment of the PostgreSQL store",
+			archiver(func(a postgres.Archiver) float64 { return float64(a.Failed) }))
+		mreg.GaugeFunc("chengnuo_store_wal_archive_failing", "1 while the last attempt to archive a log segment failed: the store keeps its log until the archive takes it",
+			archiver(func(a postgres.Archiver) float64 {
+				if a.Failing() {
+					return 1
+				}
+				return 0
+			}))
+	}
 	// Only the credit platform looks applicants up.
 	idx, err := bolt.OpenIndex(cfg.IndexPath, cfg.Fabric.MSPID == chengnuo.CreditAuthority)
 	if err != nil {

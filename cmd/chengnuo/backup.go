@@ -137,7 +137,11 @@ func homeSkipped(plan backupPlan) func(rel string, d fs.DirEntry) bool {
 		skip[p] = true
 	}
 	return func(rel string, d fs.DirEntry) bool {
-		return skip[rel] || strings.HasPrefix(rel, "data/gateway/") || d.Type()&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeSymlink) != 0
+		return skip[rel] || strings.HasPrefix(rel, "data/gateway/") ||
+			// Clusters a point-in-time restore set aside, and the dumps
+			// earlier restores loaded: the backup's own dump replaces them.
+			strings.HasPrefix(rel, "data/postgres.") || strings.HasPrefix(rel, "postgres.dump.") ||
+			d.Type()&(fs.ModeSocket|fs.ModeNamedPipe|fs.ModeSymlink) != 0
 	}
 }
 
