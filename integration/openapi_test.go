@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 var apiContract struct {
 	once   sync.Once
+	doc    *openapi3.T
 	router routers.Router
 	err    error
 }
@@ -25,6 +27,27 @@ var apiContract struct {
 // contractRouter loads the gateway's OpenAPI document once.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
+	if _, err := loadContract(); err != nil {
+		t.Fatalf("OpenAPI document: %v", err)
+	}
+	return apiContract.router
+}
+
+// webhookBody checks a body the gateway sent to a department's system
+// against the schema the document's webhooks name for it.
+func webhookBody(schema string, body any) error {
+	doc, err := loadContract()
+	if err != nil {
+		return err
+	}
+	ref := doc.Components.Schemas[schema]
+	if ref == nil {
+		return fmt.Errorf("the document has no schema %s", schema)
+	}
+	return ref.Value.VisitJSON(body)
+}
+
+func loadContract() (*openapi3.T, error) {
 	apiContract.once.Do(func() {
 		doc, err := openapi3.NewLoader().LoadFromData(gateway.OpenAPI)
 		if err != nil {
@@ -38,12 +61,10 @@ func contractRouter(t testing.TB) routers.Router {
 		// The document's server is a template of every department's
 		// address; the tests' gateways are on their own ports.
 		doc.Servers = nil
+		apiContract.doc = doc
 		apiContract.router, apiContract.err = gorillamux.NewRouter(doc)
 	})
-	if apiContract.err != nil {
-		t.Fatalf("OpenAPI document: %v", apiContract.err)
-	}
-	return apiContract.router
+	return apiContract.doc, apiContract.err
 }
 
 // checkContract validates one exchange against the OpenAPI document: the

@@ -31,6 +31,8 @@ var registry struct {
 	last  map[string]map[string]any
 	// reminders are what police's reminder webhook (/reminders) received.
 	reminders []map[string]any
+	// violations are calls whose body the document's webhooks do not describe.
+	violations []string
 }
 
 func startRegistry(port int) (func(), error) {
@@ -68,6 +70,18 @@ func registryHandler() http.Handler {
 		var q map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		// The call is what the document's webhooks say it is.
+		schema := "RegistryQuery"
+		if r.URL.Path == "/reminders" {
+			schema = "Reminder"
+		}
+		if err := webhookBody(schema, q); err != nil {
+			registry.mu.Lock()
+			registry.violations = append(registry.violations, fmt.Sprintf("%s %s: %v", r.URL.Path, schema, err))
+			registry.mu.Unlock()
+			http.Error(w, "not a "+schema, http.StatusBadRequest)
 			return
 		}
 		if r.URL.Path == "/reminders" {
@@ -141,7 +155,8 @@ func TestRegistryAnswersOnlyItsGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := []byte(`{"requestId":"VRsigned","claim":"姓名与身份证号一致","name":"张三","idType":"RESIDENT_ID","idNumber":"11010519491231002X"}`)
+	body := []byte(`{"requestId":"VRsigned","commitmentId":"CN000000000000000000000000","itemCode":"T-1","claim":"姓名与身份证号一致",` +
+		`"name":"张三","idType":"RESIDENT_ID","idNumber":"11010519491231002X"}`)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	call := func(hdr map[string]string) (int, string) {
 		req := httptest.NewRequest(http.MethodPost, "/verify", bytes.NewReader(body))
