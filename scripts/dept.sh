@@ -1178,10 +1178,22 @@ cmd_start_gateway() {
     fi
     start_proc "$name"
   done
+  wait_gateways
+}
+
+# wait_gateways: every gateway replica answers ready.
+wait_gateways() {
   wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
   if (($(replicas) > 1)); then
     wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
   fi
+}
+
+# stop_store: the gateway replicas, then the PostgreSQL server they share.
+stop_store() {
+  stop_proc gateway2
+  stop_proc gateway
+  stop_proc postgres
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -1251,14 +1263,11 @@ cmd_wal_archive() {
   printf 'WAL_ARCHIVE=%q\nWAL_TIMEOUT=%q\n' "$dir" "$timeout" > "${DEPT_HOME}/postgres/archive.env"
   if running postgres; then
     pg_bin
-    stop_proc gateway2
-    stop_proc gateway
-    stop_proc postgres
+    stop_store
     start_postgres
     start_proc gateway
     start_proc gateway2
-    wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
-    wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
+    wait_gateways
   fi
   log "the log is archived to ${dir} (a written segment at least every ${timeout} s)"
 }
@@ -1384,9 +1393,7 @@ cmd_pitr() {
     seg="$(pg_sql "select pg_walfile_name(pg_switch_wal())")"
     wait_until postgres "the log up to ${seg} to be archived" pg_archived "$seg"
   fi
-  stop_proc gateway2
-  stop_proc gateway
-  stop_proc postgres
+  stop_store
   # The cluster as it was is kept aside (a lost disk leaves none).
   aside="${DATA}/postgres.before-pitr-$(date -u +%Y%m%dT%H%M%SZ)"
   if [[ -d "$pgdata" ]]; then mv "$pgdata" "$aside"; else aside="none"; fi
@@ -1395,8 +1402,7 @@ cmd_pitr() {
   replay_archive "$base" "recovery_target_time = '$(date -u -d "$target" '+%Y-%m-%d %H:%M:%S.%N+00')'"
   start_proc gateway
   start_proc gateway2
-  wait_until gateway "the gateway to be ready" http_ok "http://${IP}:$(gateway_port)/readyz"
-  wait_until gateway2 "the second gateway replica to be ready" http_ok "http://${IP}:$(gateway2_port)/readyz"
+  wait_gateways
   # The restored timeline's first base backup.
   base_backup
   cmd_reconcile 0 "$csv"
