@@ -1420,6 +1420,9 @@ replay_archive() {
     while d="$(dirname "$d")" && [[ "$d" != / ]]; do chmod o+x "$d"; done
   fi
   : > "${pgdata}/recovery.signal"
+  # An earlier pitr's settings came along in the base backup: only this
+  # recovery's own apply.
+  sed -i '/^\(restore_command\|recovery_target[a-z_]*\) *=/d' "${pgdata}/postgresql.auto.conf"
   {
     printf "restore_command = 'cp \"%s/wal/%%f\" \"%%p\"'\n" "$(wal_archive)"
     [[ -n "$target" ]] && printf '%s\n' "$target"
