@@ -1430,8 +1430,26 @@ replay_archive() {
   } >> "${pgdata}/postgresql.auto.conf"
   if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$pgdata"; fi
   chmod 700 "$pgdata"
+  local logf="${LOGS}/postgres.log" seen=0 deadline=$((SECONDS + WAIT_SECS))
+  [[ -f "$logf" ]] && seen="$(wc -l < "$logf")"
   start_proc postgres
-  wait_until postgres "PostgreSQL to replay its archived log" pg_promoted
+  until pg_promoted; do
+    # No transaction after TARGET in the archive (nothing was written
+    # since, or the archive ends there): PostgreSQL refuses to stop short
+    # of the target, and the archive's end is the state at TARGET.
+    if [[ -n "$target" ]] && tail -n "+$((seen + 1))" "$logf" 2> /dev/null | grep -q 'recovery ended before configured recovery target was reached'; then
+      log "no transaction in the archive after the target: recovering to the archive's end"
+      stop_proc postgres
+      rm -rf "$pgdata"
+      replay_archive "$base"
+      return
+    fi
+    if ((SECONDS >= deadline)); then
+      tail_log postgres
+      die "timed out after ${WAIT_SECS}s waiting for PostgreSQL to replay its archived log"
+    fi
+    sleep 0.3
+  done
 }
 
 # recover_from_archive: on a new host, the store from the surviving archive:
